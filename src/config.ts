@@ -1,0 +1,83 @@
+// Environment -> typed settings. Every problem is reported at once, and secret values never
+// appear in those reports.
+import { z } from 'zod';
+
+const url = (what: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => /^https?:\/\/[^\s]+$/.test(v), `${what} must be an http(s) URL`);
+
+const envSchema = z
+  .object({
+    SLACK_BOT_TOKEN: z.string().trim().regex(/^xoxb-/, 'must be a bot token starting with xoxb-'),
+    SLACK_SIGNING_SECRET: z.string().trim().min(1).optional(),
+    SLACK_APP_TOKEN: z.string().trim().regex(/^xapp-/, 'must be an app-level token starting with xapp-').optional(),
+    SLACK_API_URL: url('SLACK_API_URL')
+      .default('https://slack.com/api/')
+      .transform((v) => (v.endsWith('/') ? v : `${v}/`)),
+    DIGITALOCEAN_TOKEN: z.string().trim().min(1),
+    DIGITALOCEAN_API_URL: url('DIGITALOCEAN_API_URL')
+      .default('https://api.digitalocean.com')
+      .transform((v) => v.replace(/\/+$/, '')),
+    REDIS_URL: z.string().trim().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+    REDIS_PREFIX: z.string().trim().min(1).default('{droplet-bot}'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    ROLE_MAP: z.string().trim().min(1).default('./roles.yml'),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required in HTTP mode (set SLACK_APP_TOKEN instead for Socket Mode)' });
+    }
+  });
+
+export interface Config {
+  slack: { botToken: string; signingSecret?: string; appToken?: string; apiUrl: string; socketMode: boolean };
+  digitalocean: { token: string; apiUrl: string };
+  redis: { url: string; prefix: string };
+  port: number;
+  roleMapPath: string;
+  workerConcurrency: number;
+  logLevel: z.output<typeof envSchema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads settings from an environment (process.env by default); throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, the way most people write .env files.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    // Only the variable name and the rule go into the message, never the rejected value.
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const message = issue.code === 'invalid_type' && !(name in cleaned) ? 'is required' : issue.message;
+      return `${name} ${message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  return {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+      socketMode: e.SLACK_APP_TOKEN !== undefined,
+    },
+    digitalocean: { token: e.DIGITALOCEAN_TOKEN, apiUrl: e.DIGITALOCEAN_API_URL },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    port: e.PORT,
+    roleMapPath: e.ROLE_MAP,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    logLevel: e.LOG_LEVEL,
+  };
+}

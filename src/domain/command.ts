@@ -1,0 +1,178 @@
+// Text typed after /droplet -> a parsed command or a usage message. Pure: never throws.
+import {
+  ACTION_TYPES,
+  PARAM_KEYS,
+  displayName,
+  normalizeActionName,
+  usageLine,
+  validateParams,
+  type ActionParams,
+  type ActionType,
+  type ParamKey,
+  type ParamProblem,
+} from './actions.js';
+
+export type DropletRef = { kind: 'id'; id: number } | { kind: 'name'; name: string };
+
+export type Command =
+  | { kind: 'empty' }
+  | { kind: 'help' }
+  | { kind: 'history'; target: DropletRef }
+  | { kind: 'action'; action: ActionType; target: DropletRef; params: ActionParams; raw: Partial<Record<ParamKey, string>> }
+  | {
+      kind: 'invalid';
+      /** What was wrong and what to type instead, ready to show to the user. */
+      message: string;
+      /** Set when the action and droplet were understood but parameters were missing or wrong. */
+      action?: ActionType;
+      target?: DropletRef;
+      raw?: Partial<Record<ParamKey, string>>;
+      problems?: ParamProblem[];
+    };
+
+const DROPLET_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,253}[A-Za-z0-9])?$/;
+const MAX_ID = Number.MAX_SAFE_INTEGER;
+
+/** Splits on whitespace; double quotes group (`name="nightly 1"`), backslash escapes inside them. */
+export function tokenize(text: string): { tokens: string[] } | { error: string } {
+  const tokens: string[] = [];
+  let current = '';
+  let inToken = false;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '\\' && i + 1 < text.length && (text[i + 1] === '"' || text[i + 1] === '\\')) {
+        current += text[++i];
+      } else if (ch === '"') {
+        quoted = false;
+      } else {
+        current += ch;
+      }
+    } else if (ch === '"') {
+      quoted = true;
+      inToken = true;
+    } else if (/\s/.test(ch)) {
+      if (inToken) tokens.push(current);
+      current = '';
+      inToken = false;
+    } else {
+      current += ch;
+      inToken = true;
+    }
+  }
+  if (quoted) return { error: 'a double quote is not closed: write values with spaces as name="nightly 1"' };
+  if (inToken) tokens.push(current);
+  return { tokens };
+}
+
+/** Slack sends &, < and > as HTML entities, and phones send curly quotes. */
+function normalizeText(text: string): string {
+  return text
+    .replace(/[\u201C\u201D\u201E\u201F\u2033]/g, '"')
+    .replace(/\u00A0/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+function closest(word: string, choices: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const choice of choices) {
+    const d = levenshtein(word, choice);
+    if (d < bestDistance) [best, bestDistance] = [choice, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/** `web-1` or `123456` -> a reference; anything else -> undefined. */
+export function parseDropletRef(token: string): DropletRef | undefined {
+  if (/^\d+$/.test(token)) {
+    const id = Number(token);
+    return id > 0 && id <= MAX_ID ? { kind: 'id', id } : undefined;
+  }
+  return DROPLET_NAME.test(token) ? { kind: 'name', name: token } : undefined;
+}
+
+export function describeRef(ref: DropletRef): string {
+  return ref.kind === 'id' ? String(ref.id) : ref.name;
+}
+
+const HELP_HINT = 'Type `/droplet help` for the list of actions.';
+
+function invalid(message: string, extra: Omit<Extract<Command, { kind: 'invalid' }>, 'kind' | 'message'> = {}): Command {
+  return { kind: 'invalid', message, ...extra };
+}
+
+/** Parses the text of a /droplet command. */
+export function parseCommand(input: string): Command {
+  const tokenized = tokenize(normalizeText(input));
+  if ('error' in tokenized) return invalid(`Could not read that command: ${tokenized.error}.`);
+  const [first, second, ...rest] = tokenized.tokens;
+  if (first === undefined) return { kind: 'empty' };
+
+  const word = first.toLowerCase();
+  if (word === 'help' || word === '?') return { kind: 'help' };
+  if (word === 'history') {
+    const ref = second === undefined ? undefined : parseDropletRef(second);
+    if (!ref || rest.length) return invalid('Usage: `/droplet history <droplet>`, where <droplet> is a name or a numeric ID.');
+    return { kind: 'history', target: ref };
+  }
+
+  const action = normalizeActionName(first);
+  if (!action) {
+    const guess = closest(word.replace(/-/g, '_'), ACTION_TYPES);
+    const didYouMean = guess ? ` Did you mean \`${displayName(guess as ActionType)}\`?` : '';
+    return invalid(`Unknown action \`${first}\`.${didYouMean} ${HELP_HINT}`);
+  }
+  const usage = `Usage: \`${usageLine(action)}\``;
+  if (second === undefined) return invalid(`Which Droplet? ${usage}`, { action });
+  const target = parseDropletRef(second);
+  if (!target) {
+    return invalid(`\`${second}\` is not a Droplet name or ID: names use letters, digits, . and -, IDs are numbers. ${usage}`, { action });
+  }
+
+  const raw: Partial<Record<ParamKey, string>> = {};
+  const problems: ParamProblem[] = [];
+  for (const token of rest) {
+    const eq = token.indexOf('=');
+    if (eq <= 0) {
+      problems.push({ key: undefined, message: `\`${token}\` is not a parameter: write parameters as key=value` });
+      continue;
+    }
+    const key = token.slice(0, eq).toLowerCase();
+    const value = token.slice(eq + 1);
+    if (!(PARAM_KEYS as readonly string[]).includes(key)) {
+      const guess = closest(key, PARAM_KEYS);
+      problems.push({ key: undefined, message: `unknown parameter \`${key}\`${guess ? ` (did you mean \`${guess}\`?)` : ''}` });
+      continue;
+    }
+    if (raw[key as ParamKey] !== undefined) {
+      problems.push({ key: key as ParamKey, message: `${key} is given twice` });
+      continue;
+    }
+    raw[key as ParamKey] = value;
+  }
+  if (problems.length === 0) {
+    const checked = validateParams(action, raw);
+    if (checked.ok) return { kind: 'action', action, target, params: checked.params, raw };
+    problems.push(...checked.problems);
+  }
+  const list = problems.map((p) => `• ${p.message}`).join('\n');
+  return invalid(`That \`${displayName(action)}\` command has a problem:\n${list}\n${usage}`, { action, target, raw, problems });
+}

@@ -1,0 +1,27 @@
+// The one kind of job the bot runs: a Droplet action someone asked for. Its data lives in
+// Redis between the receiver and a worker, so it is checked on the way out.
+import { z } from 'zod';
+import { ACTION_TYPES, actionBodySchema } from '../domain/actions.js';
+
+export const ACTION_QUEUE = 'droplet-actions';
+
+export const actionJobSchema = z.object({
+  requestId: z.string().min(1),
+  action: z.enum(ACTION_TYPES),
+  body: actionBodySchema,
+  droplet: z.object({ id: z.number().int().positive(), name: z.string() }),
+  requester: z.string().min(1),
+  approver: z.string().optional(),
+  channel: z.string().min(1),
+  rootTs: z.string().min(1),
+  requestedAt: z.number(),
+  /** Set just before the POST: a rerun that finds it without actionId looks for the action first. */
+  postStartedAt: z.number().optional(),
+  /** Set as soon as DigitalOcean answers the POST; a rerun only follows this action. */
+  actionId: z.number().int().optional(),
+  actionStartedAt: z.string().optional(),
+});
+
+export type ActionJob = z.output<typeof actionJobSchema>;
+
+export type ActionOutcome = { status: 'completed' | 'errored'; actionId?: number; message?: string };

@@ -1,0 +1,87 @@
+// A parsed action command from a user -> checked, resolved, announced in the channel and queued.
+// Every early return tells the user why and changes nothing.
+import { authorize } from '../domain/policy.js';
+import type { ActionParams, ActionType } from '../domain/actions.js';
+import { actionBody, displayName } from '../domain/actions.js';
+import type { DropletRef } from '../domain/command.js';
+import type { DigitalOceanClient } from '../digitalocean/client.js';
+import { resolveDroplet } from '../digitalocean/resolve-droplet.js';
+import type { Logger } from '../log.js';
+import type { ActionJob } from '../queue/action-job.js';
+import type { AccessResolver } from '../roles/access.js';
+import type { StatusReporter } from '../slack/reporter.js';
+import { refusalMessage, rootMessage, unresolvedMessage } from '../slack/messages.js';
+import type { RequestClaims } from '../store/request-claims.js';
+import type { AuditSink } from '../store/audit-log.js';
+
+export interface SubmitDeps {
+  access: Pick<AccessResolver, 'of'>;
+  digitalocean: Pick<DigitalOceanClient, 'getDroplet' | 'findDropletsByName'>;
+  claims: Pick<RequestClaims, 'claim'>;
+  enqueue: (job: ActionJob) => Promise<void>;
+  /** Posts a channel message and returns its ts. */
+  postRoot: (channel: string, message: ReturnType<typeof rootMessage>) => Promise<string>;
+  updateRoot: (channel: string, ts: string, message: ReturnType<typeof rootMessage>) => Promise<void>;
+  reporter: StatusReporter;
+  audit: AuditSink;
+  logger: Logger;
+}
+
+export interface ActionRequest {
+  requestId: string;
+  userId: string;
+  channelId: string;
+  action: ActionType;
+  target: DropletRef;
+  params: ActionParams;
+}
+
+export type SubmitResult = { kind: 'queued'; job: ActionJob } | { kind: 'duplicate' } | { kind: 'rejected'; message: string };
+
+export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promise<SubmitResult> {
+  const access = await deps.access.of(req.userId);
+  const decision = authorize(access.scopes, req.action);
+  if (!decision.allowed) {
+    await deps.audit({ event: 'refused', requestId: req.requestId, user: req.userId, action: req.action, message: `missing ${decision.missing.join(', ')}` });
+    return { kind: 'rejected', message: refusalMessage(req.action, decision.missing).text };
+  }
+
+  const resolved = await resolveDroplet(deps.digitalocean, req.target);
+  if (resolved.kind !== 'found') return { kind: 'rejected', message: unresolvedMessage(resolved, displayName(req.action)).text };
+
+  if (!(await deps.claims.claim(req.requestId))) {
+    deps.logger.info({ requestId: req.requestId }, 'request already taken; ignoring the repeat');
+    return { kind: 'duplicate' };
+  }
+
+  const job: ActionJob = {
+    requestId: req.requestId,
+    action: req.action,
+    body: actionBody(req.action, req.params),
+    droplet: { id: resolved.droplet.id, name: resolved.droplet.name },
+    requester: req.userId,
+    channel: req.channelId,
+    rootTs: '',
+    requestedAt: Date.now(),
+  };
+  job.rootTs = await deps.postRoot(req.channelId, rootMessage(job, 'queued'));
+  try {
+    await deps.enqueue(job);
+  } catch (err) {
+    deps.logger.error({ requestId: job.requestId, err: (err as Error).message }, 'could not queue the action');
+    await deps.updateRoot(job.channel, job.rootTs, rootMessage(job, 'errored', 'not queued: the job store is unavailable')).catch(() => {});
+    throw err;
+  }
+  await deps.audit({
+    event: 'requested',
+    requestId: job.requestId,
+    user: job.requester,
+    action: job.action,
+    dropletId: job.droplet.id,
+    dropletName: job.droplet.name,
+    channel: job.channel,
+    ts: job.rootTs,
+  });
+  await deps.reporter.queued(job);
+  return { kind: 'queued', job };
+}

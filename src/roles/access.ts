@@ -1,0 +1,54 @@
+// The scopes one Slack user holds right now: their own roles plus those of the user groups
+// they belong to. Group membership comes from Slack and is cached briefly per process.
+import type { Scope } from '../domain/actions.js';
+import { groupsInMap, rolesOf, scopesOf, type RoleMap } from '../domain/policy.js';
+
+export interface GroupDirectory {
+  /** Member user IDs of a Slack user group. */
+  members(groupId: string): Promise<string[]>;
+}
+
+export interface Access {
+  roles: Set<string>;
+  scopes: Set<Scope>;
+}
+
+export class AccessResolver {
+  private readonly cache = new Map<string, { at: number; members: Promise<Set<string>> }>();
+
+  constructor(
+    private readonly map: RoleMap,
+    private readonly groups: GroupDirectory,
+    private readonly ttlMs = 60_000,
+  ) {}
+
+  get roleMap(): RoleMap {
+    return this.map;
+  }
+
+  async of(userId: string): Promise<Access> {
+    const memberOf: string[] = [];
+    await Promise.all(
+      groupsInMap(this.map).map(async (group) => {
+        if ((await this.groupMembers(group)).has(userId)) memberOf.push(group);
+      }),
+    );
+    const roles = rolesOf(this.map, userId, memberOf);
+    return { roles, scopes: scopesOf(this.map, roles) };
+  }
+
+  private groupMembers(group: string): Promise<Set<string>> {
+    const hit = this.cache.get(group);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.members;
+    const members = this.groups.members(group).then(
+      (ids) => new Set(ids),
+      (err) => {
+        // A failed lookup is not cached: the next request asks Slack again.
+        this.cache.delete(group);
+        throw err;
+      },
+    );
+    this.cache.set(group, { at: Date.now(), members });
+    return members;
+  }
+}

@@ -1,0 +1,46 @@
+// roles.yml -> a validated role map. A bad file stops the bot with a message naming the field.
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { roleMapSchema, type RoleMap } from '../domain/policy.js';
+
+export class RoleMapError extends Error {
+  override name = 'RoleMapError';
+}
+
+/** Validates an already-parsed document; `source` names it in error messages. */
+export function parseRoleMap(doc: unknown, source: string): RoleMap {
+  const parsed = roleMapSchema.safeParse(doc);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    const field = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+        : issue.code === 'invalid_key'
+          ? (issue.issues[0]?.message ?? issue.message)
+          : issue.message;
+    return `  - ${field}: ${message}`;
+  });
+  throw new RoleMapError(`Role map ${source} is not valid:\n${lines.join('\n')}`);
+}
+
+export function loadRoleMap(path: string): RoleMap {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new RoleMapError(
+      code === 'ENOENT'
+        ? `Role map ${path} does not exist. Copy roles.example.yml to ${path} and edit it, or point ROLE_MAP at your file.`
+        : `Role map ${path} cannot be read (${code ?? 'error'}).`,
+    );
+  }
+  let doc: unknown;
+  try {
+    doc = parse(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (err) {
+    throw new RoleMapError(`Role map ${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  return parseRoleMap(doc, path);
+}

@@ -1,0 +1,58 @@
+// The Bolt app: HTTP receiver (POST /slack/events, GET /healthz) or Socket Mode, with our
+// listeners registered and Bolt's logs going through our redacting logger.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
+import { boltLogger, type Logger } from '../log.js';
+
+export interface SlackAppOptions {
+  botToken: string;
+  signingSecret?: string;
+  appToken?: string;
+  apiUrl: string;
+  port: number;
+  logger: Logger;
+  /** 200 when everything the receiver needs is up, 503 with the reason otherwise. */
+  health: () => { ok: boolean; details: Record<string, string> };
+}
+
+export interface SlackApp {
+  app: App;
+  start(): Promise<{ port: number }>;
+  stop(): Promise<void>;
+}
+
+export function createSlackApp(opts: SlackAppOptions): SlackApp {
+  const logger = boltLogger(opts.logger);
+  const healthz = {
+    path: '/healthz',
+    method: ['GET'],
+    handler: (_req: IncomingMessage, res: ServerResponse) => {
+      const { ok, details } = opts.health();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok, ...details }));
+    },
+  };
+  const receiver: Receiver = opts.appToken
+    ? new SocketModeReceiver({ appToken: opts.appToken, logger, customRoutes: [healthz], installerOptions: { port: opts.port } })
+    : new HTTPReceiver({ signingSecret: opts.signingSecret ?? '', logger, customRoutes: [healthz], endpoints: '/slack/events' });
+  const app = new App({
+    token: opts.botToken,
+    receiver,
+    logger,
+    convoStore: false,
+    deferInitialization: true,
+    clientOptions: { slackApiUrl: opts.apiUrl, retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000 } },
+  });
+  return {
+    app,
+    async start() {
+      await app.init();
+      const server = (await app.start(opts.port)) as unknown;
+      const address = (server as { address?: () => unknown })?.address?.();
+      return { port: typeof address === 'object' && address && 'port' in address ? Number(address.port) : opts.port };
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}

@@ -1,0 +1,123 @@
+// Block Kit for everything the bot says. Every piece of text that came from a user or from
+// DigitalOcean passes through escapeText/code here.
+import type { types } from '@slack/bolt';
+import { ACTIONS, actionSpec, displayName, usageLine, type ActionBody, type ActionType, type Scope } from '../domain/actions.js';
+import { describeRef } from '../domain/command.js';
+import type { Resolved } from '../digitalocean/resolve-droplet.js';
+import type { ActionJob } from '../queue/action-job.js';
+import { threadLink, type StoredAuditEntry } from '../store/audit-log.js';
+import { code, escapeText } from './escape.js';
+
+export type Phase = 'queued' | 'in-progress' | 'completed' | 'errored';
+
+export interface Message {
+  text: string;
+  blocks?: types.KnownBlock[];
+}
+
+const ICON: Record<Phase, string> = {
+  queued: ':hourglass_flowing_sand:',
+  'in-progress': ':arrows_counterclockwise:',
+  completed: ':white_check_mark:',
+  errored: ':x:',
+};
+
+/** 850 ms, 12 s, 3 min 5 s, 1 h 2 min. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
+  const h = Math.floor(m / 60);
+  return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+}
+
+/** `size=s-2vcpu-4gb disk=true`, exactly the parameters that go to DigitalOcean. */
+export function describeParams(body: ActionBody): string {
+  const parts: string[] = [];
+  const { type: _type, backup_policy, ...rest } = body;
+  for (const [k, v] of Object.entries(rest)) parts.push(`${k}=${typeof v === 'string' && /\s/.test(v) ? `"${v}"` : String(v)}`);
+  if (backup_policy) for (const [k, v] of Object.entries(backup_policy)) parts.push(`${k}=${String(v)}`);
+  return parts.join(' ');
+}
+
+function dropletLabel(job: Pick<ActionJob, 'droplet'>): string {
+  return `*${escapeText(job.droplet.name)}* (${job.droplet.id})`;
+}
+
+/** The channel message that anchors a request's thread; its last line shows the current state. */
+export function rootMessage(job: ActionJob, phase: Phase, detail?: string): Message {
+  const params = describeParams(job.body);
+  const what = `<@${job.requester}> asked for *${displayName(job.action)}* on ${dropletLabel(job)}`;
+  const state = `${ICON[phase]} ${phase}${detail ? ` · ${detail}` : ''}`;
+  const blocks: types.KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: what + (params ? `\n${code(params)}` : '') } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: state }] },
+  ];
+  if (job.approver) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `approved by <@${job.approver}>` }] });
+  return { text: `${displayName(job.action)} on ${escapeText(job.droplet.name)}: ${phase}`, blocks };
+}
+
+/** One line in the thread per transition. */
+export function threadStatus(phase: Phase, detail: string): Message {
+  return { text: `${ICON[phase]} *${phase}* · ${detail}` };
+}
+
+export function helpMessage(allowed: ActionType[], userId: string): Message {
+  if (allowed.length === 0) {
+    return {
+      text:
+        `You may not run any Droplet action yet. Ask an admin to give your user ID (${userId}) a role in the role map.\n` +
+        'Commands look like `/droplet reboot web-1`.',
+    };
+  }
+  const lines = allowed.map((a) => `• \`${usageLine(a)}\` · ${ACTIONS.get(a)!.summary}`);
+  return {
+    text: [
+      '*Droplet actions you may run*',
+      ...lines,
+      '',
+      '`<droplet>` is a name or a numeric ID. Write values with spaces in double quotes: `name="nightly 1"`. Hyphens or underscores both work: `power-off`, `power_off`.',
+    ].join('\n'),
+  };
+}
+
+export function refusalMessage(action: ActionType, missing: Scope[]): Message {
+  const scopes = missing.map((s) => `\`${s}\``).join(' and ');
+  return {
+    text: `You may not run \`${displayName(action)}\`: it needs the ${scopes} scope${missing.length > 1 ? 's' : ''}, which none of your roles grant. Nothing was done. \`/droplet help\` lists what you may run.`,
+  };
+}
+
+/** `verb` is what the user typed after /droplet, e.g. power-off or history, to show the retry. */
+export function unresolvedMessage(result: Exclude<Resolved, { kind: 'found' }>, verb: string): Message {
+  const name = code(describeRef(result.ref));
+  if (result.kind === 'not_found') {
+    const hint = result.ref.kind === 'id' ? 'Check the ID, or use the Droplet\'s name.' : 'Names are exact and case-sensitive; you can also use the numeric ID.';
+    return { text: `No Droplet ${result.ref.kind === 'id' ? 'has the ID' : 'is named'} ${name}. ${hint} Nothing was done.` };
+  }
+  const lines = result.candidates.map((d) => `• \`${d.id}\` in ${code(d.region.slug)} · ${escapeText(d.status)}, ${code(d.size_slug)}`);
+  return {
+    text: [
+      `${result.candidates.length} Droplets are named ${name}. Nothing was done: run the command again with the ID of the one you mean, e.g. \`/droplet ${verb} ${result.candidates[0]!.id}\`.`,
+      ...lines,
+    ].join('\n'),
+  };
+}
+
+export function actionSummary(action: ActionType): string {
+  return actionSpec(action).summary;
+}
+
+/** The last entries of a Droplet's audit trail, newest first. */
+export function historyMessage(dropletName: string, dropletId: number, entries: StoredAuditEntry[]): Message {
+  if (entries.length === 0) return { text: `No requests for *${escapeText(dropletName)}* (${dropletId}) are on record yet.` };
+  const lines = entries.map((e) => {
+    const when = new Date(e.at).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+    const extra = [e.actionId === undefined ? '' : `action ${e.actionId}`, e.message ? escapeText(e.message) : ''].filter(Boolean).join(', ');
+    const link = e.channel && e.ts ? ` · <${threadLink(e.channel, e.ts)}|thread>` : '';
+    return `• ${when} · <@${e.user}> · ${escapeText(e.action.replace(/_/g, '-'))} · *${escapeText(e.event)}*${extra ? ` (${extra})` : ''}${link}`;
+  });
+  return { text: [`*Last ${entries.length} audit entries for ${escapeText(dropletName)}* (${dropletId})`, ...lines].join('\n') };
+}

@@ -1,0 +1,93 @@
+// Append-only audit trail in Redis streams: one stream for everything, and one per Droplet so
+// `/droplet history` reads its last entries without scanning the rest.
+import type { Redis } from 'ioredis';
+
+export type AuditEvent = 'requested' | 'refused' | 'approved' | 'denied' | 'expired' | 'posted' | 'post_failed' | 'completed' | 'errored';
+
+export interface AuditEntry {
+  event: AuditEvent;
+  requestId: string;
+  user: string;
+  action: string;
+  /** Absent when the request was refused before its Droplet was looked up. */
+  dropletId?: number;
+  dropletName?: string;
+  actionId?: number;
+  status?: string;
+  message?: string;
+  /** channel/ts of the request's root message, to link back to the thread. */
+  channel?: string;
+  ts?: string;
+}
+
+export interface StoredAuditEntry extends AuditEntry {
+  at: number;
+}
+
+const PER_DROPLET_MAX = 500;
+const ALL_MAX = 100_000;
+
+/** Where a request's thread lives, as a link anyone in the workspace can open. */
+export function threadLink(channel: string, ts: string): string {
+  return `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
+}
+
+export class AuditLog {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private allKey(): string {
+    return `${this.prefix}:audit`;
+  }
+  private dropletKey(id: number): string {
+    return `${this.prefix}:audit:droplet:${id}`;
+  }
+
+  async append(entry: AuditEntry): Promise<void> {
+    const fields = Object.entries({ at: Date.now(), ...entry }).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
+    const tx = this.redis.multi().xadd(this.allKey(), 'MAXLEN', '~', String(ALL_MAX), '*', ...fields);
+    if (entry.dropletId !== undefined) tx.xadd(this.dropletKey(entry.dropletId), 'MAXLEN', '~', String(PER_DROPLET_MAX), '*', ...fields);
+    const results = await tx.exec();
+    const failed = results?.find(([err]) => err);
+    if (!results || failed) throw failed?.[0] ?? new Error('audit write was aborted');
+  }
+
+  /** Newest first. */
+  async forDroplet(dropletId: number, count = 10): Promise<StoredAuditEntry[]> {
+    const rows = await this.redis.xrevrange(this.dropletKey(dropletId), '+', '-', 'COUNT', count);
+    return rows.map(([, flat]) => {
+      const o: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) o[flat[i]!] = flat[i + 1]!;
+      return {
+        at: Number(o.at),
+        event: o.event as AuditEvent,
+        requestId: o.requestId ?? '',
+        user: o.user ?? '',
+        action: o.action ?? '',
+        dropletId: Number(o.dropletId),
+        dropletName: o.dropletName ?? '',
+        actionId: o.actionId ? Number(o.actionId) : undefined,
+        status: o.status,
+        message: o.message,
+        channel: o.channel,
+        ts: o.ts,
+      };
+    });
+  }
+}
+
+export type AuditSink = (entry: AuditEntry) => Promise<void>;
+
+/** An audit writer that logs instead of throwing: a lost audit line must not stop an action. */
+export function auditSink(log: Pick<AuditLog, 'append'> | undefined, logger: { error: (o: object, m: string) => void }): AuditSink {
+  return async (entry) => {
+    if (!log) return;
+    try {
+      await log.append(entry);
+    } catch (err) {
+      logger.error({ err: (err as Error).message, event: entry.event, requestId: entry.requestId }, 'could not write the audit trail');
+    }
+  };
+}

@@ -1,0 +1,22 @@
+// Redis connections. The receiving side fails fast when Redis is away (no offline queue), so a
+// command is answered at once instead of hanging; workers wait and reconnect.
+import { Redis, type RedisOptions } from 'ioredis';
+
+export function connect(url: string, role: 'producer' | 'worker', extra: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: role === 'worker' ? null : 1,
+    enableOfflineQueue: role === 'worker',
+    connectTimeout: 2000,
+    retryStrategy: (times) => Math.min(200 * times, 2000),
+    lazyConnect: false,
+    ...extra,
+  });
+}
+
+/** Key names for everything the bot keeps in Redis, all under one prefix. */
+export function keys(prefix: string) {
+  return {
+    request: (id: string) => `${prefix}:request:${id}`,
+    audit: `${prefix}:audit`,
+  };
+}

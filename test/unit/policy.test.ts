@@ -1,0 +1,113 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ACTION_TYPES, requiredScopes } from '../../src/domain/actions.js';
+import { allowedActions, authorize, roleMapSchema, rolesOf, scopesOf } from '../../src/domain/policy.js';
+import { AccessResolver } from '../../src/roles/access.js';
+import { loadRoleMap, parseRoleMap } from '../../src/roles/load-role-map.js';
+
+const map = roleMapSchema.parse({
+  roles: { operator: ['droplet:update'], resizer: ['droplet:update', 'droplet:create'], admin: ['droplet:update', 'droplet:create', 'droplet:admin', 'image:create'] },
+  members: { U0ADMIN: ['admin'], U0OPS: ['operator'], S0RESIZE: ['resizer'] },
+});
+
+function writeTemp(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'roles-'));
+  const file = join(dir, 'roles.yml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('scopes each action needs', () => {
+  it('matches DigitalOcean: droplet:update for all, plus admin/create/image where the API asks', () => {
+    const extra = Object.fromEntries(ACTION_TYPES.map((a) => [a, requiredScopes(a).filter((s) => s !== 'droplet:update')]));
+    for (const a of ACTION_TYPES) expect(requiredScopes(a)).toContain('droplet:update');
+    expect(extra).toMatchObject({ restore: ['droplet:admin'], password_reset: ['droplet:admin'], rebuild: ['droplet:admin'], resize: ['droplet:create'], snapshot: ['image:create'], reboot: [] });
+    expect(ACTION_TYPES.filter((a) => extra[a]!.length > 0).sort()).toEqual(['password_reset', 'rebuild', 'resize', 'restore', 'snapshot']);
+  });
+});
+
+describe('authorize', () => {
+  it('refuses a rebuild without droplet:admin and names the missing scope', () => {
+    const scopes = scopesOf(map, rolesOf(map, 'U0OPS', []));
+    expect(authorize(scopes, 'rebuild')).toEqual({ allowed: false, missing: ['droplet:admin'] });
+    expect(authorize(scopes, 'reboot')).toEqual({ allowed: true });
+  });
+
+  it('denies everything to someone not in the map', () => {
+    const scopes = scopesOf(map, rolesOf(map, 'U0NOBODY', []));
+    expect(allowedActions(scopes)).toEqual([]);
+    expect(authorize(scopes, 'reboot')).toEqual({ allowed: false, missing: ['droplet:update'] });
+  });
+
+  it('grants roles through user groups', () => {
+    const scopes = scopesOf(map, rolesOf(map, 'U0SOMEONE', ['S0RESIZE']));
+    expect(authorize(scopes, 'resize')).toEqual({ allowed: true });
+    expect(authorize(scopes, 'snapshot')).toEqual({ allowed: false, missing: ['image:create'] });
+  });
+
+  it('lets an admin run all 16', () => {
+    expect(allowedActions(scopesOf(map, rolesOf(map, 'U0ADMIN', [])))).toHaveLength(16);
+  });
+});
+
+describe('AccessResolver', () => {
+  it('asks Slack for group members once within the cache time', async () => {
+    let calls = 0;
+    const resolver = new AccessResolver(map, {
+      members: async () => {
+        calls++;
+        return ['U0SOMEONE'];
+      },
+    });
+    expect([...(await resolver.of('U0SOMEONE')).scopes].sort()).toEqual(['droplet:create', 'droplet:update']);
+    expect([...(await resolver.of('U0OTHER')).scopes]).toEqual([]);
+    expect(calls).toBe(1);
+  });
+
+  it('asks again after a failed lookup', async () => {
+    let calls = 0;
+    const resolver = new AccessResolver(map, {
+      members: async () => {
+        calls++;
+        if (calls === 1) throw new Error('ratelimited');
+        return [];
+      },
+    });
+    await expect(resolver.of('U0X')).rejects.toThrow('ratelimited');
+    await resolver.of('U0X');
+    expect(calls).toBe(2);
+  });
+});
+
+describe('role map file', () => {
+  it('loads the shipped example', () => {
+    const loaded = loadRoleMap(new URL('../../roles.example.yml', import.meta.url).pathname);
+    expect(Object.keys(loaded.roles)).toContain('admin');
+  });
+
+  it('names the bad field', () => {
+    expect(() => loadRoleMap(writeTemp('roles:\n  ops: [droplet:reboot]\n'))).toThrow(/roles\.ops\.0: Invalid option/);
+    expect(() => loadRoleMap(writeTemp('roles:\n  ops: [droplet:update]\nmembers:\n  bob: [ops]\n'))).toThrow(/members\.bob: must be a Slack user ID/);
+    expect(() => loadRoleMap(writeTemp('roles:\n  ops: [droplet:update]\nmembers:\n  U0123ABCD: [opz]\n'))).toThrow(/members\.U0123ABCD\.0: role "opz" is not defined/);
+    expect(() => loadRoleMap(writeTemp('roles:\n  ops: [droplet:update]\nmembrs: {}\n'))).toThrow(/unknown field\(s\) "membrs"/);
+    expect(() => loadRoleMap(writeTemp('members: {}\n'))).toThrow(/roles: /);
+  });
+
+  it('reports YAML syntax errors and a missing file with what to do', () => {
+    expect(() => loadRoleMap(writeTemp('roles: [unclosed\n'))).toThrow(/not valid YAML/);
+    expect(() => loadRoleMap('/nonexistent/roles.yml')).toThrow(/Copy roles.example.yml/);
+  });
+
+  it('parses approvals with durations', () => {
+    const parsed = parseRoleMap(
+      { roles: { admin: ['droplet:update'] }, approvals: { actions: ['rebuild'], approvers: ['admin'], expires_after: '2h' } },
+      'test',
+    );
+    expect(parsed.approvals?.expires_after).toBe(2 * 3600 * 1000);
+    expect(() => parseRoleMap({ roles: { admin: [] }, approvals: { actions: ['reboot'], approvers: ['admin'], expires_after: '10 minutes' } }, 'test')).toThrow(
+      /approvals\.expires_after: must be a number followed by s, m or h/,
+    );
+  });
+});

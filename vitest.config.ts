@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/global-redis.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Integration files start servers and workers; a few at a time keeps a 2-core machine honest.
+    maxWorkers: 2,
+  },
+});
