@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import { ActionWatcher, type WatcherOptions } from './digitalocean/action-watcher.js';
 import { DigitalOceanClient } from './digitalocean/client.js';
 import type { RoleMap } from './domain/policy.js';
-import type { Logger } from './log.js';
+import { boltLogger, type Logger } from './log.js';
 import { ActionProducer } from './queue/producer.js';
 import { createActionWorker } from './queue/worker.js';
 import { AccessResolver } from './roles/access.js';
@@ -15,7 +15,7 @@ import { createSlackApp, type SlackApp } from './slack/app.js';
 import { registerDropletCommand } from './slack/listeners/droplet-command.js';
 import { SlackReporter } from './slack/reporter.js';
 import { AuditLog, auditSink } from './store/audit-log.js';
-import { connect } from './store/redis.js';
+import { connect, whenReady } from './store/redis.js';
 import { RequestClaims } from './store/request-claims.js';
 
 export interface BotOptions {
@@ -44,7 +44,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     new webApi.WebClient(config.slack.botToken, {
       slackApiUrl: config.slack.apiUrl,
       retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000 },
-      logger: undefined,
+      logger: boltLogger(logger),
     });
 
   let worker: Worker | undefined;
@@ -81,6 +81,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     if (!opts.roleMap) throw new Error('the web side needs a role map');
     const redis: Redis = connect(config.redis.url, 'producer');
     redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (web)'));
+    await whenReady(redis, () => logger.info({ redis: redactUrl(config.redis.url) }, 'waiting for Redis'));
     const producer = new ActionProducer(redis, config.redis.prefix);
     const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token });
     const auditLog = new AuditLog(redis, config.redis.prefix);
@@ -152,4 +153,9 @@ async function closeWorker(worker: Worker, watcher: ActionWatcher, graceMs: numb
     watcher.stop();
     await worker.close(true);
   }
+}
+
+/** redis://user:password@host -> redis://host, for logs. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//');
 }

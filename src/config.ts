@@ -22,16 +22,16 @@ const envSchema = z
       .transform((v) => v.replace(/\/+$/, '')),
     REDIS_URL: z.string().trim().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
     REDIS_PREFIX: z.string().trim().min(1).default('{droplet-bot}'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int().min(0).max(65535).default(3000),
     ROLE_MAP: z.string().trim().min(1).default('./roles.yml'),
-    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+    WORKER_CONCURRENCY: z.coerce.number({ error: 'must be a whole number from 1 to 500' }).int().min(1).max(500).default(20),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required in HTTP mode (set SLACK_APP_TOKEN instead for Socket Mode)' });
-    }
   });
+
+/** Rules that involve more than one variable; checked even when single fields fail, so all problems show at once. */
+function crossFieldProblems(env: Record<string, string | undefined>): string[] {
+  return !env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET ? ['SLACK_SIGNING_SECRET is required in HTTP mode (set SLACK_APP_TOKEN instead for Socket Mode)'] : [];
+}
 
 export interface Config {
   slack: { botToken: string; signingSecret?: string; appToken?: string; apiUrl: string; socketMode: boolean };
@@ -55,15 +55,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings count as unset, the way most people write .env files.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    // Only the variable name and the rule go into the message, never the rejected value.
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? 'environment');
-      const message = issue.code === 'invalid_type' && !(name in cleaned) ? 'is required' : issue.message;
-      return `${name} ${message}`;
-    });
-    throw new ConfigError(problems);
-  }
+  // Only the variable name and the rule go into a message, never the rejected value.
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        const message = issue.code === 'invalid_type' && !(name in cleaned) ? 'is required' : issue.message;
+        return `${name} ${message}`;
+      });
+  problems.push(...crossFieldProblems(cleaned));
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
   return {
     slack: {

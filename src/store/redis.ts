@@ -20,3 +20,21 @@ export function keys(prefix: string) {
     audit: `${prefix}:audit`,
   };
 }
+
+/** Resolves once the connection is ready; BullMQ must not start on a producer connection before that. */
+export async function whenReady(redis: Redis, onWait?: () => void): Promise<void> {
+  if (redis.status === 'ready') return;
+  onWait?.();
+  await new Promise<void>((resolve, reject) => {
+    const ready = () => {
+      redis.off('end', ended);
+      resolve();
+    };
+    const ended = () => {
+      redis.off('ready', ready);
+      reject(new Error('Redis connection closed before it was ready'));
+    };
+    redis.once('ready', ready);
+    redis.once('end', ended);
+  });
+}

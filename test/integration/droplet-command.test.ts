@@ -1,0 +1,235 @@
+// /droplet end to end: signed slash commands into the real Bolt receiver, a real Redis and
+// BullMQ worker, and the Slack and DigitalOcean simulators on loopback.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_TYPES, displayName, type ActionType } from '../../src/domain/actions.js';
+import { CHANNEL, SECRETS, USERS, startHarness, type Harness } from '../support/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const posts = (dropletId?: number) =>
+  h.digitalocean.requests.filter((r) => r.method === 'POST' && (dropletId === undefined || r.path === `/v2/droplets/${dropletId}/actions`));
+
+function rootFor(action: ActionType, name: string) {
+  return h.roots().filter((m) => m.text?.startsWith(`${displayName(action)} on ${name}:`)).at(-1);
+}
+
+async function waitForFinal(action: ActionType, name: string, timeoutMs = 15_000) {
+  return h.slack.waitFor(() => {
+    const root = rootFor(action, name);
+    return root && /: (completed|errored)$/.test(root.text ?? '') ? root : undefined;
+  }, timeoutMs);
+}
+
+async function waitForResponse(responseUrl: string) {
+  return h.slack.waitFor(() => h.responses(responseUrl)[0]?.text, 10_000);
+}
+
+describe('/droplet reboot web-1', () => {
+  it('acks at once, posts a root message, runs the action once and reports every step in the thread', async () => {
+    const res = await h.command('reboot web-1');
+    expect(res.status).toBe(200);
+    expect(res.ms).toBeLessThan(3000);
+
+    const root = await waitForFinal('reboot', 'web-1');
+    expect(root.text).toBe('reboot on web-1: completed');
+    expect(JSON.stringify(root.blocks)).toContain(`<@${USERS.admin}> asked for *reboot* on *web-1* (3164444)`);
+
+    const thread = await h.slack.waitFor(() => {
+      const replies = h.thread(root.ts);
+      return replies.some((r) => r.text?.includes('*completed*')) ? replies : undefined;
+    });
+    const texts = thread.map((r) => r.text ?? '');
+    expect(texts[0]).toContain('*queued*');
+    expect(texts[1]).toMatch(/\*in-progress\* · DigitalOcean action \d+ started after .+ in the queue/);
+    expect(texts[2]).toMatch(/\*completed\* · action \d+ completed in .+ · <@U0ADMIN01>/);
+
+    const sent = posts(3164444);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.body).toEqual({ type: 'reboot' });
+  });
+});
+
+describe('all 16 action types', () => {
+  // Each type runs on its own fresh Droplet, set up so DigitalOcean would accept the action.
+  const setups: Record<ActionType, { droplet?: object; params: (id: number) => Promise<string> | string }> = {
+    enable_backups: { params: () => 'plan=weekly weekday=TUE hour=8' },
+    disable_backups: { droplet: { features: ['backups'] }, params: () => '' },
+    change_backup_policy: { droplet: { features: ['backups'] }, params: () => 'plan=daily hour=20' },
+    reboot: { params: () => '' },
+    power_cycle: { params: () => '' },
+    shutdown: { params: () => '' },
+    power_off: { params: () => '' },
+    power_on: { droplet: { status: 'off' }, params: () => '' },
+    restore: { droplet: { features: ['backups'], backup_ids: [163000201] }, params: () => 'image=163000201' },
+    password_reset: { params: () => '' },
+    resize: { droplet: { status: 'off' }, params: () => 'size=s-2vcpu-4gb disk=true' },
+    rebuild: { params: () => 'image=debian-12-x64' },
+    rename: { params: (id) => `name=renamed-${id}` },
+    change_kernel: {
+      params: async (id) => {
+        const res = await fetch(`${h.digitalocean.url}/v2/droplets/${id}/kernels`, { headers: { authorization: `Bearer ${SECRETS.doToken}` } });
+        const { kernels } = (await res.json()) as { kernels: Array<{ id: number }> };
+        return `kernel=${kernels[0]!.id}`;
+      },
+    },
+    enable_ipv6: { params: () => '' },
+    snapshot: { params: () => 'name="nightly 1"' },
+  };
+
+  it.each([...ACTION_TYPES])('%s runs end to end', async (type) => {
+    const setup = setups[type];
+    const name = `e2e-${type.replace(/_/g, '-')}`;
+    const droplet = h.digitalocean.addDroplet({ name, ...(setup.droplet ?? {}) });
+    const params = await setup.params(droplet.id);
+    const res = await h.command(`${displayName(type)} ${name} ${params}`.trim());
+    expect(res.status).toBe(200);
+    const root = await waitForFinal(type, name);
+    expect(root.text).toBe(`${displayName(type)} on ${name}: completed`);
+    const sent = posts(droplet.id);
+    expect(sent).toHaveLength(1);
+    expect((sent[0]!.body as { type: string }).type).toBe(type);
+  });
+
+  it('changed the Droplets as the actions said', () => {
+    const byName = (n: string) => [...h.digitalocean.state.droplets.values()].find((d) => d.name === n || d.name === `renamed-${d.id}` && n === 'e2e-rename');
+    expect(byName('e2e-power-off')?.status).toBe('off');
+    expect(byName('e2e-resize')?.size_slug).toBe('s-2vcpu-4gb');
+    expect(byName('e2e-rename')?.name).toMatch(/^renamed-/);
+  });
+});
+
+describe('refusals', () => {
+  it('refuses a rebuild without droplet:admin, names the scope, and does nothing', async () => {
+    const before = posts().length;
+    const rootsBefore = h.roots().length;
+    const res = await h.command('rebuild web-2 image=debian-12-x64', USERS.operator);
+    expect(res.status).toBe(200);
+    const text = await waitForResponse(res.responseUrl);
+    expect(text).toContain('You may not run `rebuild`: it needs the `droplet:admin` scope');
+    expect(posts().length).toBe(before);
+    expect(h.roots().length).toBe(rootsBefore);
+  });
+
+  it('refuses everything to someone who is not in the role map', async () => {
+    const res = await h.command('reboot web-2', USERS.nobody);
+    expect(await waitForResponse(res.responseUrl)).toContain('it needs the `droplet:update` scope');
+  });
+
+  it('grants roles through a Slack user group', async () => {
+    const droplet = h.digitalocean.addDroplet({ name: 'group-rebuild' });
+    await h.command('rebuild group-rebuild image=debian-12-x64', USERS.groupie);
+    await waitForFinal('rebuild', 'group-rebuild');
+    expect(posts(droplet.id)).toHaveLength(1);
+    expect(h.slack.calls.some((c) => c.method === 'usergroups.users.list')).toBe(true);
+  });
+
+  it('lists only the actions the caller may run in help', async () => {
+    const res = await h.command('help', USERS.operator);
+    const text = await waitForResponse(res.responseUrl);
+    expect(text).toContain('/droplet reboot <droplet>');
+    expect(text).not.toContain('/droplet rebuild');
+    const none = await h.command('help', USERS.nobody);
+    expect(await waitForResponse(none.responseUrl)).toContain(`Ask an admin to give your user ID (${USERS.nobody}) a role`);
+  });
+});
+
+describe('bad input', () => {
+  it('answers a malformed command in the ack and queues nothing', async () => {
+    const before = posts().length;
+    const res = await h.command('change-backup-policy web-1 plan=daily hour=5');
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ response_type: 'ephemeral' });
+    expect((res.json as { text: string }).text).toContain('hour must be one of 0, 4, 8, 12, 16, 20');
+    const unknown = await h.command('rebot web-1');
+    expect((unknown.json as { text: string }).text).toContain('Did you mean `reboot`?');
+    expect(posts().length).toBe(before);
+  });
+
+  it('says when no Droplet has that name or ID', async () => {
+    const res = await h.command('reboot no-such-droplet');
+    expect(await waitForResponse(res.responseUrl)).toContain('No Droplet is named `no-such-droplet`');
+    const byId = await h.command('reboot 999999999');
+    expect(await waitForResponse(byId.responseUrl)).toContain('No Droplet has the ID `999999999`');
+  });
+
+  it('lists Droplets that share a name with their IDs and regions, and asks for the ID', async () => {
+    const res = await h.command('power-off worker');
+    const text = await waitForResponse(res.responseUrl);
+    expect(text).toContain('2 Droplets are named `worker`');
+    expect(text).toContain('`3164447` in `nyc3`');
+    expect(text).toContain('`3164448` in `ams3`');
+    expect(text).toContain('/droplet power-off 3164447');
+  });
+
+  it('accepts a numeric ID', async () => {
+    await h.command('power-on 3164449');
+    const root = await waitForFinal('power_on', 'staging-1');
+    expect(root.text).toBe('power-on on staging-1: completed');
+  });
+});
+
+describe('errors from DigitalOcean', () => {
+  it('reports an errored action in the thread and on the root message', async () => {
+    const droplet = h.digitalocean.addDroplet({ name: 'will-error' });
+    h.digitalocean.errorNextAction({ dropletId: droplet.id });
+    await h.command('power-cycle will-error');
+    const root = await waitForFinal('power_cycle', 'will-error');
+    expect(root.text).toBe('power-cycle on will-error: errored');
+    const thread = h.thread(root.ts).map((r) => r.text ?? '');
+    expect(thread.at(-1)).toMatch(/\*errored\* · action \d+ errored/);
+  });
+
+  it("passes DigitalOcean's refusal to the user verbatim", async () => {
+    h.digitalocean.addDroplet({ name: 'running-resize' });
+    await h.command('resize running-resize size=s-2vcpu-4gb');
+    const root = await waitForFinal('resize', 'running-resize');
+    expect(root.text).toBe('resize on running-resize: errored');
+    const thread = h.thread(root.ts).map((r) => r.text ?? '');
+    expect(thread.at(-1)).toContain('Droplet is currently on. Please power it off to run this event.');
+  });
+});
+
+describe('the receiver', () => {
+  it('refuses a request with a bad signature', async () => {
+    const res = await fetch(h.eventsUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)), 'x-slack-signature': 'v0=00' },
+      body: 'command=%2Fdroplet&text=reboot+web-1',
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it('answers /healthz', async () => {
+    const res = await fetch(h.eventsUrl.replace('/slack/events', '/healthz'));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, redis: 'up' });
+  });
+
+  it('starts one job when Slack delivers the same command twice', async () => {
+    const droplet = h.digitalocean.addDroplet({ name: 'redelivered' });
+    const triggerId = `${Date.now()}.redelivery.abc`;
+    await h.command('reboot redelivered', USERS.admin, { triggerId });
+    await h.command('reboot redelivered', USERS.admin, { triggerId, headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
+    await waitForFinal('reboot', 'redelivered');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(posts(droplet.id)).toHaveLength(1);
+    expect(h.roots().filter((m) => m.text?.startsWith('reboot on redelivered:'))).toHaveLength(1);
+  });
+
+  it('never writes a token or the signing secret to the log', () => {
+    const all = h.logs.join('');
+    expect(all.length).toBeGreaterThan(1000);
+    for (const secret of Object.values(SECRETS)) expect(all).not.toContain(secret);
+  });
+
+  it('posts only in the channel the command came from', () => {
+    const channels = new Set(h.slack.calls.filter((c) => c.method === 'chat.postMessage').map((c) => c.args.channel));
+    expect([...channels]).toEqual([CHANNEL]);
+  });
+});

@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { BOT_SCOPES } from '../../src/slack/scopes.js';
+
+const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8'));
+const schema = JSON.parse(readFileSync(new URL('../../../shared/reference/slack/manifest.schema.json', import.meta.url), 'utf8'));
+
+describe('manifest.yml', () => {
+  it("validates against Slack's manifest schema", () => {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validate = ajv.compile(schema);
+    expect(validate(manifest), JSON.stringify(validate.errors, null, 2)).toBe(true);
+  });
+
+  it('declares /droplet and interactivity at the receiver endpoint', () => {
+    const [command] = manifest.features.slash_commands;
+    expect(command.command).toBe('/droplet');
+    expect(command.url).toMatch(/\/slack\/events$/);
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    expect(manifest.settings.interactivity.request_url).toBe(command.url);
+  });
+
+  it('asks for exactly the bot scopes the code uses', () => {
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(Object.keys(BOT_SCOPES).sort());
+  });
+});
