@@ -1,11 +1,11 @@
 // Every body the bot sends validates against DigitalOcean's own schema for its type.
-import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { ACTION_TYPES, actionBody, type ActionType } from '../../src/domain/actions.js';
 import { parseCommand } from '../../src/domain/command.js';
+import { readReferenceJson } from '../support/reference.js';
 
-const spec = JSON.parse(readFileSync(new URL('../../../shared/reference/digitalocean/droplet-actions.openapi.json', import.meta.url), 'utf8'));
+const spec = readReferenceJson('digitalocean', 'droplet-actions.openapi.json');
 
 // One typed command per type, with every parameter the type takes.
 const SAMPLES: Record<ActionType, string> = {

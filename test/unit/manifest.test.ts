@@ -3,9 +3,10 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { BOT_SCOPES } from '../../src/slack/scopes.js';
+import { readReferenceJson } from '../support/reference.js';
 
 const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8'));
-const schema = JSON.parse(readFileSync(new URL('../../../shared/reference/slack/manifest.schema.json', import.meta.url), 'utf8'));
+const schema = readReferenceJson('slack', 'manifest.schema.json');
 
 describe('manifest.yml', () => {
   it("validates against Slack's manifest schema", () => {

@@ -13,18 +13,12 @@ import {
   type Droplet,
   type SimulatorOptions,
 } from '../../src/sandbox/digitalocean/index.js';
+import { readReferenceJson } from '../support/reference.js';
 
 // ---------------------------------------------------------------------------------------------
 // OpenAPI schemas
 
-/** A copy in test/fixtures wins; otherwise the shared read-only reference. */
-const SPEC_CANDIDATES = [
-  fileURLToPath(new URL('../fixtures/digitalocean/droplet-actions.openapi.json', import.meta.url)),
-  '/work/shared/reference/digitalocean/droplet-actions.openapi.json',
-];
-const specPath = SPEC_CANDIDATES.find((p) => existsSync(p));
-if (!specPath) throw new Error(`DigitalOcean OpenAPI subset not found in: ${SPEC_CANDIDATES.join(', ')}`);
-const spec = JSON.parse(readFileSync(specPath, 'utf8')) as {
+const spec = readReferenceJson('digitalocean', 'droplet-actions.openapi.json') as {
   paths: Record<string, Record<string, any>>;
   components: { schemas: Record<string, unknown> };
 };

@@ -21,8 +21,9 @@ import {
   type SlackSimulator,
   type WorkspaceChange,
 } from '../../src/sandbox/slack/index.js';
+import { referencePath } from '../support/reference.js';
 
-const REF = '/work/shared/reference/slack';
+const REF = referencePath('slack');
 const fixture = (name: string) => readFileSync(`${REF}/${name}`, 'utf8');
 const fixtureJson = (name: string) => JSON.parse(fixture(name)) as Record<string, unknown>;
 
