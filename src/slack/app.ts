@@ -33,7 +33,13 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     },
   };
   const receiver: Receiver = opts.appToken
-    ? new SocketModeReceiver({ appToken: opts.appToken, logger, customRoutes: [healthz], installerOptions: { port: opts.port } })
+    ? new SocketModeReceiver({
+        appToken: opts.appToken,
+        logger,
+        customRoutes: [healthz],
+        // apps.connections.open goes to SLACK_API_URL like every other Web API call.
+        installerOptions: { port: opts.port, clientOptions: { slackApiUrl: opts.apiUrl } },
+      })
     : new HTTPReceiver({ signingSecret: opts.signingSecret ?? '', logger, customRoutes: [healthz], endpoints: '/slack/events' });
   const app = new App({
     token: opts.botToken,
