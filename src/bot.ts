@@ -1,7 +1,6 @@
 // Builds the bot's two halves from settings: the web side (Slack receiver, producer) and the
-// worker side (BullMQ worker, DigitalOcean follower). They share nothing but Redis.
+// worker side (action worker, DigitalOcean follower, Slack outbox). They share nothing but Redis.
 import { webApi } from '@slack/bolt';
-import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { ActionWatcher, type WatcherOptions } from './digitalocean/action-watcher.js';
@@ -9,12 +8,16 @@ import { DigitalOceanClient } from './digitalocean/client.js';
 import type { RoleMap } from './domain/policy.js';
 import { boltLogger, type Logger } from './log.js';
 import { ActionProducer } from './queue/producer.js';
-import { createActionWorker } from './queue/worker.js';
+import { SlackOutbox, createOutboxWorker } from './queue/slack-outbox.js';
+import { createActionWorker, type ActionWorker } from './queue/worker.js';
 import { AccessResolver } from './roles/access.js';
-import { createSlackApp, type SlackApp } from './slack/app.js';
+import { createSlackApp } from './slack/app.js';
+import { bannerFetch } from './slack/banner.js';
 import { registerDropletCommand } from './slack/listeners/droplet-command.js';
-import { SlackReporter } from './slack/reporter.js';
+import { SlackOutboxDelivery } from './slack/outbox-delivery.js';
+import { OutboxReporter } from './slack/reporter.js';
 import { AuditLog, auditSink } from './store/audit-log.js';
+import { DropletLine } from './store/droplet-line.js';
 import { connect, whenReady } from './store/redis.js';
 import { RequestClaims } from './store/request-claims.js';
 
@@ -27,6 +30,8 @@ export interface BotOptions {
   worker: boolean;
   watcher?: WatcherOptions;
   pendingEventDelayMs?: number;
+  /** How often a request waiting for its Droplet checks the line again. */
+  lineCheckMs?: number;
   /** How long SIGTERM waits for running jobs before handing them back. */
   shutdownGraceMs?: number;
 }
@@ -40,59 +45,72 @@ export interface RunningBot {
 export async function startBot(opts: BotOptions): Promise<RunningBot> {
   const { config, logger } = opts;
   const stops: Array<() => Promise<void>> = [];
-  const slackClient = () =>
-    new webApi.WebClient(config.slack.botToken, {
-      slackApiUrl: config.slack.apiUrl,
-      retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000 },
-      logger: boltLogger(logger),
-    });
+  const fetch = config.messageBanner ? bannerFetch(config.messageBanner) : undefined;
 
-  let worker: Worker | undefined;
-  let watcher: ActionWatcher | undefined;
   if (opts.worker) {
     const redis = connect(config.redis.url, 'worker');
+    redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (worker)'));
     const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token });
-    watcher = new ActionWatcher(digitalocean, opts.watcher);
-    worker = createActionWorker({
+    const watcher = new ActionWatcher(digitalocean, opts.watcher);
+    const outboxQueue = SlackOutbox.createQueue(redis, config.redis.prefix);
+    const outbox = new SlackOutbox(redis, config.redis.prefix, outboxQueue);
+    // The outbox retries and waits on rate limits itself, for as long as Slack needs.
+    const outboxClient = new webApi.WebClient(config.slack.botToken, {
+      slackApiUrl: config.slack.apiUrl,
+      fetch,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      logger: boltLogger(logger),
+    });
+    const outboxWorker = createOutboxWorker({ connection: redis, prefix: config.redis.prefix, delivery: new SlackOutboxDelivery(outboxClient), logger });
+    const worker = createActionWorker({
       connection: redis,
       prefix: config.redis.prefix,
       concurrency: config.workerConcurrency,
+      lockMs: config.workerLockMs,
       deps: {
         digitalocean,
         watcher,
-        reporter: new SlackReporter(slackClient(), logger),
+        reporter: new OutboxReporter(outbox, config.notifyChannel),
         audit: auditSink(new AuditLog(redis, config.redis.prefix), logger),
+        line: new DropletLine(redis, config.redis.prefix),
         logger: logger.child({ component: 'worker' }),
         pendingEventDelayMs: opts.pendingEventDelayMs,
+        lineCheckMs: opts.lineCheckMs,
       },
     });
-    const w = worker;
-    const watch = watcher;
     stops.push(async () => {
-      await closeWorker(w, watch, opts.shutdownGraceMs ?? 20_000, logger);
+      await closeWorker(worker, watcher, opts.shutdownGraceMs ?? 20_000, logger);
+      // Status messages still waiting are delivered by whichever worker runs next.
+      await outboxWorker.close();
+      await outboxQueue.close();
       await digitalocean.close();
       redis.disconnect();
     });
   }
 
   let port: number | undefined;
-  let slack: SlackApp | undefined;
   if (opts.web) {
     if (!opts.roleMap) throw new Error('the web side needs a role map');
     const redis: Redis = connect(config.redis.url, 'producer');
     redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (web)'));
     await whenReady(redis, () => logger.info({ redis: redactUrl(config.redis.url) }, 'waiting for Redis'));
-    const producer = new ActionProducer(redis, config.redis.prefix);
+    const line = new DropletLine(redis, config.redis.prefix);
+    const producer = new ActionProducer(redis, config.redis.prefix, line);
+    const outboxQueue = SlackOutbox.createQueue(redis, config.redis.prefix);
+    const outbox = new SlackOutbox(redis, config.redis.prefix, outboxQueue);
     const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token });
     const auditLog = new AuditLog(redis, config.redis.prefix);
-    slack = createSlackApp({
+    const redisUp = () => redis.status === 'ready';
+    const slack = createSlackApp({
       botToken: config.slack.botToken,
       signingSecret: config.slack.signingSecret,
       appToken: config.slack.appToken,
       apiUrl: config.slack.apiUrl,
       port: config.port,
+      fetch,
       logger,
-      health: () => ({ ok: redis.status === 'ready', details: { redis: redis.status === 'ready' ? 'up' : redis.status } }),
+      health: () => ({ ok: redisUp(), details: { redis: redisUp() ? 'up' : redis.status } }),
     });
     const client = slack.app.client;
     const access = new AccessResolver(opts.roleMap, {
@@ -102,6 +120,8 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
       access,
       audit: auditLog,
       logger: logger.child({ component: 'web' }),
+      redisUp,
+      banner: config.messageBanner,
       submit: {
         access,
         digitalocean,
@@ -114,17 +134,17 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
         updateRoot: async (channel, ts, message) => {
           await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
         },
-        reporter: new SlackReporter(client, logger),
+        reporter: new OutboxReporter(outbox, config.notifyChannel),
         audit: auditSink(auditLog, logger),
         logger: logger.child({ component: 'web' }),
       },
     });
     const started = await slack.start();
     port = started.port;
-    const s = slack;
     stops.unshift(async () => {
-      await s.stop();
+      await slack.stop();
       await producer.close();
+      await outboxQueue.close();
       await digitalocean.close();
       redis.disconnect();
     });
@@ -139,13 +159,12 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
 }
 
 /** worker.close() waits for running jobs with no limit of its own: bound it, then hand jobs back. */
-async function closeWorker(worker: Worker, watcher: ActionWatcher, graceMs: number, logger: Logger): Promise<void> {
+async function closeWorker(worker: ActionWorker, watcher: ActionWatcher, graceMs: number, logger: Logger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), graceMs);
   });
-  const closing = worker.close();
-  const result = await Promise.race([closing.then(() => 'closed' as const), timedOut]);
+  const result = await Promise.race([worker.close().then(() => 'closed' as const), timedOut]);
   clearTimeout(timer);
   if (result === 'timeout') {
     logger.warn({ graceMs }, 'jobs still running at shutdown; handing them back to the queue');

@@ -20,6 +20,10 @@ export const actionJobSchema = z.object({
   /** Set as soon as DigitalOcean answers the POST; a rerun only follows this action. */
   actionId: z.number().int().optional(),
   actionStartedAt: z.string().optional(),
+  /** The request this one last reported waiting for, so the note is posted once per change. */
+  waitingFor: z.string().optional(),
+  /** When DigitalOcean first answered "pending event" to this request. */
+  pendingSince: z.number().optional(),
 });
 
 export type ActionJob = z.output<typeof actionJobSchema>;

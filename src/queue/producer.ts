@@ -1,12 +1,18 @@
-// Adds action jobs. One job per request: the request ID is the job ID, so a repeated add is a no-op.
+// Adds action jobs. One job per request: the request ID is the job ID, so a repeated add is a
+// no-op; and the request takes its place in its Droplet's line at the moment it is queued.
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { DropletLine } from '../store/droplet-line.js';
 import { ACTION_QUEUE, type ActionJob } from './action-job.js';
 
 export class ActionProducer {
   readonly queue: Queue<ActionJob>;
 
-  constructor(connection: Redis, prefix: string) {
+  constructor(
+    connection: Redis,
+    prefix: string,
+    private readonly line: Pick<DropletLine, 'join' | 'leave'>,
+  ) {
     this.queue = new Queue<ActionJob>(ACTION_QUEUE, {
       connection,
       prefix,
@@ -21,7 +27,13 @@ export class ActionProducer {
   }
 
   async enqueue(job: ActionJob): Promise<void> {
-    await this.queue.add(job.action, job, { jobId: job.requestId });
+    await this.line.join(job.droplet.id, job.requestId);
+    try {
+      await this.queue.add(job.action, job, { jobId: job.requestId });
+    } catch (err) {
+      await this.line.leave(job.droplet.id, job.requestId).catch(() => {});
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
-// One action job, start to end: POST the action once, save its ID before anything else, follow
-// it to its end, report each step. Jobs run at least once, so every step checks what a previous
-// run of the same job already did.
+// One action job, start to end: wait for the Droplet's earlier requests, POST the action once,
+// save its ID before anything else, follow it to its end, report each step. Jobs run at least
+// once, so every step checks what a previous run of the same job already did.
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { actionSpec } from '../domain/actions.js';
 import type { ActionWatcher } from '../digitalocean/action-watcher.js';
@@ -10,29 +10,70 @@ import type { Action } from '../digitalocean/types.js';
 import type { Logger } from '../log.js';
 import type { StatusReporter } from '../slack/reporter.js';
 import type { AuditEntry, AuditSink } from '../store/audit-log.js';
+import type { DropletLine } from '../store/droplet-line.js';
 import { actionJobSchema, type ActionJob, type ActionOutcome } from './action-job.js';
+
+/** What the worker can learn about other requests in the queue. */
+export interface RequestDirectory {
+  /** The job's BullMQ state and data, or undefined when it no longer exists. */
+  get(requestId: string): Promise<{ state: string; data: ActionJob } | undefined>;
+  /** Starts a waiting request now instead of at its next check. */
+  promote(requestId: string): Promise<void>;
+}
 
 export interface RunActionDeps {
   digitalocean: Pick<DigitalOceanClient, 'postAction' | 'listDropletActions'>;
   watcher: Pick<ActionWatcher, 'follow'>;
   reporter: StatusReporter;
   audit: AuditSink;
+  line: Pick<DropletLine, 'join' | 'leave'>;
+  requests: RequestDirectory;
   logger: Logger;
   /** Lets a 429 pause every worker of the queue, not just this job. */
   rateLimit?: (ms: number) => Promise<void>;
   /** How long to wait before retrying when the Droplet already has a pending event. */
   pendingEventDelayMs?: number;
+  /** How often a request waiting its turn looks at the head of the line again. */
+  lineCheckMs?: number;
+  /** How long to keep retrying a "pending event" refusal before giving up. */
+  pendingEventLimitMs?: number;
 }
 
 // Clocks differ between us and DigitalOcean; an action started this much before our POST is still ours.
 const CLOCK_SKEW_MS = 30_000;
+const FINISHED_STATES = new Set(['completed', 'failed', 'unknown']);
+
+/** Thrown after the outcome was already reported, so the failure handler does not report it again. */
+class ReportedFailure extends UnrecoverableError {}
 
 export async function runActionJob(job: Job<ActionJob>, deps: RunActionDeps, token?: string): Promise<ActionOutcome> {
   const data = actionJobSchema.parse(job.data);
   const log = deps.logger.child({ requestId: data.requestId, action: data.action, dropletId: data.droplet.id, attempt: job.attemptsMade + 1 });
+  try {
+    const outcome = await run(job, data, deps, log, token);
+    await leaveLine(deps, data, log);
+    return outcome;
+  } catch (err) {
+    if (err instanceof DelayedError || (err as Error).name === 'RateLimitError') throw err;
+    const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (final) {
+      if (!(err instanceof ReportedFailure)) {
+        const message = `the bot gave up after ${job.attemptsMade + 1} attempts (${(err as Error).message}). Check the Droplet before trying again.`;
+        await deps.reporter.finished(data, { status: 'errored', actionId: data.actionId, message });
+        await deps.audit(auditEntry(data, 'errored', { actionId: data.actionId, message }));
+      }
+      await leaveLine(deps, data, log);
+    }
+    throw err;
+  }
+}
 
+async function run(job: Job<ActionJob>, data: ActionJob, deps: RunActionDeps, log: Logger, token?: string): Promise<ActionOutcome> {
   let actionId = data.actionId;
   let action: Action | undefined;
+
+  if (actionId === undefined) await waitForTurn(job, data, deps, log, token);
+
   if (actionId === undefined && data.postStartedAt !== undefined) {
     // An earlier run sent the POST but never learned the answer: find the action it may have started.
     action = await findStartedAction(deps, data, data.postStartedAt);
@@ -55,7 +96,7 @@ export async function runActionJob(job: Job<ActionJob>, deps: RunActionDeps, tok
     }
     actionId = action.id;
     // Saved before anything else: from here on a rerun follows this action and never POSTs.
-    await job.updateData({ ...data, postStartedAt, actionId, actionStartedAt: action.started_at });
+    await job.updateData({ ...data, postStartedAt, pendingSince: undefined, actionId, actionStartedAt: action.started_at });
     log.info({ actionId }, 'action started');
     await deps.audit(auditEntry(data, 'posted', { actionId, status: action.status }));
     await deps.reporter.inProgress(data, actionId, postStartedAt - data.requestedAt);
@@ -63,13 +104,43 @@ export async function runActionJob(job: Job<ActionJob>, deps: RunActionDeps, tok
 
   const startedAt = Date.parse(action?.started_at ?? data.actionStartedAt ?? '') || Date.now();
   const final = action && action.status !== 'in-progress' ? action : await deps.watcher.follow(actionId, actionSpec(data.action).typicalSeconds, undefined, startedAt);
-  const durationMs = (Date.parse(final.completed_at ?? '') || Date.now()) - startedAt;
+  const durationMs = Math.max(0, (Date.parse(final.completed_at ?? '') || Date.now()) - startedAt);
   const status = final.status === 'completed' ? 'completed' : 'errored';
-  const message = status === 'errored' ? `DigitalOcean reports the action as errored` : undefined;
+  const message = status === 'errored' ? 'DigitalOcean reports the action as errored' : undefined;
   log.info({ actionId, status, durationMs }, 'action ended');
   await deps.reporter.finished(data, { status, actionId, durationMs, message });
   await deps.audit(auditEntry(data, status, { actionId, status, message }));
   return { status, actionId, message };
+}
+
+/** Returns when this request heads its Droplet's line; otherwise parks the job and checks again later. */
+async function waitForTurn(job: Job<ActionJob>, data: ActionJob, deps: RunActionDeps, log: Logger, token?: string): Promise<void> {
+  let head = await deps.line.join(data.droplet.id, data.requestId);
+  while (head && head !== data.requestId) {
+    const ahead = await deps.requests.get(head);
+    if (ahead && !FINISHED_STATES.has(ahead.state)) {
+      if (job.data.waitingFor !== head) {
+        log.info({ ahead: head }, 'waiting for an earlier request on this Droplet');
+        await job.updateData({ ...data, waitingFor: head });
+        await deps.reporter.waiting(data, { action: ahead.data.action, requester: ahead.data.requester });
+      }
+      await job.moveToDelayed(Date.now() + (deps.lineCheckMs ?? 2000), token);
+      throw new DelayedError();
+    }
+    // The request ahead ended without leaving the line (its worker died at the wrong moment).
+    log.warn({ stale: head }, 'removing a finished request from the head of the line');
+    head = await deps.line.leave(data.droplet.id, head);
+  }
+}
+
+async function leaveLine(deps: RunActionDeps, data: ActionJob, log: Logger): Promise<void> {
+  try {
+    const next = await deps.line.leave(data.droplet.id, data.requestId);
+    if (next) await deps.requests.promote(next);
+  } catch (err) {
+    // The next request still starts at its next check; nothing is lost.
+    log.warn({ err: (err as Error).message }, 'could not hand the Droplet to the next request');
+  }
 }
 
 async function findStartedAction(deps: RunActionDeps, data: ActionJob, since: number): Promise<Action | undefined> {
@@ -85,26 +156,28 @@ async function handlePostError(
   log: Logger,
   token: string | undefined,
 ): Promise<ActionOutcome> {
-  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   if (err instanceof DigitalOceanError && !err.isServerError) {
     // A definite answer: no action was started, so a rerun must not go looking for one.
     const { postStartedAt: _, ...clean } = data;
-    await job.updateData(clean);
     if (err.isRateLimited) {
+      await job.updateData(clean);
       log.warn({ retryAfterMs: err.retryAfterMs }, 'DigitalOcean rate limit reached; pausing the queue');
       await deps.rateLimit?.(err.retryAfterMs ?? 60_000);
       throw Worker.RateLimitError();
     }
-    if (err.isPendingEvent && !lastAttempt) {
+    const pendingSince = data.pendingSince ?? Date.now();
+    if (err.isPendingEvent && Date.now() - pendingSince < (deps.pendingEventLimitMs ?? 30 * 60_000)) {
+      await job.updateData({ ...clean, pendingSince });
       log.info('Droplet has a pending event; trying again shortly');
       await job.moveToDelayed(Date.now() + (deps.pendingEventDelayMs ?? 5000), token);
       throw new DelayedError();
     }
+    await job.updateData(clean);
     // DigitalOcean refused the action itself: its words reach the user as they are.
+    log.warn({ status: err.status, id: err.id }, 'DigitalOcean refused the action');
     await deps.reporter.finished(data, { status: 'errored', message: err.message });
     await deps.audit(auditEntry(data, 'post_failed', { status: `http ${err.status}`, message: err.message }));
-    log.warn({ status: err.status, id: err.id }, 'DigitalOcean refused the action');
-    throw new UnrecoverableError(err.message);
+    throw new ReportedFailure(err.message);
   }
   const ambiguous = err instanceof DigitalOceanNetworkError ? err.ambiguous : true;
   if (!ambiguous) {
@@ -112,11 +185,6 @@ async function handlePostError(
     await job.updateData(clean);
   }
   log.warn({ err: (err as Error).message, ambiguous }, 'action POST failed; will retry');
-  if (lastAttempt) {
-    const message = `DigitalOcean could not be reached after ${job.attemptsMade + 1} attempts (${(err as Error).message}). Check the Droplet before trying again.`;
-    await deps.reporter.finished(data, { status: 'errored', message });
-    await deps.audit(auditEntry(data, 'post_failed', { message }));
-  }
   throw err;
 }
 

@@ -1,33 +1,64 @@
-// The BullMQ worker that runs action jobs. Any number of these, in any number of processes,
-// can share one Redis.
-import { Worker } from 'bullmq';
+// The BullMQ workers of the worker half: action jobs, and the Slack outbox that reports on
+// them. Any number of these, in any number of processes, can share one Redis.
+import { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ACTION_QUEUE, type ActionJob, type ActionOutcome } from './action-job.js';
-import { runActionJob, type RunActionDeps } from './run-action.js';
+import { runActionJob, type RequestDirectory, type RunActionDeps } from './run-action.js';
 
 export interface ActionWorkerOptions {
   connection: Redis;
   prefix: string;
   concurrency: number;
-  deps: Omit<RunActionDeps, 'rateLimit'>;
+  /** A worker that stops renewing its lock for this long loses the job to another worker. */
+  lockMs: number;
+  deps: Omit<RunActionDeps, 'rateLimit' | 'requests'>;
 }
 
-export function createActionWorker(opts: ActionWorkerOptions): Worker<ActionJob, ActionOutcome> {
+export interface ActionWorker {
+  worker: Worker<ActionJob, ActionOutcome>;
+  close(force?: boolean): Promise<void>;
+}
+
+/** Looks up other requests through the queue itself: the job ID is the request ID. */
+export function queueDirectory(queue: Queue<ActionJob>): RequestDirectory {
+  return {
+    async get(requestId) {
+      const job = await Job.fromId<ActionJob>(queue, requestId);
+      if (!job) return undefined;
+      return { state: await job.getState(), data: job.data };
+    },
+    async promote(requestId) {
+      const job = await Job.fromId<ActionJob>(queue, requestId);
+      if (job && (await job.isDelayed())) await job.promote();
+    },
+  };
+}
+
+export function createActionWorker(opts: ActionWorkerOptions): ActionWorker {
+  const queue = new Queue<ActionJob>(ACTION_QUEUE, { connection: opts.connection, prefix: opts.prefix });
+  const requests = queueDirectory(queue);
   const worker: Worker<ActionJob, ActionOutcome> = new Worker<ActionJob, ActionOutcome>(
     ACTION_QUEUE,
-    (job, token) => runActionJob(job, { ...opts.deps, rateLimit: (ms) => worker.rateLimit(ms) }, token),
+    (job, token) => runActionJob(job, { ...opts.deps, requests, rateLimit: (ms) => worker.rateLimit(ms) }, token),
     {
       connection: opts.connection,
       prefix: opts.prefix,
       concurrency: opts.concurrency,
-      // Actions are followed inside the job for minutes; the lock is renewed while it runs.
-      lockDuration: 60_000,
-      maxStalledCount: 5,
+      // Actions are followed inside the job for minutes; BullMQ renews the lock while it runs.
+      lockDuration: opts.lockMs,
+      stalledInterval: Math.max(1000, Math.floor(opts.lockMs / 2)),
+      maxStalledCount: 10,
     },
   );
   worker.on('failed', (job, err) => {
     opts.deps.logger.warn({ requestId: job?.data.requestId, err: err.message }, 'job attempt failed');
   });
   worker.on('error', (err) => opts.deps.logger.error({ err: err.message }, 'worker error'));
-  return worker;
+  return {
+    worker,
+    async close(force = false) {
+      await worker.close(force);
+      await queue.close();
+    },
+  };
 }

@@ -11,6 +11,8 @@ export interface SlackAppOptions {
   apiUrl: string;
   port: number;
   logger: Logger;
+  /** Used for every Web API call and response_url post (e.g. to add the message banner). */
+  fetch?: typeof globalThis.fetch;
   /** 200 when everything the receiver needs is up, 503 with the reason otherwise. */
   health: () => { ok: boolean; details: Record<string, string> };
 }
@@ -38,7 +40,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
         logger,
         customRoutes: [healthz],
         // apps.connections.open goes to SLACK_API_URL like every other Web API call.
-        installerOptions: { port: opts.port, clientOptions: { slackApiUrl: opts.apiUrl } },
+        installerOptions: { port: opts.port, clientOptions: { slackApiUrl: opts.apiUrl, fetch: opts.fetch } },
       })
     : new HTTPReceiver({ signingSecret: opts.signingSecret ?? '', logger, customRoutes: [healthz], endpoints: '/slack/events' });
   const app = new App({
@@ -47,7 +49,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     logger,
     convoStore: false,
     deferInitialization: true,
-    clientOptions: { slackApiUrl: opts.apiUrl, retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000 } },
+    clientOptions: { slackApiUrl: opts.apiUrl, fetch: opts.fetch, retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000 } },
   });
   return {
     app,

@@ -1,62 +1,79 @@
-// Tells the request's thread what happened, and keeps the root message's last line current.
-// A Slack failure here never fails the DigitalOcean work: it is logged and the job goes on.
-import type { webApi } from '@slack/bolt';
-import type { Logger } from '../log.js';
+// What the request's thread, its root message and the notification channel should say at each
+// step. Messages go into the Slack outbox, so a slow or failing Slack never holds up an action.
+import { displayName } from '../domain/actions.js';
 import type { ActionJob } from '../queue/action-job.js';
+import type { OutboxEntry, SlackOutbox } from '../queue/slack-outbox.js';
 import { escapeText } from './escape.js';
 import { formatDuration, rootMessage, threadStatus, type Phase } from './messages.js';
 
-export interface StatusReporter {
-  queued(job: ActionJob): Promise<void>;
-  inProgress(job: ActionJob, actionId: number, waitedMs: number): Promise<void>;
-  finished(job: ActionJob, outcome: { status: 'completed' | 'errored'; actionId?: number; durationMs?: number; message?: string }): Promise<void>;
+export interface Outcome {
+  status: 'completed' | 'errored';
+  actionId?: number;
+  durationMs?: number;
+  message?: string;
 }
 
-export class SlackReporter implements StatusReporter {
+export interface StatusReporter {
+  queued(job: ActionJob): Promise<void>;
+  /** The Droplet is busy with an earlier request; this one waits its turn. */
+  waiting(job: ActionJob, ahead: { action: string; requester: string }): Promise<void>;
+  inProgress(job: ActionJob, actionId: number, waitedMs: number): Promise<void>;
+  finished(job: ActionJob, outcome: Outcome): Promise<void>;
+}
+
+export class OutboxReporter implements StatusReporter {
   constructor(
-    private readonly client: webApi.WebClient,
-    private readonly logger: Logger,
+    private readonly outbox: Pick<SlackOutbox, 'publish'>,
+    private readonly notifyChannel?: string,
   ) {}
 
   async queued(job: ActionJob): Promise<void> {
-    await this.reply(job, 'queued', 'waiting for a worker');
+    await this.publish(job, [reply('queued', 'waiting for a worker')]);
+  }
+
+  async waiting(job: ActionJob, ahead: { action: string; requester: string }): Promise<void> {
+    const what = displayName(ahead.action as never);
+    await this.publish(job, [
+      reply('queued', `waiting for ${escapeText(what)} (asked by <@${ahead.requester}>) to finish on this Droplet`),
+      root(job, 'queued', `waiting for ${escapeText(what)} to finish`),
+    ]);
   }
 
   async inProgress(job: ActionJob, actionId: number, waitedMs: number): Promise<void> {
-    const detail = `DigitalOcean action ${actionId} started after ${formatDuration(waitedMs)} in the queue`;
-    await Promise.all([this.reply(job, 'in-progress', detail), this.updateRoot(job, 'in-progress', `action ${actionId}`)]);
+    await this.publish(job, [
+      reply('in-progress', `DigitalOcean action ${actionId} started after ${formatDuration(waitedMs)} in the queue`),
+      root(job, 'in-progress', `action ${actionId}`),
+    ]);
   }
 
-  async finished(job: ActionJob, outcome: Parameters<StatusReporter['finished']>[1]): Promise<void> {
+  async finished(job: ActionJob, outcome: Outcome): Promise<void> {
     const took = outcome.durationMs === undefined ? '' : ` in ${formatDuration(outcome.durationMs)}`;
     const action = outcome.actionId === undefined ? '' : `action ${outcome.actionId} `;
-    const detail =
-      outcome.status === 'completed'
-        ? `${action}completed${took}`
-        : `${action}errored${took}${outcome.message ? `: ${escapeText(outcome.message)}` : ''}`;
-    await this.reply(job, outcome.status, `${detail} · <@${job.requester}>`);
-    await this.updateRoot(job, outcome.status, detail);
+    const why = outcome.status === 'errored' && outcome.message ? `: ${escapeText(outcome.message)}` : '';
+    const detail = `${action}${outcome.status}${took}${why}`;
+    const entries: OutboxEntry[] = [reply(outcome.status, `${detail} · <@${job.requester}>`), root(job, outcome.status, detail)];
+    if (this.notifyChannel) entries.push({ kind: 'notify', channel: this.notifyChannel, text: notificationLine(job, outcome) });
+    await this.publish(job, entries);
   }
 
-  private async reply(job: ActionJob, phase: Phase, detail: string): Promise<void> {
-    const msg = threadStatus(phase, detail);
-    try {
-      await this.client.chat.postMessage({ channel: job.channel, thread_ts: job.rootTs, text: msg.text, unfurl_links: false });
-    } catch (err) {
-      this.logger.warn({ requestId: job.requestId, phase, err: errText(err) }, 'could not post status to the thread');
-    }
-  }
-
-  private async updateRoot(job: ActionJob, phase: Phase, detail: string): Promise<void> {
-    const msg = rootMessage(job, phase, detail);
-    try {
-      await this.client.chat.update({ channel: job.channel, ts: job.rootTs, text: msg.text, blocks: msg.blocks });
-    } catch (err) {
-      this.logger.warn({ requestId: job.requestId, phase, err: errText(err) }, 'could not update the root message');
-    }
+  private publish(job: ActionJob, entries: OutboxEntry[]): Promise<void> {
+    return this.outbox.publish({ requestId: job.requestId, channel: job.channel, rootTs: job.rootTs }, entries);
   }
 }
 
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+function reply(phase: Phase, detail: string): OutboxEntry {
+  return { kind: 'reply', text: threadStatus(phase, detail).text };
+}
+
+function root(job: ActionJob, phase: Phase, detail: string): OutboxEntry {
+  const msg = rootMessage(job, phase, detail);
+  return { kind: 'root', text: msg.text, blocks: msg.blocks ?? [] };
+}
+
+/** One line per finished action: who, what, on which Droplet, result, duration, thread link. */
+export function notificationLine(job: ActionJob, outcome: Outcome): string {
+  const icon = outcome.status === 'completed' ? ':white_check_mark:' : ':x:';
+  const took = outcome.durationMs === undefined ? '' : ` in ${formatDuration(outcome.durationMs)}`;
+  const approver = job.approver ? `, approved by <@${job.approver}>` : '';
+  return `${icon} *${displayName(job.action)}* on *${escapeText(job.droplet.name)}* (${job.droplet.id}) ${outcome.status}${took} · asked by <@${job.requester}>${approver} · {thread}`;
 }

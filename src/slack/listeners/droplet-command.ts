@@ -8,6 +8,7 @@ import { parseCommand } from '../../domain/command.js';
 import type { Logger } from '../../log.js';
 import type { AccessResolver } from '../../roles/access.js';
 import { submitAction, type SubmitDeps } from '../../requests/submit-action.js';
+import { blocksWithBanner } from '../banner.js';
 import { helpMessage, historyMessage, unresolvedMessage } from '../messages.js';
 
 export interface DropletCommandDeps {
@@ -15,8 +16,15 @@ export interface DropletCommandDeps {
   access: Pick<AccessResolver, 'of'>;
   audit: Pick<AuditLog, 'forDroplet'>;
   logger: Logger;
+  /** Whether the job store is reachable right now: a synchronous check, no round trip. */
+  redisUp?: () => boolean;
+  /** Added to answers given in the ack itself (Web API messages get it on the way out). */
+  banner?: string;
   command?: string;
 }
+
+const REDIS_DOWN =
+  'Your request could not be queued: the job store (Redis) is unavailable. Nothing was done; try again in a minute.';
 
 /** Slack redelivers a command with the same trigger_id; the request ID follows from it. */
 export function requestIdFor(triggerId: string | undefined): string {
@@ -26,9 +34,17 @@ export function requestIdFor(triggerId: string | undefined): string {
 export function registerDropletCommand(app: App, deps: DropletCommandDeps): void {
   app.command(deps.command ?? '/droplet', async ({ command, ack, respond }) => {
     const parsed = parseCommand(command.text ?? '');
+    const answer = (text: string) =>
+      ack({ response_type: 'ephemeral', text, ...(deps.banner ? { blocks: blocksWithBanner(undefined, text, deps.banner) as never } : {}) });
     if (parsed.kind === 'invalid') {
       // Pure parsing is fast enough to answer inside the ack itself.
-      await ack({ response_type: 'ephemeral', text: parsed.message });
+      await answer(parsed.message);
+      return;
+    }
+    if (parsed.kind === 'action' && deps.redisUp && !deps.redisUp()) {
+      // Fail fast and say so, rather than ack and lose the request.
+      deps.logger.warn({ user: command.user_id, action: parsed.action }, 'Redis is down; refusing a request');
+      await answer(REDIS_DOWN);
       return;
     }
     await ack();
@@ -79,8 +95,6 @@ function failureText(err: unknown): string {
   if (e.name === 'DigitalOceanError' || e.name === 'DigitalOceanNetworkError') {
     return `DigitalOcean did not answer as expected (${e.message}). Nothing was queued; try again in a minute.`;
   }
-  if (/redis|connection|ECONNREFUSED|Stream isn't writeable|enableOfflineQueue/i.test(e.message ?? '')) {
-    return 'Your request could not be queued: the job store (Redis) is unavailable. Nothing was done; try again in a minute.';
-  }
+  if (/redis|connection|ECONNREFUSED|Stream isn't writeable|enableOfflineQueue/i.test(e.message ?? '')) return REDIS_DOWN;
   return 'Something went wrong and your request was not queued. Nothing was done; try again, and tell the bot\'s operators if it keeps happening.';
 }

@@ -1,0 +1,58 @@
+// Approval requests expire even when nobody clicks: each one gets a delayed BullMQ job on its own
+// queue, run by the worker processes when the deadline passes. The job carries only the ID; the
+// expiry itself is the same atomic state change as Approve and Deny, so exactly one of them wins.
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+
+export const APPROVAL_EXPIRY_QUEUE = 'approval-expiry';
+
+export interface ExpiryJobData {
+  approvalId: string;
+}
+
+export class ApprovalExpiryScheduler {
+  readonly queue: Queue<ExpiryJobData>;
+
+  constructor(connection: Redis, prefix: string) {
+    this.queue = new Queue<ExpiryJobData>(APPROVAL_EXPIRY_QUEUE, {
+      connection,
+      prefix,
+      skipWaitingForReady: true,
+      defaultJobOptions: {
+        attempts: 8,
+        backoff: { type: 'exponential', delay: 2000 },
+        removeOnComplete: { age: 24 * 3600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    });
+  }
+
+  /** One job per approval (the ID is the job ID), due `delayMs` from now. */
+  async schedule(approvalId: string, delayMs: number): Promise<void> {
+    await this.queue.add('expire', { approvalId }, { jobId: approvalId, delay: Math.max(0, delayMs) });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
+
+export interface ApprovalExpiryWorkerOptions {
+  connection: Redis;
+  prefix: string;
+  logger: Logger;
+  /** Expires the request if it is still pending; a no-op otherwise. Throws to be retried. */
+  expire: (approvalId: string) => Promise<void>;
+}
+
+export function createApprovalExpiryWorker(opts: ApprovalExpiryWorkerOptions): Worker<ExpiryJobData> {
+  const worker = new Worker<ExpiryJobData>(APPROVAL_EXPIRY_QUEUE, (job) => opts.expire(job.data.approvalId), {
+    connection: opts.connection,
+    prefix: opts.prefix,
+    concurrency: 5,
+  });
+  worker.on('failed', (job, err) => opts.logger.warn({ approvalId: job?.data.approvalId, err: err.message }, 'approval expiry attempt failed'));
+  worker.on('error', (err) => opts.logger.error({ err: err.message }, 'approval expiry worker error'));
+  return worker;
+}
