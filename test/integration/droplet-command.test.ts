@@ -2,6 +2,7 @@
 // BullMQ worker, and the Slack and DigitalOcean simulators on loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_TYPES, displayName, type ActionType } from '../../src/domain/actions.js';
+import { signSlackRequest, slashCommandBody } from '../../src/sandbox/slack/index.js';
 import { CHANNEL, SECRETS, USERS, startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -203,6 +204,27 @@ describe('the receiver', () => {
       body: 'command=%2Fdroplet&text=reboot+web-1',
     });
     expect(res.status).toBe(401);
+  });
+
+  it('refuses a stale timestamp and a body that does not match its signature, and runs nothing', async () => {
+    const before = posts().length;
+    const body = slashCommandBody({ text: 'reboot web-2', user_id: USERS.admin, channel_id: CHANNEL, response_url: h.slack.responseUrl(), trigger_id: 'stale.1' });
+    const old = Math.floor(Date.now() / 1000) - 6 * 60;
+    const stale = await fetch(h.eventsUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(SECRETS.signingSecret, body, old) },
+      body,
+    });
+    expect(stale.status).toBe(401);
+    const signed = signSlackRequest(SECRETS.signingSecret, body);
+    const tampered = await fetch(h.eventsUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signed },
+      body: body.replace('reboot', 'rebuild'),
+    });
+    expect(tampered.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(posts().length).toBe(before);
   });
 
   it('answers /healthz', async () => {
