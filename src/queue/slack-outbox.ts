@@ -90,7 +90,13 @@ export interface OutboxWorkerOptions {
   delivery: OutboxDelivery;
   logger: Logger;
   concurrency?: number;
+  /** As for action jobs: how long a silent worker keeps a sync job before another takes it. */
+  lockMs?: number;
 }
+
+// Held while one worker delivers a thread; renewed after every message, so a worker killed
+// mid-delivery blocks its thread for seconds, not minutes.
+const SYNC_LOCK_MS = 10_000;
 
 /** Backoff for Slack: quick at first, then at most a minute apart, for hours if need be. */
 export function outboxBackoff(attemptsMade: number): number {
@@ -103,6 +109,8 @@ export function createOutboxWorker(opts: OutboxWorkerOptions): Worker<OutboxTarg
     connection: opts.connection,
     prefix: opts.prefix,
     concurrency: opts.concurrency ?? 10,
+    lockDuration: opts.lockMs ?? 30_000,
+    stalledInterval: Math.max(1000, Math.floor((opts.lockMs ?? 30_000) / 2)),
     settings: { backoffStrategy: (attemptsMade: number) => outboxBackoff(attemptsMade) },
   });
   worker.on('error', (err) => opts.logger.error({ err: err.message }, 'outbox worker error'));
@@ -111,7 +119,7 @@ export function createOutboxWorker(opts: OutboxWorkerOptions): Worker<OutboxTarg
     const target = job.data;
     const k = keysFor(opts.prefix, target.requestId);
     const lockToken = randomUUID();
-    if ((await redis.set(k.lock, lockToken, 'PX', 30_000, 'NX')) !== 'OK') {
+    if ((await redis.set(k.lock, lockToken, 'PX', SYNC_LOCK_MS, 'NX')) !== 'OK') {
       // Another worker is delivering this thread; look again shortly.
       await job.moveToDelayed(Date.now() + 300, token);
       throw new DelayedError();
@@ -130,7 +138,7 @@ export function createOutboxWorker(opts: OutboxWorkerOptions): Worker<OutboxTarg
         }
         try {
           await opts.delivery.deliver(target, entry);
-          await redis.hset(k.done, String(i), 'ok');
+          await redis.multi().hset(k.done, String(i), 'ok').pexpire(k.lock, SYNC_LOCK_MS).exec();
         } catch (err) {
           if (err instanceof SlackDeliveryError && err.permanent) {
             opts.logger.warn({ requestId: target.requestId, kind: entry.kind, err: err.message }, 'Slack refused a status message; skipping it');

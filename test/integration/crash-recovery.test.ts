@@ -99,11 +99,14 @@ describe('crash recovery with real processes', () => {
     first.child.kill('SIGKILL');
     await first.exited();
 
-    start('worker');
+    const second = start('worker');
     const done = await slack.waitFor(() => {
       const m = root('reboot on kill-nine');
       return m?.text?.endsWith(': completed') ? m : undefined;
-    }, 30_000);
+    }, 30_000).catch((err) => {
+      console.log(second.output());
+      throw err;
+    });
     expect(done.text).toBe('reboot on kill-nine: completed');
     expect(posts(d.id)).toHaveLength(1);
     expect(actionsOf(d.id)).toHaveLength(1);
