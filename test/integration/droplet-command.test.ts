@@ -56,6 +56,24 @@ describe('/droplet reboot web-1', () => {
   });
 });
 
+describe('/droplet history', () => {
+  it('shows the last entries of the audit trail for a Droplet, newest first, with a thread link', async () => {
+    const res = await h.command('history web-1', USERS.operator);
+    const text = await waitForResponse(res.responseUrl);
+    expect(text).toContain('audit entries for web-1* (3164444)');
+    const lines = text.split('\n').slice(1);
+    expect(lines[0]).toMatch(/<@U0ADMIN01> · reboot · \*completed\* \(action \d+\)/);
+    expect(lines.some((l) => /· reboot · \*posted\*/.test(l))).toBe(true);
+    expect(lines.at(-1)).toMatch(/· reboot · \*requested\*/);
+    expect(text).toMatch(/<https:\/\/slack\.com\/archives\/C0OPS0001\/p\d+\|thread>/);
+  });
+
+  it('needs droplet:update', async () => {
+    const res = await h.command('history web-1', USERS.nobody);
+    expect(await waitForResponse(res.responseUrl)).toContain('needs the `droplet:update` scope');
+  });
+});
+
 describe('all 16 action types', () => {
   // Each type runs on its own fresh Droplet, set up so DigitalOcean would accept the action.
   const setups: Record<ActionType, { droplet?: object; params: (id: number) => Promise<string> | string }> = {
