@@ -24,6 +24,9 @@ export class ActionProducer {
         removeOnFail: { age: 30 * 24 * 3600 },
       },
     });
+    // Connection errors surface on each add, where the caller answers the user; this only keeps
+    // BullMQ from printing them to stderr a second time.
+    this.queue.on('error', () => {});
   }
 
   async enqueue(job: ActionJob): Promise<void> {

@@ -70,7 +70,7 @@ export class SlackOutbox {
   }
 
   static createQueue(connection: Redis, prefix: string): Queue<OutboxTarget> {
-    return new Queue<OutboxTarget>(OUTBOX_QUEUE, {
+    const queue = new Queue<OutboxTarget>(OUTBOX_QUEUE, {
       connection,
       prefix,
       skipWaitingForReady: true,
@@ -81,6 +81,9 @@ export class SlackOutbox {
         removeOnFail: { age: 7 * 24 * 3600 },
       },
     });
+    // Errors reach the caller of publish(); the connection's own errors are logged where it is made.
+    queue.on('error', () => {});
+    return queue;
   }
 }
 

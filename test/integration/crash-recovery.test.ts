@@ -170,7 +170,8 @@ describe('crash recovery with real processes', () => {
     expect(res.ms).toBeLessThan(3000);
     expect(res.status).toBe(200);
     expect((res.json as { text: string }).text).toContain('could not be queued');
-    expect(web.output()).toContain('Redis is down');
+    // The log line reaches the pipe a moment after the answer.
+    await slack.waitFor(() => web.output().includes('Redis is down'), 5000);
     await startRedis();
     await new Promise((r) => setTimeout(r, 2500));
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);

@@ -284,7 +284,8 @@ describe('droplet actions', () => {
   });
 
   it.each(cases)('$type: 201 in-progress, then completed with the droplet changed', async ({ type, setup, dropletId, body, check }) => {
-    const s = await start();
+    // Long enough that a loaded machine still sees the action in progress, short enough to wait for.
+    const s = await start({ timeScale: 0.005, durations: { [type]: 700 } });
     const id = dropletId ?? s.addDroplet({ name: `t-${type.replaceAll('_', '-')}`, ...setup }).id;
     const before = await getDroplet(id);
     const request = { type, ...body };
