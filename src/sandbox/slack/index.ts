@@ -5,7 +5,17 @@ export { Workspace, DEFAULT_BOT_SCOPES, compareTs, type WorkspaceOptions, type P
 export { ViewStore } from './view-store.js';
 export { ResponseUrlStore, type ResponseUrlRecord, type ResponseUrlLimits } from './response-urls.js';
 export { createSlackRequestHandler, RESPONSE_URL_PATH, type ApiCall, type SlackRequestHandlerOptions } from './web-api-server.js';
-export { WEB_API_METHODS, type MethodSpec } from './web-api-methods.js';
+export { WEB_API_METHODS, type MethodSpec, type MethodContext } from './web-api-methods.js';
+export {
+  SocketModeServer,
+  SocketModeAckTimeout,
+  SOCKET_MODE_PATH,
+  type SocketModeOptions,
+  type SocketModeEnvelope,
+  type SocketModeAck,
+  type EnvelopeType,
+  type SendOptions,
+} from './socket-mode.js';
 export { FaultInjector, ANY_METHOD, type FailureReply } from './fault-injection.js';
 export { SlackApiError } from './errors.js';
 export { messageBlockProblems, viewProblems } from './block-kit.js';

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FaultInjector, type FailureReply } from './fault-injection.js';
+import { SocketModeServer } from './socket-mode.js';
 import { RESPONSE_URL_PATH, createSlackRequestHandler, type ApiCall } from './web-api-server.js';
 import { Workspace, type WorkspaceOptions } from './workspace.js';
 import type { ResponseUrlContext } from './workspace-types.js';
@@ -12,6 +13,8 @@ import type { ResponseUrlContext } from './workspace-types.js';
 export interface SlackSimulatorOptions {
   /** When set, every Web API call must carry this token, else `invalid_auth`. */
   botToken?: string;
+  /** When set, apps.connections.open (Socket Mode) must present exactly this app-level token; else any `xapp-` token. */
+  appToken?: string;
   /** Port on 127.0.0.1; default 0 picks a free one. */
   port?: number;
   /** A workspace to serve (e.g. one a playground already shows), or options for a new one. */
@@ -22,6 +25,11 @@ export interface SlackSimulator {
   /** `http://127.0.0.1:PORT`; the Web API is at `${url}/api/`. */
   url: string;
   workspace: Workspace;
+  /**
+   * Socket Mode: apps.connections.open hands out URLs on this server, where an app's WebSocket gets
+   * `hello`; sendSlashCommand / sendInteraction deliver envelopes and resolve with the app's ack.
+   */
+  socketMode: SocketModeServer;
   /** Every Web API call received, oldest first. */
   calls: ApiCall[];
   /**
@@ -48,9 +56,14 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
   const faults = new FaultInjector();
   const calls: ApiCall[] = [];
   const listeners = new Set<(call: ApiCall) => void>();
+  const socketMode = new SocketModeServer({
+    appId: workspace.bot.app_id,
+    ...(opts.appToken !== undefined ? { appToken: opts.appToken } : {}),
+  });
 
   const handler = createSlackRequestHandler({
     workspace,
+    socketMode,
     ...(opts.botToken !== undefined ? { botToken: opts.botToken } : {}),
     faults,
     onCall(call) {
@@ -59,6 +72,10 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
     },
   });
   const server = createServer((req, res) => void handler(req, res));
+  // WebSocket upgrades: Socket Mode's URL, nothing else.
+  server.on('upgrade', (req, socket, head) => {
+    if (!socketMode.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -68,6 +85,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
   return {
     url,
     workspace,
+    socketMode,
     calls,
     failNext: (method, reply) => faults.failNext(method, reply),
     responseUrl(id, context) {
@@ -88,11 +106,14 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    async close() {
+      // Upgraded sockets are no longer the HTTP server's to close: end them first.
+      await socketMode.close();
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         // fetch keeps connections alive; without this, close() waits for them to time out.
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }

@@ -2,13 +2,23 @@
 // error codes. Each handler returns the success body (without `ok`) or throws SlackApiError.
 import { messageBlockProblems } from './block-kit.js';
 import { SlackApiError } from './errors.js';
+import type { SocketModeServer } from './socket-mode.js';
 import type { Workspace } from './workspace.js';
 import type { JsonObject, MessageContent, SlackChannel, StoredMessage } from './workspace-types.js';
 
 export interface MethodSpec {
   /** Any one of these scopes allows the call (Slack's `x-accepted-oauth-scopes`); empty = none needed. */
   scopes: string[];
-  handle(args: JsonObject, ws: Workspace): JsonObject;
+  /** Whose token the method takes: the bot token (default) or an app-level `xapp-` token. */
+  token?: 'bot' | 'app';
+  handle(args: JsonObject, ws: Workspace, ctx?: MethodContext): JsonObject;
+}
+
+/** What a method may need beyond the workspace: how the caller reached the server, and Socket Mode. */
+export interface MethodContext {
+  /** `host:port` the request came in on, for URLs that point back at this server. */
+  host: string;
+  socketMode?: SocketModeServer;
 }
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -87,6 +97,17 @@ function triggerArg(args: JsonObject): string {
 }
 
 export const WEB_API_METHODS: Record<string, MethodSpec> = {
+  // Socket Mode (socket-mode.ts): called with the app-level token, answers a WebSocket URL.
+  'apps.connections.open': {
+    scopes: [],
+    token: 'app',
+    handle(_args, _ws, ctx) {
+      // A handler without Socket Mode attached is a simulator set-up mistake, not a Slack answer.
+      if (!ctx?.socketMode) throw new Error('apps.connections.open: no Socket Mode server is attached to this request handler');
+      return { url: ctx.socketMode.connectionUrl(ctx.host) };
+    },
+  },
+
   'auth.test': {
     scopes: [],
     handle: (_args, ws) => ({

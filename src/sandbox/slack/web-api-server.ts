@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SlackApiError } from './errors.js';
 import type { FaultInjector } from './fault-injection.js';
 import { parseApiRequest } from './request-body.js';
+import type { SocketModeServer } from './socket-mode.js';
 import { WEB_API_METHODS } from './web-api-methods.js';
 import type { Workspace } from './workspace.js';
 import type { JsonObject } from './workspace-types.js';
@@ -26,6 +27,8 @@ export interface SlackRequestHandlerOptions {
   botToken?: string;
   faults: FaultInjector;
   onCall: (call: ApiCall) => void;
+  /** Socket Mode: answers apps.connections.open (app-level token) with URLs on this server. */
+  socketMode?: SocketModeServer;
 }
 
 export const RESPONSE_URL_PATH = '/response-url/';
@@ -54,9 +57,15 @@ export function createSlackRequestHandler(opts: SlackRequestHandlerOptions) {
     if (!spec) return record(fail('unknown_method', { req_method: method }));
     if (!parsed.ok) return record(fail(parsed.error));
     if (parsed.token === undefined || parsed.token === '') return record(fail('not_authed'));
-    if (opts.botToken !== undefined && parsed.token !== opts.botToken) return record(fail('invalid_auth'));
+    if (spec.token === 'app') {
+      // App-level token methods: the socket-mode server knows which tokens it accepts.
+      const error = opts.socketMode?.authError(req.headers.authorization);
+      if (error) return record(fail(error));
+    } else if (opts.botToken !== undefined && parsed.token !== opts.botToken) return record(fail('invalid_auth'));
 
-    const scopeHeaders: Record<string, string> = { 'x-oauth-scopes': ws.botScopes.join(',') };
+    // An app-level token carries connections:write (the scope Socket Mode needs), not the bot's scopes.
+    const granted = spec.token === 'app' ? ['connections:write'] : ws.botScopes;
+    const scopeHeaders: Record<string, string> = { 'x-oauth-scopes': granted.join(',') };
     if (spec.scopes.length) scopeHeaders['x-accepted-oauth-scopes'] = spec.scopes.join(',');
     const scripted = opts.faults.take(method);
     if (scripted) {
@@ -64,14 +73,16 @@ export function createSlackRequestHandler(opts: SlackRequestHandlerOptions) {
       if (scripted.retryAfter !== undefined) headers['retry-after'] = String(scripted.retryAfter);
       return record({ status: scripted.status, body: { ok: false, error: scripted.error }, headers });
     }
-    if (spec.scopes.length && !spec.scopes.some((s) => ws.botScopes.includes(s))) {
+    if (spec.scopes.length && !spec.scopes.some((s) => granted.includes(s))) {
       return record({
-        ...fail('missing_scope', { needed: spec.scopes[0], provided: ws.botScopes.join(',') }),
+        ...fail('missing_scope', { needed: spec.scopes[0], provided: granted.join(',') }),
         headers: scopeHeaders,
       });
     }
     try {
-      return record({ status: 200, body: { ok: true, ...spec.handle(args, ws) }, headers: scopeHeaders });
+      const host = req.headers.host ?? `${req.socket.localAddress}:${req.socket.localPort}`;
+      const ctx = { host, ...(opts.socketMode ? { socketMode: opts.socketMode } : {}) };
+      return record({ status: 200, body: { ok: true, ...spec.handle(args, ws, ctx) }, headers: scopeHeaders });
     } catch (err) {
       if (err instanceof SlackApiError) return record({ ...fail(err.code, err.extra), headers: scopeHeaders });
       throw err;
