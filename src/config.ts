@@ -20,6 +20,10 @@ const envSchema = z
     DIGITALOCEAN_API_URL: url('DIGITALOCEAN_API_URL')
       .default('https://api.digitalocean.com')
       .transform((v) => v.replace(/\/+$/, '')),
+    // DigitalOcean's limits per token: lower them to leave room for other users of the token
+    // (a test double may allow more).
+    DIGITALOCEAN_RATE_PER_MINUTE: z.coerce.number({ error: 'must be a whole number of at least 1' }).int().min(1).default(250),
+    DIGITALOCEAN_RATE_PER_HOUR: z.coerce.number({ error: 'must be a whole number of at least 1' }).int().min(1).default(5000),
     REDIS_URL: z.string().trim().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
     REDIS_PREFIX: z.string().trim().min(1).default('{droplet-bot}'),
     PORT: z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int().min(0).max(65535).default(3000),
@@ -38,7 +42,7 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
 
 export interface Config {
   slack: { botToken: string; signingSecret?: string; appToken?: string; apiUrl: string; socketMode: boolean };
-  digitalocean: { token: string; apiUrl: string };
+  digitalocean: { token: string; apiUrl: string; ratePerMinute: number; ratePerHour: number };
   redis: { url: string; prefix: string };
   port: number;
   roleMapPath: string;
@@ -83,7 +87,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiUrl: e.SLACK_API_URL,
       socketMode: e.SLACK_APP_TOKEN !== undefined,
     },
-    digitalocean: { token: e.DIGITALOCEAN_TOKEN, apiUrl: e.DIGITALOCEAN_API_URL },
+    digitalocean: {
+      token: e.DIGITALOCEAN_TOKEN,
+      apiUrl: e.DIGITALOCEAN_API_URL,
+      ratePerMinute: e.DIGITALOCEAN_RATE_PER_MINUTE,
+      ratePerHour: e.DIGITALOCEAN_RATE_PER_HOUR,
+    },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     port: e.PORT,
     roleMapPath: e.ROLE_MAP,

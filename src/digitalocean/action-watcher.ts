@@ -1,20 +1,31 @@
 // Follows DigitalOcean actions until they end, for every job in this worker process at once.
-// Each action is checked on a schedule paced by how long its type usually takes; when several
-// are due together, one GET /v2/actions listing (up to 200 newest actions) refreshes them all,
-// and only the ones it does not cover are read one by one.
+// Each action is checked on a schedule paced by how long its type usually takes. While two or
+// more are in flight, one GET /v2/actions listing (the account's 200 newest actions) refreshes
+// all of them, and every action it covered is rescheduled from that moment: the schedules line
+// up, so the next check of everyone is again one call, however many actions are in flight.
+// Only actions the listing does not cover are read one by one.
 import type { DigitalOceanClient } from './client.js';
 import type { Action } from './types.js';
 
 export interface WatcherOptions {
   /** Shortest wait between two checks of one action, ms. */
   minIntervalMs?: number;
-  /** Longest wait between two checks of one action, ms: bounds how late an end is noticed. */
+  /** Longest wait between two checks of an action, ms: bounds how late its end is noticed. */
   maxIntervalMs?: number;
-  /** When at least this many actions are due, use the account-wide listing. */
+  /**
+   * Actions that usually take minutes may go a tenth of their usual time between checks, up to
+   * this many ms. Default 20 s with the default maxIntervalMs; when maxIntervalMs is given, that
+   * bound holds for every action unless this is given too.
+   */
+  maxLongIntervalMs?: number;
+  /** When at least this many listable actions are in flight, use the account-wide listing. */
   batchThreshold?: number;
   /** Called with every status read, for counting calls in benchmarks and for logs. */
   onRead?: (kind: 'list' | 'single', count: number) => void;
 }
+
+/** The listing's page size: DigitalOcean's maximum. */
+const LIST_PAGE = 200;
 
 interface Watch {
   id: number;
@@ -22,6 +33,8 @@ interface Watch {
   typicalMs: number;
   dueAt: number;
   checks: number;
+  /** Older than a full listing reaches: only a single read can see it now. */
+  unlisted: boolean;
   onUpdate?: (action: Action) => void;
   resolve: (action: Action) => void;
   reject: (err: unknown) => void;
@@ -33,6 +46,7 @@ export class ActionWatcher {
   private running = false;
   private readonly minInterval: number;
   private readonly maxInterval: number;
+  private readonly maxLongInterval: number;
   private readonly batchThreshold: number;
 
   constructor(
@@ -41,6 +55,7 @@ export class ActionWatcher {
   ) {
     this.minInterval = opts.minIntervalMs ?? 1000;
     this.maxInterval = opts.maxIntervalMs ?? 4000;
+    this.maxLongInterval = Math.max(this.maxInterval, opts.maxLongIntervalMs ?? (opts.maxIntervalMs === undefined ? 20_000 : this.maxInterval));
     this.batchThreshold = opts.batchThreshold ?? 2;
   }
 
@@ -57,8 +72,9 @@ export class ActionWatcher {
     }
     return new Promise((resolve, reject) => {
       const typicalMs = typicalSeconds * 1000;
-      const watch: Watch = { id: actionId, startedAt, typicalMs, dueAt: 0, checks: 0, onUpdate, resolve, reject };
-      watch.dueAt = startedAt + this.firstDelay(typicalMs);
+      const watch: Watch = { id: actionId, startedAt, typicalMs, dueAt: 0, checks: 0, unlisted: false, onUpdate, resolve, reject };
+      // Never before now: a rerun may follow an action that started long ago.
+      watch.dueAt = Math.max(Date.now(), startedAt + this.firstDelay(typicalMs));
       this.watches.set(actionId, watch);
       this.schedule();
     });
@@ -68,21 +84,27 @@ export class ActionWatcher {
     return this.watches.size;
   }
 
-  /** First look at half the usual duration, never later than the longest interval. */
+  /** The longest an action of this usual length may go unchecked. */
+  private longest(typicalMs: number): number {
+    return clamp(typicalMs / 10, this.maxInterval, this.maxLongInterval);
+  }
+
+  /** Nothing ends at once: the first look comes a third of the usual time in. */
   private firstDelay(typicalMs: number): number {
-    return clamp(typicalMs / 2, this.minInterval, this.maxInterval);
+    return clamp(typicalMs / 3, this.minInterval, this.longest(typicalMs));
   }
 
   private nextDelay(w: Watch, now: number): number {
-    // Once past the usual duration the end is close: look more often, but never busy-poll.
-    const elapsed = now - w.startedAt;
-    const factor = elapsed < w.typicalMs ? 0.5 : 0.25;
-    return clamp(w.typicalMs * factor, this.minInterval, this.maxInterval);
+    // Before the usual end, look every tenth of the usual time (bounded); once past it the end
+    // is overdue, so look twice as often, never more often than minInterval.
+    const overdue = now - w.startedAt >= w.typicalMs;
+    return overdue ? clamp(w.typicalMs / 20, this.minInterval, this.maxInterval) : clamp(w.typicalMs / 10, this.minInterval, this.longest(w.typicalMs));
   }
 
   private schedule(): void {
     if (this.running || this.watches.size === 0) return;
-    const next = Math.min(...[...this.watches.values()].map((w) => w.dueAt));
+    let next = Infinity;
+    for (const w of this.watches.values()) next = Math.min(next, w.dueAt);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.tick(), Math.max(0, next - Date.now()));
   }
@@ -92,33 +114,43 @@ export class ActionWatcher {
     try {
       const now = Date.now();
       const due = [...this.watches.values()].filter((w) => w.dueAt <= now);
+      const listable = [...this.watches.values()].filter((w) => !w.unlisted);
       const fresh = new Map<number, Action>();
-      if (due.length >= this.batchThreshold) {
+      let rateLimited = false;
+      // A listing costs the same one call as a single read and covers every action in flight.
+      if (due.some((w) => !w.unlisted) && listable.length >= this.batchThreshold) {
         try {
-          const listed = await this.client.listActions(200);
+          const actions = await this.client.listActions(LIST_PAGE);
           this.opts.onRead?.('list', 1);
-          for (const a of listed) fresh.set(a.id, a);
-        } catch {
-          // Fall through to single reads for everything due.
+          for (const a of actions) fresh.set(a.id, a);
+          // IDs grow with time: on a full page, a watched ID below the oldest listed one has
+          // dropped off the listing for good.
+          if (actions.length >= LIST_PAGE) {
+            const oldest = Math.min(...actions.map((a) => a.id));
+            for (const w of listable) if (!fresh.has(w.id) && w.id < oldest) w.unlisted = true;
+          }
+        } catch (err) {
+          // Single reads would meet the same limit; otherwise fall through to them.
+          rateLimited = (err as { isRateLimited?: boolean }).isRateLimited === true;
         }
       }
-      await Promise.all(
-        due
-          .filter((w) => !fresh.has(w.id))
-          .map(async (w) => {
-            try {
-              fresh.set(w.id, await this.client.getAction(w.id));
-              this.opts.onRead?.('single', 1);
-            } catch (err) {
-              // A failed read is retried at the next interval; only a missing action is final.
-              if ((err as { isNotFound?: boolean }).isNotFound) this.finish(w, undefined, err);
-            }
-          }),
-      );
+      if (!rateLimited) {
+        await Promise.all(
+          due
+            .filter((w) => !fresh.has(w.id))
+            .map(async (w) => {
+              try {
+                fresh.set(w.id, await this.client.getAction(w.id));
+                this.opts.onRead?.('single', 1);
+              } catch (err) {
+                // A failed read is retried at the next interval; only a missing action is final.
+                if ((err as { isNotFound?: boolean }).isNotFound) this.finish(w, undefined, err);
+              }
+            }),
+        );
+      }
       const after = Date.now();
-      // A listing also covers actions that were not due yet: finishing those early costs nothing.
-      const covered = [...this.watches.values()].filter((w) => fresh.has(w.id) || w.dueAt <= now);
-      for (const w of covered) {
+      for (const w of [...this.watches.values()]) {
         const action = fresh.get(w.id);
         if (action) {
           w.checks++;
@@ -128,7 +160,8 @@ export class ActionWatcher {
             continue;
           }
         }
-        if (w.dueAt <= now) w.dueAt = after + this.nextDelay(w, after);
+        // Everything this tick looked at starts its next wait now, so schedules line up.
+        if (action || w.dueAt <= now) w.dueAt = after + this.nextDelay(w, after);
       }
     } finally {
       this.running = false;

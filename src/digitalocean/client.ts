@@ -1,8 +1,12 @@
 // DigitalOcean API client on an undici keep-alive pool. Reads are retried on 5xx and network
-// errors; action POSTs are never retried here, because a retried POST can run an action twice.
+// errors with backoff, and after a 429 once retry-after has passed; action POSTs are never
+// retried here, because a retried POST can run an action twice. Other 4xx fail at once with
+// DigitalOcean's own message. With a `budget`, every request first takes a slot from the
+// token's shared rate budget (rate-budget.ts) and reports what came back.
 import { Pool } from 'undici';
 import type { ActionBody } from '../domain/actions.js';
 import { DigitalOceanError, networkError } from './errors.js';
+import { BUDGET_SPENT, type BudgetAnswer, type BudgetTicket, type RequestBudget } from './rate-budget.js';
 import type { Action, Droplet, RateLimitState } from './types.js';
 
 export interface DigitalOceanClientOptions {
@@ -12,7 +16,11 @@ export interface DigitalOceanClientOptions {
   timeoutMs?: number;
   /** Attempts for GET requests on 5xx or network errors. */
   readAttempts?: number;
+  /** Times a read is tried again after a 429, each once retry-after has passed. Default 4. */
+  rateLimitRetries?: number;
   userAgent?: string;
+  /** The token's request budget, shared by every process; without one, requests go at once. */
+  budget?: RequestBudget;
 }
 
 export class DigitalOceanClient {
@@ -22,6 +30,8 @@ export class DigitalOceanClient {
   private readonly timeoutMs: number;
   private readonly readAttempts: number;
   private readonly userAgent: string;
+  private readonly rateLimitRetries: number;
+  private readonly budget: RequestBudget | undefined;
   /** The most recent rate-limit headers seen, shared by everything using this client. */
   rateLimit: RateLimitState | undefined;
 
@@ -34,6 +44,8 @@ export class DigitalOceanClient {
     this.timeoutMs = opts.timeoutMs ?? 20_000;
     this.readAttempts = opts.readAttempts ?? 3;
     this.userAgent = opts.userAgent ?? 'droplet-bot';
+    this.rateLimitRetries = opts.rateLimitRetries ?? 4;
+    this.budget = opts.budget;
   }
 
   async getDroplet(id: number): Promise<Droplet> {
@@ -64,21 +76,29 @@ export class DigitalOceanClient {
   }
 
   async get<T>(path: string): Promise<T> {
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= this.readAttempts; attempt++) {
+    let attempt = 1;
+    let limited = 0;
+    for (;;) {
       try {
         return await this.request<T>('GET', path);
       } catch (err) {
-        lastError = err;
+        if (err instanceof DigitalOceanError && err.isRateLimited && err.id !== BUDGET_SPENT) {
+          // Nothing was done, so a read may simply go again once DigitalOcean allows it. With a
+          // budget the 429 has paused every process already, and the next acquire waits it out.
+          if (++limited > this.rateLimitRetries) throw err;
+          if (!this.budget || err.retryAfterMs === undefined) await sleep(err.retryAfterMs ?? 1000);
+          continue;
+        }
         const retryable = err instanceof DigitalOceanError ? err.isServerError : err instanceof Error && err.name === 'DigitalOceanNetworkError';
-        if (!retryable || attempt === this.readAttempts) throw err;
-        await new Promise((r) => setTimeout(r, 200 * 2 ** (attempt - 1) * (0.5 + Math.random())));
+        if (!retryable || attempt >= this.readAttempts) throw err;
+        await sleep(200 * 2 ** (attempt - 1) * (0.5 + Math.random()));
+        attempt++;
       }
     }
-    throw lastError;
   }
 
   private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const ticket = await this.budget?.acquire();
     let res;
     try {
       res = await this.pool.request({
@@ -95,15 +115,24 @@ export class DigitalOceanClient {
         bodyTimeout: this.timeoutMs,
       });
     } catch (err) {
+      // No answer: the request may still have been counted, so its slot stays spent.
+      await settle(ticket, {});
       throw networkError(err);
     }
-    this.noteRateLimit(res.headers);
+    const rateLimit = readRateLimit(res.headers);
+    if (rateLimit) this.rateLimit = rateLimit;
+    const retryAfterMs = res.statusCode === 429 ? retryAfter(res.headers, rateLimit) : undefined;
+    // Recorded while the body downloads; done before returning, so a 429's pause is in place
+    // before anyone (a retry of this read included) asks for the next slot.
+    const settled = settle(ticket, { status: res.statusCode, rateLimit, retryAfterMs });
     let text: string;
     try {
       text = await res.body.text();
     } catch (err) {
+      await settled;
       throw networkError(err);
     }
+    await settled;
     if (res.statusCode >= 200 && res.statusCode < 300) {
       return (text ? JSON.parse(text) : {}) as T;
     }
@@ -113,26 +142,44 @@ export class DigitalOceanClient {
     } catch {
       // Proxies and load balancers sometimes answer with HTML.
     }
-    const retryAfter = Number(header(res.headers, 'retry-after'));
     throw new DigitalOceanError(
       res.statusCode,
       parsed.id ?? `http_${res.statusCode}`,
       parsed.message ?? `DigitalOcean answered HTTP ${res.statusCode}`,
       parsed.request_id ?? header(res.headers, 'x-request-id'),
-      Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined,
+      retryAfterMs,
     );
-  }
-
-  private noteRateLimit(headers: Record<string, string | string[] | undefined>): void {
-    const limit = Number(header(headers, 'ratelimit-limit'));
-    const remaining = Number(header(headers, 'ratelimit-remaining'));
-    const reset = Number(header(headers, 'ratelimit-reset'));
-    if (Number.isFinite(limit) && Number.isFinite(remaining)) this.rateLimit = { limit, remaining, reset: Number.isFinite(reset) ? reset : 0 };
   }
 
   async close(): Promise<void> {
     await this.pool.close();
   }
+}
+
+function readRateLimit(headers: Record<string, string | string[] | undefined>): RateLimitState | undefined {
+  const limit = Number(header(headers, 'ratelimit-limit'));
+  const remaining = Number(header(headers, 'ratelimit-remaining'));
+  const reset = Number(header(headers, 'ratelimit-reset'));
+  if (!Number.isFinite(limit) || !Number.isFinite(remaining)) return undefined;
+  return { limit, remaining, reset: Number.isFinite(reset) ? reset : 0 };
+}
+
+/** How long a 429 asks us to wait: retry-after (the burst limit), else until the hourly reset. */
+function retryAfter(headers: Record<string, string | string[] | undefined>, rateLimit: RateLimitState | undefined): number | undefined {
+  const raw = header(headers, 'retry-after');
+  const seconds = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  if (rateLimit && rateLimit.remaining <= 0 && rateLimit.reset > 0) return Math.max(1000, rateLimit.reset * 1000 - Date.now());
+  return undefined;
+}
+
+/** A budget that cannot be updated must not turn an answered request into a failure. */
+async function settle(ticket: BudgetTicket | undefined, answer: BudgetAnswer): Promise<void> {
+  await ticket?.settle(answer).catch(() => {});
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
