@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { ActionWatcher, type WatcherOptions } from './digitalocean/action-watcher.js';
 import { DigitalOceanClient } from './digitalocean/client.js';
+import { tokenBudget } from './digitalocean/rate-budget.js';
 import type { RoleMap } from './domain/policy.js';
 import { boltLogger, type Logger } from './log.js';
 import { ActionProducer } from './queue/producer.js';
@@ -17,6 +18,12 @@ import { registerDropletCommand } from './slack/listeners/droplet-command.js';
 import { SlackOutboxDelivery } from './slack/outbox-delivery.js';
 import { OutboxReporter } from './slack/reporter.js';
 import { AuditLog, auditSink } from './store/audit-log.js';
+import { chatOps } from './approvals/chat-ops.js';
+import { expireApproval } from './approvals/decisions.js';
+import { ApprovalStore } from './approvals/store.js';
+import { ApprovalExpiryScheduler, createApprovalExpiryWorker } from './queue/approval-expiry.js';
+import { registerApprovalActions } from './slack/listeners/approval-actions.js';
+import { DigitalOceanCatalog } from './digitalocean/catalog.js';
 import { DropletLine } from './store/droplet-line.js';
 import { connect, whenReady } from './store/redis.js';
 import { RequestClaims } from './store/request-claims.js';
@@ -43,14 +50,27 @@ export interface RunningBot {
 }
 
 export async function startBot(opts: BotOptions): Promise<RunningBot> {
-  const { config, logger } = opts;
   const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0)) await stop();
+  };
+  try {
+    return { ...(await startParts(opts, stops)), stop: stopAll };
+  } catch (err) {
+    // A half-started bot must not leave connections, workers or servers behind.
+    await stopAll().catch(() => {});
+    throw err;
+  }
+}
+
+async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): Promise<{ port?: number }> {
+  const { config, logger } = opts;
   const fetch = config.messageBanner ? bannerFetch(config.messageBanner) : undefined;
 
   if (opts.worker) {
     const redis = connect(config.redis.url, 'worker');
     redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (worker)'));
-    const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token });
+    const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget: tokenBudget(redis, config.redis.prefix, config.digitalocean) });
     const watcher = new ActionWatcher(digitalocean, opts.watcher);
     const outboxQueue = SlackOutbox.createQueue(redis, config.redis.prefix);
     const outbox = new SlackOutbox(redis, config.redis.prefix, outboxQueue);
@@ -60,9 +80,17 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
       fetch,
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
+      // Bounded, so one slow call cannot outlive the thread's delivery lock.
+      timeout: 5000,
       logger: boltLogger(logger),
     });
-    const outboxWorker = createOutboxWorker({ connection: redis, prefix: config.redis.prefix, delivery: new SlackOutboxDelivery(outboxClient), logger });
+    const outboxWorker = createOutboxWorker({
+      connection: redis,
+      prefix: config.redis.prefix,
+      delivery: new SlackOutboxDelivery(outboxClient),
+      logger,
+      lockMs: config.workerLockMs,
+    });
     const worker = createActionWorker({
       connection: redis,
       prefix: config.redis.prefix,
@@ -79,7 +107,23 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
         lineCheckMs: opts.lineCheckMs,
       },
     });
+    // Approval requests expire here, in the workers, whether or not anyone clicks.
+    const expiryDeps = {
+      store: new ApprovalStore(redis, config.redis.prefix),
+      chat: chatOps(new webApi.WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, fetch, logger: boltLogger(logger) })),
+      audit: auditSink(new AuditLog(redis, config.redis.prefix), logger),
+      logger: logger.child({ component: 'approval-expiry' }),
+    };
+    const expiryWorker = createApprovalExpiryWorker({
+      connection: redis,
+      prefix: config.redis.prefix,
+      logger: logger.child({ component: 'approval-expiry' }),
+      expire: async (approvalId) => {
+        await expireApproval(expiryDeps, approvalId);
+      },
+    });
     stops.push(async () => {
+      await expiryWorker.close();
       await closeWorker(worker, watcher, opts.shutdownGraceMs ?? 20_000, logger);
       // Status messages still waiting are delivered by whichever worker runs next.
       await outboxWorker.close();
@@ -99,7 +143,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     const producer = new ActionProducer(redis, config.redis.prefix, line);
     const outboxQueue = SlackOutbox.createQueue(redis, config.redis.prefix);
     const outbox = new SlackOutbox(redis, config.redis.prefix, outboxQueue);
-    const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token });
+    const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget: tokenBudget(redis, config.redis.prefix, config.digitalocean) });
     const auditLog = new AuditLog(redis, config.redis.prefix);
     const redisUp = () => redis.status === 'ready';
     const slack = createSlackApp({
@@ -116,12 +160,38 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     const access = new AccessResolver(opts.roleMap, {
       members: async (group) => ((await client.usergroups.users.list({ usergroup: group })).users ?? []) as string[],
     });
+    const approvalStore = new ApprovalStore(redis, config.redis.prefix);
+    const approvalExpiry = new ApprovalExpiryScheduler(redis, config.redis.prefix, logger);
+    const approvalDeps = {
+      store: approvalStore,
+      chat: chatOps(client),
+      audit: auditSink(auditLog, logger),
+      logger: logger.child({ component: 'approvals' }),
+      settings: opts.roleMap.approvals,
+    };
+    registerApprovalActions(slack.app, {
+      logger: logger.child({ component: 'approvals' }),
+      decide: {
+        ...approvalDeps,
+        access,
+        digitalocean,
+        enqueue: (job) => producer.enqueue(job),
+        reporter: new OutboxReporter(outbox, config.notifyChannel),
+      },
+    });
     registerDropletCommand(slack.app, {
       access,
       audit: auditLog,
       logger: logger.child({ component: 'web' }),
       redisUp,
       banner: config.messageBanner,
+      modal: {
+        access,
+        digitalocean,
+        catalog: new DigitalOceanCatalog(digitalocean),
+        approvalActions: opts.roleMap.approvals?.actions ?? [],
+        logger: logger.child({ component: 'modal' }),
+      },
       submit: {
         access,
         digitalocean,
@@ -137,6 +207,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
         reporter: new OutboxReporter(outbox, config.notifyChannel),
         audit: auditSink(auditLog, logger),
         logger: logger.child({ component: 'web' }),
+        approvals: { ...approvalDeps, expiry: approvalExpiry },
       },
     });
     const started = await slack.start();
@@ -144,18 +215,14 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     stops.unshift(async () => {
       await slack.stop();
       await producer.close();
+      await approvalExpiry.close();
       await outboxQueue.close();
       await digitalocean.close();
       redis.disconnect();
     });
   }
 
-  return {
-    port,
-    async stop() {
-      for (const stop of stops) await stop();
-    },
-  };
+  return { port };
 }
 
 /** worker.close() waits for running jobs with no limit of its own: bound it, then hand jobs back. */

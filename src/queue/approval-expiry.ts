@@ -14,7 +14,7 @@ export interface ExpiryJobData {
 export class ApprovalExpiryScheduler {
   readonly queue: Queue<ExpiryJobData>;
 
-  constructor(connection: Redis, prefix: string) {
+  constructor(connection: Redis, prefix: string, logger?: Pick<Logger, 'warn'>) {
     this.queue = new Queue<ExpiryJobData>(APPROVAL_EXPIRY_QUEUE, {
       connection,
       prefix,
@@ -26,6 +26,8 @@ export class ApprovalExpiryScheduler {
         removeOnFail: { age: 7 * 24 * 3600 },
       },
     });
+    // Connection errors are the connection's to report; unhandled here they would go to stderr.
+    this.queue.on('error', (err) => logger?.warn({ err: err.message }, 'approval expiry queue error'));
   }
 
   /** One job per approval (the ID is the job ID), due `delayMs` from now. */

@@ -13,6 +13,9 @@ import type { StatusReporter } from '../slack/reporter.js';
 import { refusalMessage, rootMessage, unresolvedMessage } from '../slack/messages.js';
 import type { RequestClaims } from '../store/request-claims.js';
 import type { AuditSink } from '../store/audit-log.js';
+import { openApproval, type OpenDeps } from '../approvals/decisions.js';
+import { needsApproval } from '../approvals/rules.js';
+import { approvalRootMessage } from '../slack/approval-messages.js';
 
 export interface SubmitDeps {
   access: Pick<AccessResolver, 'of'>;
@@ -25,6 +28,8 @@ export interface SubmitDeps {
   reporter: StatusReporter;
   audit: AuditSink;
   logger: Logger;
+  /** Four-eyes approvals; absent (or without an approvals section) means nothing waits for approval. */
+  approvals?: Omit<OpenDeps, 'settings'> & { settings: OpenDeps['settings'] | undefined };
 }
 
 export interface ActionRequest {
@@ -36,7 +41,11 @@ export interface ActionRequest {
   params: ActionParams;
 }
 
-export type SubmitResult = { kind: 'queued'; job: ActionJob } | { kind: 'duplicate' } | { kind: 'rejected'; message: string };
+export type SubmitResult =
+  | { kind: 'queued'; job: ActionJob }
+  | { kind: 'awaiting_approval'; job: ActionJob; approvalId: string }
+  | { kind: 'duplicate' }
+  | { kind: 'rejected'; message: string };
 
 export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promise<SubmitResult> {
   const access = await deps.access.of(req.userId);
@@ -64,6 +73,37 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
     rootTs: '',
     requestedAt: Date.now(),
   };
+  const approvals = deps.approvals;
+  if (approvals && needsApproval(approvals.settings, job.action)) {
+    // Not queued: the job waits in the approval request until a second person decides.
+    job.rootTs = await deps.postRoot(req.channelId, approvalRootMessage(job, 'awaiting approval'));
+    await deps.audit({
+      event: 'requested',
+      requestId: job.requestId,
+      user: job.requester,
+      action: job.action,
+      dropletId: job.droplet.id,
+      dropletName: job.droplet.name,
+      channel: job.channel,
+      ts: job.rootTs,
+      message: 'awaiting approval',
+    });
+    let approvalId: string;
+    try {
+      approvalId = (await openApproval({ ...approvals, settings: approvals.settings }, job, resolved.droplet)).id;
+    } catch (err) {
+      deps.logger.error({ requestId: job.requestId, err: (err as Error).message }, 'could not open the approval request');
+      await deps.updateRoot(job.channel, job.rootTs, rootMessage(job, 'errored', 'the approval request could not be posted; nothing was done')).catch(() => {});
+      const slackError = (err as { data?: { error?: string } }).data?.error;
+      const elsewhere = approvals.settings.channel;
+      if (elsewhere && elsewhere !== job.channel && (slackError === 'not_in_channel' || slackError === 'channel_not_found')) {
+        // The approvals channel, not this one, is the problem: say which.
+        return { kind: 'rejected', message: `I cannot post the approval request in <#${elsewhere}>: invite me there with \`/invite @droplet-bot\`. Nothing was done.` };
+      }
+      throw err;
+    }
+    return { kind: 'awaiting_approval', job, approvalId };
+  }
   job.rootTs = await deps.postRoot(req.channelId, rootMessage(job, 'queued'));
   try {
     await deps.enqueue(job);

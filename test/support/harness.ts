@@ -1,6 +1,7 @@
 // An in-process bot wired to a real Redis, the Slack Web API simulator and the DigitalOcean
 // simulator, reached over loopback HTTP with correctly signed requests.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { parse } from 'yaml';
 import { startBot, type BotOptions, type RunningBot } from '../../src/bot.js';
@@ -8,13 +9,15 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { roleMapSchema, type RoleMap } from '../../src/domain/policy.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { startDigitalOceanSimulator, type DigitalOceanSimulator, type SimulatorOptions } from '../../src/sandbox/digitalocean/index.js';
-import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from '../../src/sandbox/slack/index.js';
+import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator, type SlashCommandFields } from '../../src/sandbox/slack/index.js';
 import { deleteKeys, redisUrl, uniquePrefix } from './redis.js';
 
 export const SECRETS = {
   botToken: 'xoxb-1111-2222-testbottokenvalue',
   signingSecret: 'test-signing-secret-8f2a1c',
   doToken: 'dop_v1_0123456789abcdef0123456789abcdef',
+  /** Only used with `socketMode: true`. */
+  appToken: 'xapp-1-A0DROPBOT-4242-0123456789abcdef',
 };
 
 export const USERS = {
@@ -57,6 +60,13 @@ export interface HarnessOptions {
   roleMap?: RoleMap;
   bot?: Partial<Pick<BotOptions, 'watcher' | 'pendingEventDelayMs' | 'web' | 'worker' | 'shutdownGraceMs'>>;
   env?: Record<string, string>;
+  /**
+   * Socket Mode instead of HTTP: the bot gets SLACK_APP_TOKEN and no signing secret, connects to
+   * the Slack simulator's WebSocket, and `command()` travels as a `slash_commands` envelope whose
+   * ack comes back as the result (`json` = the ack's payload). PORT is a free port picked here,
+   * since the Socket Mode receiver does not report the port its /healthz server got.
+   */
+  socketMode?: boolean;
 }
 
 let triggerCounter = 0;
@@ -67,7 +77,7 @@ function manifestBotScopes(): string[] {
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const slack = await startSlackSimulator({ botToken: SECRETS.botToken });
+  const slack = await startSlackSimulator({ botToken: SECRETS.botToken, ...(opts.socketMode ? { appToken: SECRETS.appToken } : {}) });
   slack.workspace.setUsergroupMembers('S0ADMINS1', [USERS.groupie]);
   // The bot gets exactly the scopes manifest.yml asks for: a call needing more fails as in Slack.
   slack.workspace.botScopes = manifestBotScopes();
@@ -83,6 +93,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     REDIS_PREFIX: prefix,
     PORT: '0',
     LOG_LEVEL: 'debug',
+    ...(opts.socketMode ? { SLACK_APP_TOKEN: SECRETS.appToken, SLACK_SIGNING_SECRET: '', PORT: String(await freePort()) } : {}),
     ...opts.env,
   });
   const logs: string[] = [];
@@ -95,7 +106,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const logger: Logger = createLogger({
     level: 'debug',
     destination,
-    secrets: [SECRETS.botToken, SECRETS.signingSecret, SECRETS.doToken],
+    secrets: [SECRETS.botToken, SECRETS.signingSecret, SECRETS.doToken, SECRETS.appToken],
   });
   const bot = await startBot({
     config,
@@ -121,14 +132,22 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     prefix,
     async command(text, user = USERS.admin, extra = {}) {
       const responseUrl = slack.responseUrl(undefined, { channel_id: CHANNEL, user_id: user });
-      const body = slashCommandBody({
+      const fields: SlashCommandFields = {
         text,
         user_id: user,
         channel_id: CHANNEL,
         response_url: responseUrl,
         trigger_id: extra.triggerId ?? `${Date.now()}.${++triggerCounter}.abcdef`,
-      });
-      const res = await sendToBot(eventsUrl, SECRETS.signingSecret, body, extra.headers);
+      };
+      if (opts.socketMode) {
+        // HTTP headers (x-slack-retry-num, signatures) mean nothing on a socket.
+        if (extra.headers) throw new Error('command(): extra.headers has no meaning in Socket Mode');
+        const ack = await slack.socketMode.sendSlashCommand(fields);
+        // Bolt acks a bare ack() with an empty payload, as HTTP mode answers it with an empty body.
+        const payload = ack.payload && Object.keys(ack.payload).length ? ack.payload : undefined;
+        return { status: 200, text: payload ? JSON.stringify(payload) : '', ...(payload ? { json: payload } : {}), ms: ack.ms, responseUrl };
+      }
+      const res = await sendToBot(eventsUrl, SECRETS.signingSecret, slashCommandBody(fields), extra.headers);
       return { ...res, responseUrl };
     },
     responses(responseUrl) {
@@ -146,4 +165,16 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await deleteKeys(prefix);
     },
   };
+}
+
+/** A TCP port that was free a moment ago (for servers that cannot report the port they got). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, () => resolve());
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

@@ -1,5 +1,4 @@
 // /droplet: parse, ack at once, then do the slow work (Slack, DigitalOcean, Redis) after the ack.
-import { createHash, randomUUID } from 'node:crypto';
 import type { App } from '@slack/bolt';
 import { allowedActions } from '../../domain/policy.js';
 import { resolveDroplet } from '../../digitalocean/resolve-droplet.js';
@@ -10,6 +9,10 @@ import type { AccessResolver } from '../../roles/access.js';
 import { submitAction, type SubmitDeps } from '../../requests/submit-action.js';
 import { blocksWithBanner } from '../banner.js';
 import { helpMessage, historyMessage, unresolvedMessage } from '../messages.js';
+import { modalPrefill } from '../modals/prefill.js';
+import { REDIS_DOWN, failureText, requestIdFor } from './failure-text.js';
+import { registerModalListeners } from './modal-interactions.js';
+import { openActionModal, type ModalDeps } from './modal-open.js';
 
 export interface DropletCommandDeps {
   submit: SubmitDeps;
@@ -21,21 +24,30 @@ export interface DropletCommandDeps {
   /** Added to answers given in the ack itself (Web API messages get it on the way out). */
   banner?: string;
   command?: string;
+  /** When set, `/droplet` alone, or with required parameters missing, opens the modal. */
+  modal?: ModalDeps;
 }
 
-const REDIS_DOWN =
-  'Your request could not be queued: the job store (Redis) is unavailable. Nothing was done; try again in a minute.';
-
-/** Slack redelivers a command with the same trigger_id; the request ID follows from it. */
-export function requestIdFor(triggerId: string | undefined): string {
-  return triggerId ? createHash('sha256').update(triggerId).digest('hex').slice(0, 24) : randomUUID();
-}
+export { requestIdFor };
 
 export function registerDropletCommand(app: App, deps: DropletCommandDeps): void {
-  app.command(deps.command ?? '/droplet', async ({ command, ack, respond }) => {
+  if (deps.modal) registerModalListeners(app, { ...deps.modal, submit: deps.submit });
+  app.command(deps.command ?? '/droplet', async ({ command, ack, respond, client }) => {
     const parsed = parseCommand(command.text ?? '');
     const answer = (text: string) =>
       ack({ response_type: 'ephemeral', text, ...(deps.banner ? { blocks: blocksWithBanner(undefined, text, deps.banner) as never } : {}) });
+    const prefill = deps.modal && command.trigger_id ? modalPrefill(parsed, command.text ?? '') : undefined;
+    if (deps.modal && prefill) {
+      await ack();
+      try {
+        await openActionModal(deps.modal, client, { triggerId: command.trigger_id, userId: command.user_id, channel: command.channel_id, prefill });
+      } catch (err) {
+        deps.logger.warn({ err: (err as Error).message, user: command.user_id }, 'could not open the modal');
+        const fallback = parsed.kind === 'invalid' ? parsed.message : 'Type `/droplet help` for the commands you may run.';
+        await respond({ response_type: 'ephemeral', replace_original: false, text: `Could not open the form. ${fallback}` }).catch(() => {});
+      }
+      return;
+    }
     if (parsed.kind === 'invalid') {
       // Pure parsing is fast enough to answer inside the ack itself.
       await answer(parsed.message);
@@ -84,17 +96,4 @@ export function registerDropletCommand(app: App, deps: DropletCommandDeps): void
       await reply(failureText(err)).catch(() => {});
     }
   });
-}
-
-/** What went wrong, in words an operator can act on; never a stack trace or a secret. */
-function failureText(err: unknown): string {
-  const e = err as { name?: string; code?: string; data?: { error?: string }; message?: string };
-  if (e.data?.error === 'not_in_channel' || e.data?.error === 'channel_not_found') {
-    return 'I cannot post in this channel. Invite me with `/invite @droplet-bot` and try again. Nothing was done.';
-  }
-  if (e.name === 'DigitalOceanError' || e.name === 'DigitalOceanNetworkError') {
-    return `DigitalOcean did not answer as expected (${e.message}). Nothing was queued; try again in a minute.`;
-  }
-  if (/redis|connection|ECONNREFUSED|Stream isn't writeable|enableOfflineQueue/i.test(e.message ?? '')) return REDIS_DOWN;
-  return 'Something went wrong and your request was not queued. Nothing was done; try again, and tell the bot\'s operators if it keeps happening.';
 }

@@ -1,0 +1,212 @@
+// The life of an approval request: opened instead of queueing, then approved (queued with the
+// approver's name), denied or expired. Every decision goes through ApprovalStore.decide, so it
+// happens once; whoever wins that race does the Slack updates, the audit line and the enqueue.
+import { DigitalOceanError } from '../digitalocean/errors.js';
+import type { DigitalOceanClient } from '../digitalocean/client.js';
+import type { Droplet } from '../digitalocean/types.js';
+import type { Logger } from '../log.js';
+import type { ActionJob } from '../queue/action-job.js';
+import type { AccessResolver } from '../roles/access.js';
+import {
+  approvalDecidedMessage,
+  approvalRequestMessage,
+  approvalRootMessage,
+  approvalThreadLine,
+} from '../slack/approval-messages.js';
+import { rootMessage, type Message } from '../slack/messages.js';
+import type { StatusReporter } from '../slack/reporter.js';
+import type { AuditEntry, AuditSink } from '../store/audit-log.js';
+import { dropletChanges, dropletState, mayDecide, type ApprovalSettings, type Change } from './rules.js';
+import { ApprovalStore, type Approval, type Outcome, type StoredApproval } from './store.js';
+
+export interface ChatOps {
+  /** Posts a message (in a thread when threadTs is given) and returns its ts. */
+  post(channel: string, message: Message, threadTs?: string): Promise<string>;
+  update(channel: string, ts: string, message: Message): Promise<void>;
+}
+
+interface BaseDeps {
+  store: Pick<ApprovalStore, 'create' | 'setMessage' | 'get' | 'decide' | 'remove'>;
+  chat: ChatOps;
+  audit: AuditSink;
+  logger: Logger;
+}
+
+export interface OpenDeps extends BaseDeps {
+  settings: ApprovalSettings;
+  expiry: { schedule(approvalId: string, delayMs: number): Promise<void> };
+}
+
+export interface DecideDeps extends BaseDeps {
+  /** The role map's approvals section as it is now; undefined when it was removed. */
+  settings: ApprovalSettings | undefined;
+  access: Pick<AccessResolver, 'of'>;
+  digitalocean: Pick<DigitalOceanClient, 'getDroplet'>;
+  enqueue: (job: ActionJob) => Promise<void>;
+  reporter: Pick<StatusReporter, 'queued'>;
+}
+
+export type ExpireDeps = BaseDeps;
+
+/**
+ * Stores the request, schedules its expiry and posts the message with the buttons (in the
+ * request's thread, or in the approvals channel). The root message is already posted.
+ */
+export async function openApproval(deps: OpenDeps, job: ActionJob, droplet: Droplet, now = Date.now()): Promise<Approval> {
+  const { settings } = deps;
+  const approval: Approval = {
+    id: ApprovalStore.newId(),
+    job,
+    before: dropletState(droplet),
+    requestedAt: now,
+    expiresAt: now + settings.expires_after,
+  };
+  await deps.store.create(approval);
+  await deps.expiry.schedule(approval.id, settings.expires_after);
+  const channel = settings.channel ?? job.channel;
+  const threadTs = settings.channel ? undefined : job.rootTs;
+  approval.message = { channel, ts: '' };
+  let ts: string;
+  try {
+    ts = await deps.chat.post(channel, approvalRequestMessage(approval, settings), threadTs);
+  } catch (err) {
+    // Nobody can see buttons that were never posted: forget the request rather than let it expire later.
+    await deps.store.remove(approval.id).catch(() => {});
+    throw err;
+  }
+  approval.message = { channel, ts };
+  await deps.store.setMessage(approval.id, channel, ts);
+  if (settings.channel && settings.channel !== job.channel) {
+    await quietly(deps, 'post the waiting line', () => deps.chat.post(job.channel, approvalThreadLine(approval, 'waiting'), job.rootTs));
+  }
+  deps.logger.info({ requestId: job.requestId, approvalId: approval.id }, 'approval requested');
+  return approval;
+}
+
+export type ClickResult = { kind: 'decided'; outcome: Outcome } | { kind: 'refused'; message: string };
+
+export interface Click {
+  approvalId: string;
+  user: string;
+  decision: 'approve' | 'deny';
+  /** Where the clicked message is, in case the request has not recorded it yet. */
+  location?: { channel: string; ts: string };
+}
+
+/** An Approve or Deny click: checks who clicked, decides atomically, then acts on the outcome. */
+export async function decideApproval(deps: DecideDeps, click: Click): Promise<ClickResult> {
+  const stored = await deps.store.get(click.approvalId);
+  if (!stored) return { kind: 'refused', message: 'This approval request is no longer on record. Nothing was done; ask the requester to run the command again.' };
+  if (stored.state !== 'pending') return { kind: 'refused', message: alreadyDecided(stored.approval, stored.state, stored.decidedBy ?? '') };
+  const approval = withLocation(stored.approval, click.location);
+  const { job } = approval;
+  if (!deps.settings) {
+    return { kind: 'refused', message: 'Approvals are no longer set up in the role map, so nobody can approve this. Nothing was done; ask the requester to run the command again.' };
+  }
+  const verdict = mayDecide(deps.settings, await deps.access.of(click.user), { user: click.user, requester: job.requester, action: job.action, decision: click.decision });
+  if (!verdict.ok) return { kind: 'refused', message: verdict.reason };
+
+  let changes: Change[] = [];
+  if (click.decision === 'approve') {
+    try {
+      changes = dropletChanges(approval.before, dropletState(await deps.digitalocean.getDroplet(job.droplet.id)));
+    } catch (err) {
+      if (err instanceof DigitalOceanError && err.isNotFound) {
+        return { kind: 'refused', message: `Droplet ${job.droplet.id} no longer exists, so this request cannot run. Deny it to close it.` };
+      }
+      // The approval itself does not depend on this read; the worker's POST will tell.
+      deps.logger.warn({ approvalId: approval.id, err: (err as Error).message }, 'could not read the Droplet to compare; approving without the comparison');
+    }
+  }
+
+  const result = await deps.store.decide(approval.id, click.decision === 'approve' ? 'approved' : 'denied', click.user);
+  if (result.kind === 'missing') return { kind: 'refused', message: 'This approval request is no longer on record. Nothing was done.' };
+  if (result.kind === 'lost') return { kind: 'refused', message: alreadyDecided(approval, result.state, result.by) };
+  if (result.state === 'expired') {
+    await finishClosed(deps, approval, 'expired', '');
+    return { kind: 'refused', message: `This request expired before you clicked. Nothing was done; ask <@${job.requester}> to run the command again if it is still needed.` };
+  }
+  if (result.state === 'approved') await finishApproved(deps, approval, click.user, changes);
+  else await finishClosed(deps, approval, 'denied', click.user);
+  return { kind: 'decided', outcome: result.state };
+}
+
+/** Run by the expiry job when the deadline passes; does nothing if someone decided first. */
+export async function expireApproval(deps: ExpireDeps, approvalId: string, now = Date.now()): Promise<boolean> {
+  const stored = await deps.store.get(approvalId);
+  if (!stored || stored.state !== 'pending') return false;
+  const result = await deps.store.decide(approvalId, 'expired', '', now);
+  if (result.kind !== 'won') return false;
+  await finishClosed(deps, stored.approval, 'expired', '');
+  return true;
+}
+
+async function finishApproved(deps: DecideDeps, a: Approval, by: string, changes: Change[]): Promise<void> {
+  const job: ActionJob = { ...a.job, approver: by };
+  // The root and thread say "queued" before the job exists, so a fast worker's updates land after ours.
+  await updateRequestMessage(deps, a, 'approved', by, changes);
+  await quietly(deps, 'update the root message', () => deps.chat.update(job.channel, job.rootTs, rootMessage(job, 'queued')));
+  await quietly(deps, 'post the approval line', () => deps.chat.post(job.channel, approvalThreadLine(a, 'approved', by, changes), job.rootTs));
+  try {
+    await deps.enqueue(job);
+  } catch (err) {
+    deps.logger.error({ requestId: job.requestId, err: (err as Error).message }, 'could not queue the approved action');
+    await quietly(deps, 'mark the root as not queued', () =>
+      deps.chat.update(job.channel, job.rootTs, rootMessage(job, 'errored', 'approved, but not queued: the job store is unavailable')),
+    );
+    throw err;
+  }
+  await deps.audit(auditEntry(a, 'approved', by, changes.length ? `changed since the request: ${changes.map((c) => `${c.field} ${c.before} -> ${c.after}`).join(', ')}` : undefined));
+  await deps.reporter.queued(job);
+}
+
+async function finishClosed(deps: BaseDeps, a: Approval, outcome: 'denied' | 'expired', by: string): Promise<void> {
+  const { job } = a;
+  await updateRequestMessage(deps, a, outcome, by, []);
+  const detail = outcome === 'expired' ? 'nobody approved in time' : by === job.requester ? `withdrawn by <@${by}>` : `by <@${by}>`;
+  await quietly(deps, 'update the root message', () => deps.chat.update(job.channel, job.rootTs, approvalRootMessage(job, outcome, detail)));
+  await quietly(deps, 'post the decision line', () => deps.chat.post(job.channel, approvalThreadLine(a, outcome, by), job.rootTs));
+  await deps.audit(auditEntry(a, outcome, by || job.requester, outcome === 'expired' ? 'nobody decided in time' : undefined));
+  deps.logger.info({ requestId: job.requestId, approvalId: a.id, outcome, by }, 'approval closed');
+}
+
+async function updateRequestMessage(deps: BaseDeps, a: Approval, outcome: Outcome, by: string, changes: Change[]): Promise<void> {
+  const where = a.message;
+  if (!where?.ts) return;
+  await quietly(deps, 'update the approval request', () => deps.chat.update(where.channel, where.ts, approvalDecidedMessage(a, outcome, by, changes)));
+}
+
+function withLocation(a: Approval, location: Click['location']): Approval {
+  return a.message?.ts || !location ? a : { ...a, message: location };
+}
+
+function alreadyDecided(a: Approval, state: StoredApproval['state'], by: string): string {
+  if (state === 'approved') return `<@${by}> already approved this request; it runs once. Nothing more was done.`;
+  if (state === 'denied') return by === a.job.requester ? `<@${by}> withdrew this request. Nothing was done.` : `<@${by}> already denied this request. Nothing was done.`;
+  if (state === 'expired') return `This request expired before anyone decided. Nothing was done; ask <@${a.job.requester}> to run the command again if it is still needed.`;
+  return 'This request is still waiting for a decision.';
+}
+
+function auditEntry(a: Approval, event: AuditEntry['event'], user: string, message?: string): AuditEntry {
+  const { job } = a;
+  return {
+    event,
+    requestId: job.requestId,
+    user,
+    action: job.action,
+    dropletId: job.droplet.id,
+    dropletName: job.droplet.name,
+    channel: job.channel,
+    ts: job.rootTs,
+    ...(message ? { message } : {}),
+  };
+}
+
+/** Slack updates are best effort: a failed one is logged and the decision stands. */
+async function quietly(deps: Pick<BaseDeps, 'logger'>, what: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    deps.logger.warn({ err: (err as Error).message }, `could not ${what}`);
+  }
+}

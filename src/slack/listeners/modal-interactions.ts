@@ -1,0 +1,130 @@
+// The /droplet modal's listeners: action or Droplet changed (views.update), the Droplet
+// type-ahead (block_suggestion, served from DigitalOcean), submission (checked with the same
+// validateParams as typed commands; problems go next to their fields and nothing is queued)
+// and closing.
+import type { App, BlockAction, StaticSelectAction, ExternalSelectAction } from '@slack/bolt';
+import { authorize, allowedActions } from '../../domain/policy.js';
+import { normalizeActionName, validateParams } from '../../domain/actions.js';
+import type { Droplet } from '../../digitalocean/types.js';
+import { submitAction, type SubmitDeps } from '../../requests/submit-action.js';
+import { refusalMessage } from '../messages.js';
+import { actionModal, dropletOption } from '../modals/action-modal.js';
+import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLBACK_ID, decodeMetadata } from '../modals/ids.js';
+import { fieldErrors, readValues, type StateValues } from '../modals/read-values.js';
+import { failureText, requestIdFor } from './failure-text.js';
+import { modalModel, type ModalDeps } from './modal-open.js';
+
+export interface ModalListenerDeps extends ModalDeps {
+  submit: SubmitDeps;
+}
+
+/** The type-ahead asks on every keystroke; the Droplet list is read at most this often per process. */
+const DROPLET_LIST_TTL_MS = 10_000;
+
+export function registerModalListeners(app: App, deps: ModalListenerDeps): void {
+  const refresh = async ({ ack, body, client }: { ack: () => Promise<void>; body: BlockAction; client: App['client'] }) => {
+    await ack();
+    const view = body.view;
+    const meta = decodeMetadata(view?.private_metadata);
+    if (!view || !meta) return;
+    const values = readValues(view.state?.values as StateValues);
+    // The changed element's own value is the freshest, whatever the state map says.
+    const changed = body.actions[0] as StaticSelectAction | ExternalSelectAction | undefined;
+    const picked = changed?.selected_option?.value;
+    const action = changed?.action_id === ACTION_SELECT ? (picked ? normalizeActionName(picked) : undefined) : values.action;
+    const dropletId = changed?.action_id === DROPLET_SELECT ? (picked && /^\d+$/.test(picked) ? Number(picked) : undefined) : values.dropletId;
+    try {
+      const model = await modalModel(deps, {
+        userId: body.user.id,
+        channel: meta.channel,
+        ...(action ? { action } : {}),
+        ...(dropletId !== undefined ? { dropletId } : {}),
+        initial: action === values.action ? values.raw : {},
+      });
+      await client.views.update({ view_id: view.id, hash: view.hash, view: actionModal(model) });
+    } catch (err) {
+      // hash_conflict: a newer change already updated the view, which is what the user sees.
+      deps.logger.warn({ err: (err as Error).message, user: body.user.id }, 'could not update the modal');
+    }
+  };
+  app.action<BlockAction>({ type: 'block_actions', action_id: ACTION_SELECT }, refresh);
+  app.action<BlockAction>({ type: 'block_actions', action_id: DROPLET_SELECT }, refresh);
+
+  let cache: { at: number; droplets: Promise<Droplet[]> } | undefined;
+  const droplets = () => {
+    if (!cache || Date.now() - cache.at > DROPLET_LIST_TTL_MS) {
+      const list = deps.catalog.droplets();
+      cache = { at: Date.now(), droplets: list };
+      list.catch(() => (cache = undefined));
+    }
+    return cache.droplets;
+  };
+  app.options<'block_suggestion'>({ type: 'block_suggestion', action_id: DROPLET_SELECT }, async ({ ack, body }) => {
+    try {
+      if (allowedActions((await deps.access.of(body.user.id)).scopes).length === 0) {
+        await ack({ options: [] });
+        return;
+      }
+      const q = body.value.trim().toLowerCase();
+      const matches = (await droplets())
+        .filter((d) => q === '' || d.name.toLowerCase().includes(q) || String(d.id).startsWith(q))
+        .sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id)
+        .slice(0, 100);
+      await ack({ options: matches.map(dropletOption) });
+    } catch (err) {
+      deps.logger.warn({ err: (err as Error).message }, 'could not list Droplets for the picker');
+      await ack({ options: [] });
+    }
+  });
+
+  app.view({ type: 'view_submission', callback_id: MODAL_CALLBACK_ID }, async ({ ack, body, view, client }) => {
+    const user = body.user.id;
+    const meta = decodeMetadata(view.private_metadata);
+    const values = readValues(view.state.values as StateValues);
+    const errors: Record<string, string> = {};
+    if (!meta) errors[ACTION_BLOCK] = 'This form is out of date. Close it and type /droplet again.';
+    if (!values.action) errors[ACTION_BLOCK] ??= 'Choose an action.';
+    if (values.dropletId === undefined) errors[DROPLET_BLOCK] = 'Choose a Droplet.';
+    let params;
+    if (values.action) {
+      const checked = validateParams(values.action, values.raw);
+      if (checked.ok) params = checked.params;
+      else for (const [block, message] of Object.entries(fieldErrors(checked.problems, values.blockOf))) errors[block] = errors[block] ? `${errors[block]} ${message}` : message;
+      const decision = authorize((await deps.access.of(user)).scopes, values.action);
+      if (!decision.allowed) errors[ACTION_BLOCK] = refusalMessage(values.action, decision.missing).text;
+    }
+    if (Object.keys(errors).length || !meta || !values.action || values.dropletId === undefined || !params) {
+      await ack({ response_action: 'errors', errors });
+      return;
+    }
+    await ack();
+    // The form is closed by now: say it in the channel, or in a direct message when the bot cannot post there.
+    const tell = async (text: string) => {
+      try {
+        await client.chat.postEphemeral({ channel: meta.channel, user, text });
+      } catch {
+        await client.chat.postMessage({ channel: user, text }).catch((err) => deps.logger.warn({ err: (err as Error).message, user }, 'could not tell the user'));
+      }
+    };
+    try {
+      const result = await submitAction(deps.submit, {
+        // One modal is one request, however often its submission arrives.
+        requestId: requestIdFor(`view:${view.id}`),
+        userId: user,
+        channelId: meta.channel,
+        action: values.action,
+        target: { kind: 'id', id: values.dropletId },
+        params,
+      });
+      if (result.kind === 'rejected') await tell(result.message);
+    } catch (err) {
+      deps.logger.error({ err: (err as Error).message, user }, 'modal submission failed');
+      await tell(failureText(err));
+    }
+  });
+
+  app.view({ type: 'view_closed', callback_id: MODAL_CALLBACK_ID }, async ({ ack, body }) => {
+    await ack();
+    deps.logger.debug({ user: body.user.id }, 'modal closed without submitting; nothing was done');
+  });
+}

@@ -1,0 +1,103 @@
+// Opening and refreshing the /droplet modal. A trigger_id lives 3 seconds, so views.open shows a
+// loading view at once; the choices are then read from DigitalOcean and views.update fills it in.
+import type { webApi } from '@slack/bolt';
+import { displayName, type ActionType, type ParamKey } from '../../domain/actions.js';
+import { describeRef, type DropletRef } from '../../domain/command.js';
+import { allowedActions } from '../../domain/policy.js';
+import type { DigitalOceanCatalog, DropletDetail } from '../../digitalocean/catalog.js';
+import type { DigitalOceanClient } from '../../digitalocean/client.js';
+import { DigitalOceanError } from '../../digitalocean/errors.js';
+import { resolveDroplet } from '../../digitalocean/resolve-droplet.js';
+import type { Logger } from '../../log.js';
+import type { AccessResolver } from '../../roles/access.js';
+import { code } from '../escape.js';
+import { actionModal, loadingView, problemView, type ModalModel } from '../modals/action-modal.js';
+import { loadChoices, type CatalogReader } from '../modals/choices.js';
+import type { Prefill } from '../modals/prefill.js';
+
+export interface ModalDeps {
+  access: Pick<AccessResolver, 'of'>;
+  digitalocean: Pick<DigitalOceanClient, 'getDroplet' | 'findDropletsByName'>;
+  catalog: CatalogReader & Pick<DigitalOceanCatalog, 'droplet' | 'droplets'>;
+  /** Actions that wait for approval, to say so in the modal. */
+  approvalActions: readonly ActionType[];
+  logger: Logger;
+}
+
+export interface ModelInput {
+  userId: string;
+  channel: string;
+  action?: ActionType;
+  dropletId?: number;
+  initial?: Partial<Record<ParamKey, string>>;
+  notice?: string;
+}
+
+/** Everything the modal shows for this user, action and Droplet, read live. */
+export async function modalModel(deps: ModalDeps, input: ModelInput): Promise<ModalModel> {
+  const allowed = allowedActions((await deps.access.of(input.userId)).scopes);
+  let { action, notice } = input;
+  if (action && !allowed.includes(action)) {
+    notice = `You may not run \`${displayName(action)}\`: none of your roles grant the scopes it needs. Pick another action.`;
+    action = undefined;
+  }
+  let droplet: DropletDetail | undefined;
+  if (input.dropletId !== undefined) {
+    try {
+      droplet = await deps.catalog.droplet(input.dropletId);
+    } catch (err) {
+      if (!(err instanceof DigitalOceanError && err.isNotFound)) throw err;
+      notice = `Droplet ${input.dropletId} no longer exists. Pick another one.`;
+    }
+  }
+  const choices = action ? await loadChoices(deps.catalog, action, droplet) : undefined;
+  return {
+    channel: input.channel,
+    allowed,
+    ...(action ? { action } : {}),
+    ...(droplet ? { droplet } : {}),
+    ...(choices ? { choices } : {}),
+    ...(input.initial ? { initial: input.initial } : {}),
+    ...(notice ? { notice } : {}),
+    approvalActions: deps.approvalActions,
+  };
+}
+
+/** A typed Droplet name or ID -> its ID, or a note saying why it is not filled in. */
+async function typedDroplet(deps: ModalDeps, ref: DropletRef): Promise<{ dropletId?: number; notice?: string }> {
+  const resolved = await resolveDroplet(deps.digitalocean, ref);
+  if (resolved.kind === 'found') return { dropletId: resolved.droplet.id };
+  if (resolved.kind === 'not_found') return { notice: `No Droplet ${ref.kind === 'id' ? 'has the ID' : 'is named'} ${code(describeRef(ref))}. Pick one below.` };
+  return { notice: `${resolved.candidates.length} Droplets are named ${code(describeRef(ref))}. Pick the one you mean below; each shows its region and ID.` };
+}
+
+export interface OpenInput {
+  triggerId: string;
+  userId: string;
+  channel: string;
+  prefill: Prefill;
+}
+
+/** views.open with the loading view first, then views.update with the filled one. */
+export async function openActionModal(deps: ModalDeps, client: webApi.WebClient, input: OpenInput): Promise<void> {
+  const opened = await client.views.open({ trigger_id: input.triggerId, view: loadingView(input.channel) });
+  const viewId = opened.view?.id;
+  if (!viewId) throw new Error('views.open returned no view');
+  let view;
+  try {
+    const typed = input.prefill.target ? await typedDroplet(deps, input.prefill.target) : {};
+    const model = await modalModel(deps, {
+      userId: input.userId,
+      channel: input.channel,
+      ...(input.prefill.action ? { action: input.prefill.action } : {}),
+      ...(typed.dropletId !== undefined ? { dropletId: typed.dropletId } : {}),
+      ...(typed.notice ? { notice: typed.notice } : {}),
+      ...(input.prefill.raw ? { initial: input.prefill.raw } : {}),
+    });
+    view = actionModal(model);
+  } catch (err) {
+    deps.logger.warn({ err: (err as Error).message, user: input.userId }, 'could not fill the modal');
+    view = problemView(input.channel, 'Could not read your Droplets from DigitalOcean just now. Close this and try again in a minute, or type the command: `/droplet help` shows how.');
+  }
+  await client.views.update({ view_id: viewId, ...(opened.view?.hash ? { hash: opened.view.hash } : {}), view });
+}

@@ -1,0 +1,29 @@
+// Names shared by the modal's builder, its listeners and the tests: callback, block and action
+// IDs, and what travels in private_metadata.
+
+export const MODAL_CALLBACK_ID = 'droplet_action_modal';
+export const ACTION_BLOCK = 'action_block';
+export const ACTION_SELECT = 'action_select';
+export const DROPLET_BLOCK = 'droplet_block';
+export const DROPLET_SELECT = 'droplet_select';
+
+/** Parameter inputs have action_id `param:<key>`; their block_id also names what their options depend on. */
+export const PARAM_ACTION_PREFIX = 'param:';
+
+export interface ModalMetadata {
+  /** The channel /droplet was typed in: the request's thread goes there. */
+  channel: string;
+}
+
+export function encodeMetadata(m: ModalMetadata): string {
+  return JSON.stringify({ c: m.channel });
+}
+
+export function decodeMetadata(text: string | undefined): ModalMetadata | undefined {
+  try {
+    const o = JSON.parse(text ?? '') as { c?: unknown };
+    return typeof o.c === 'string' && /^[CGD][A-Z0-9]{2,}$/.test(o.c) ? { channel: o.c } : undefined;
+  } catch {
+    return undefined;
+  }
+}

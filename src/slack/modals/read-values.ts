@@ -1,0 +1,65 @@
+// view.state.values -> the same raw key=value strings a typed command gives, so modal input is
+// checked by validateParams exactly like typed input; and its problems -> inline field errors.
+import { PARAM_KEYS, normalizeActionName, type ActionType, type ParamKey, type ParamProblem } from '../../domain/actions.js';
+import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, PARAM_ACTION_PREFIX } from './ids.js';
+
+interface ElementState {
+  type?: string;
+  value?: string | null;
+  selected_option?: { value?: string } | null;
+  selected_options?: Array<{ value?: string }> | null;
+}
+
+export type StateValues = Record<string, Record<string, ElementState>>;
+
+export interface ModalValues {
+  action?: ActionType;
+  dropletId?: number;
+  raw: Partial<Record<ParamKey, string>>;
+  /** The block each parameter came from, to put its error next to it. */
+  blockOf: Partial<Record<ParamKey, string>>;
+}
+
+function valueOf(el: ElementState): string | undefined {
+  if (el.type === 'checkboxes') return el.selected_options?.some((o) => o.value === 'true') ? 'true' : undefined;
+  const v = el.selected_option?.value ?? el.value ?? undefined;
+  return v === undefined || v === null || v.trim() === '' ? undefined : v;
+}
+
+export function readValues(values: StateValues | undefined): ModalValues {
+  const out: ModalValues = { raw: {}, blockOf: {} };
+  const params: Array<{ key: ParamKey; blockId: string; value: string | undefined }> = [];
+  for (const [blockId, elements] of Object.entries(values ?? {})) {
+    for (const [actionId, el] of Object.entries(elements ?? {})) {
+      const v = valueOf(el);
+      if (blockId === ACTION_BLOCK && actionId === ACTION_SELECT) {
+        out.action = v ? normalizeActionName(v) : undefined;
+      } else if (blockId === DROPLET_BLOCK && actionId === DROPLET_SELECT) {
+        const id = v && /^\d+$/.test(v) ? Number(v) : undefined;
+        out.dropletId = id && Number.isSafeInteger(id) ? id : undefined;
+      } else if (actionId.startsWith(PARAM_ACTION_PREFIX)) {
+        const key = actionId.slice(PARAM_ACTION_PREFIX.length);
+        if ((PARAM_KEYS as readonly string[]).includes(key)) params.push({ key: key as ParamKey, blockId, value: v });
+      }
+    }
+  }
+  // Block IDs read param:<key>:<action>[:<droplet>]. Inputs of another action (Slack keeps state
+  // across updates) are not part of this request.
+  for (const p of params) {
+    const [, , action, droplet] = p.blockId.split(':');
+    if (action !== out.action || (droplet !== undefined && droplet !== String(out.dropletId))) continue;
+    out.blockOf[p.key] = p.blockId;
+    if (p.value !== undefined) out.raw[p.key] = p.value;
+  }
+  return out;
+}
+
+/** Problems -> {block_id: message}; a problem without a field of its own goes next to `fallback`. */
+export function fieldErrors(problems: ParamProblem[], blockOf: ModalValues['blockOf'], fallback = DROPLET_BLOCK): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const p of problems) {
+    const block = (p.key && blockOf[p.key]) || fallback;
+    errors[block] = errors[block] ? `${errors[block]} ${p.message}` : p.message;
+  }
+  return errors;
+}

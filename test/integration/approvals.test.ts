@@ -1,0 +1,304 @@
+// Four-eyes approvals end to end: signed slash commands and signed block_actions clicks into the
+// real Bolt receiver, a real Redis (atomic decisions, BullMQ expiry jobs) and both simulators.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { displayName, type ActionType } from '../../src/domain/actions.js';
+import { roleMapSchema } from '../../src/domain/policy.js';
+import type { StoredMessage } from '../../src/sandbox/slack/index.js';
+import { APPROVE_ACTION_ID, DENY_ACTION_ID } from '../../src/slack/approval-messages.js';
+import { AuditLog } from '../../src/store/audit-log.js';
+import { CHANNEL, startHarness, type Harness } from '../support/harness.js';
+import { buttonIn, clickButton } from '../support/interactions.js';
+import { redisUrl } from '../support/redis.js';
+
+const U = {
+  requester: 'U0ADMIN01',
+  admin2: 'U0ADMIN02',
+  admin3: 'U0ADMIN03',
+  lead: 'U0LEAD001',
+  operator: 'U0OPERATOR',
+  nobody: 'U0NOBODY1',
+};
+const APPROVALS_CHANNEL = 'C0APPROVE1';
+
+function roleMap(extra: Record<string, unknown> = {}) {
+  return roleMapSchema.parse({
+    roles: {
+      operator: ['droplet:update'],
+      // An approver role without droplet:admin: may approve a power-off, not a rebuild.
+      lead: ['droplet:update'],
+      admin: ['droplet:update', 'droplet:create', 'droplet:admin', 'image:create'],
+    },
+    members: { [U.requester]: ['admin'], [U.admin2]: ['admin'], [U.admin3]: ['admin'], [U.lead]: ['lead'], [U.operator]: ['operator'] },
+    approvals: { actions: ['rebuild', 'restore', 'password_reset', 'power_off', 'resize'], approvers: ['admin', 'lead'], expires_after: '30m', ...extra },
+  });
+}
+
+const rootOf = (h: Harness, action: ActionType, name: string) => h.roots().filter((m) => m.text?.startsWith(`${displayName(action)} on ${name}:`)).at(-1);
+const posts = (h: Harness, dropletId: number) => h.digitalocean.requests.filter((r) => r.method === 'POST' && r.path === `/v2/droplets/${dropletId}/actions`);
+const message = (h: Harness, m: { channel: string; ts: string }) => h.slack.workspace.getMessage(m.channel, m.ts)!;
+const blocksText = (m: { blocks?: unknown[] }) => JSON.stringify(m.blocks ?? []);
+
+async function requestApproval(h: Harness, text: string, action: ActionType, name: string, user = U.requester, where = CHANNEL) {
+  const res = await h.command(text, user);
+  expect(res.status).toBe(200);
+  const root = await h.slack.waitFor(() => {
+    const r = rootOf(h, action, name);
+    return r?.text?.endsWith(': awaiting approval') ? r : undefined;
+  }, 10_000);
+  const request = await h.slack.waitFor(() => {
+    const pool = where === CHANNEL ? h.thread(root.ts) : h.slack.workspace.channelMessages(where);
+    return (pool as StoredMessage[]).find((m) => buttonIn(m, APPROVE_ACTION_ID) && m.text.includes(`${displayName(action)} on ${name}`));
+  }, 10_000);
+  // A copy: the workspace updates messages in place, and a late click comes from the old buttons.
+  return { root, request: structuredClone(request) };
+}
+
+async function waitFinal(h: Harness, action: ActionType, name: string) {
+  return h.slack.waitFor(() => {
+    const r = rootOf(h, action, name);
+    return r && /: (completed|errored)$/.test(r.text ?? '') ? r : undefined;
+  }, 15_000);
+}
+
+async function auditEvents(h: Harness, dropletId: number): Promise<string[]> {
+  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+  try {
+    return (await new AuditLog(redis, h.prefix).forDroplet(dropletId, 20)).map((e) => `${e.event}:${e.user}`).reverse();
+  } finally {
+    redis.disconnect();
+  }
+}
+
+describe('approvals', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ roleMap: roleMap() });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('does not queue an action that needs approval; posts who asked, exact parameters, the Droplet state and the buttons', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'appr-show', status: 'off' });
+    const { root, request } = await requestApproval(h, 'resize appr-show size=s-2vcpu-4gb disk=true', 'resize', 'appr-show');
+    expect(root.text).toBe('resize on appr-show: awaiting approval');
+    const text = blocksText(request);
+    expect(text).toContain(`<@${U.requester}> asked for *resize* on *appr-show* (${d.id})`);
+    expect(text).toContain('`size=s-2vcpu-4gb disk=true`');
+    expect(text).toContain('*Status*\\noff');
+    expect(text).toContain('*Size*\\n`s-1vcpu-1gb`');
+    expect(text).toContain('*Image*\\nubuntu-24-04-x64');
+    const approve = buttonIn(request, APPROVE_ACTION_ID)!.element;
+    // The button carries only an opaque ID, and a disk resize asks for confirmation.
+    expect(approve.value).toMatch(/^[0-9a-f]{24}$/);
+    expect(JSON.stringify(approve.confirm)).toContain('cannot be undone');
+    expect(buttonIn(request, DENY_ACTION_ID)!.element.value).toBe(approve.value);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(posts(h, d.id)).toHaveLength(0);
+    expect(await auditEvents(h, d.id)).toEqual([`requested:${U.requester}`]);
+  });
+
+  it('runs an action that is not in the list without asking', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'appr-free' });
+    await h.command('reboot appr-free', U.requester);
+    expect((await waitFinal(h, 'reboot', 'appr-free')).text).toBe('reboot on appr-free: completed');
+    expect(posts(h, d.id)).toHaveLength(1);
+  });
+
+  it('refuses self-approval, approvers without the role or the scopes, and does nothing', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'appr-refuse' });
+    const { request } = await requestApproval(h, 'rebuild appr-refuse image=debian-12-x64', 'rebuild', 'appr-refuse');
+    // Rebuild destroys data: Approve asks for confirmation.
+    expect(buttonIn(request, APPROVE_ACTION_ID)!.element.confirm).toBeDefined();
+
+    const self = await clickButton(h, request, APPROVE_ACTION_ID, U.requester);
+    expect(self.status).toBe(200);
+    expect(await h.slack.waitFor(() => self.replies()[0])).toContain('you cannot approve it yourself');
+
+    const operator = await clickButton(h, request, APPROVE_ACTION_ID, U.operator);
+    expect(await h.slack.waitFor(() => operator.replies()[0])).toContain('Only people with the `admin` or `lead` role may approve');
+
+    const nobody = await clickButton(h, request, DENY_ACTION_ID, U.nobody);
+    expect(await h.slack.waitFor(() => nobody.replies()[0])).toContain('Only people with the `admin` or `lead` role may deny');
+
+    const lead = await clickButton(h, request, APPROVE_ACTION_ID, U.lead);
+    expect(await h.slack.waitFor(() => lead.replies()[0])).toContain('you need the `droplet:admin` scope');
+
+    await new Promise((r) => setTimeout(r, 300));
+    expect(posts(h, d.id)).toHaveLength(0);
+    const now = message(h, request);
+    expect(buttonIn(now, APPROVE_ACTION_ID)).toBeDefined();
+    expect(rootOf(h, 'rebuild', 'appr-refuse')!.text).toBe('rebuild on appr-refuse: awaiting approval');
+  });
+
+  it('queues an approved request once, with the approver named, and removes the buttons', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'appr-ok' });
+    const { root, request } = await requestApproval(h, 'power-off appr-ok', 'power_off', 'appr-ok');
+    const click = await clickButton(h, request, APPROVE_ACTION_ID, U.lead);
+    expect(click.status).toBe(200);
+    expect(click.ms).toBeLessThan(3000);
+    const final = await waitFinal(h, 'power_off', 'appr-ok');
+    expect(final.text).toBe('power-off on appr-ok: completed');
+    expect(blocksText(final)).toContain(`approved by <@${U.lead}>`);
+    expect(posts(h, d.id)).toHaveLength(1);
+    expect(posts(h, d.id)[0]!.body).toEqual({ type: 'power_off' });
+
+    const decided = message(h, request);
+    expect(buttonIn(decided, APPROVE_ACTION_ID)).toBeUndefined();
+    expect(buttonIn(decided, DENY_ACTION_ID)).toBeUndefined();
+    expect(blocksText(decided)).toContain(`*Approved* by <@${U.lead}>`);
+    const thread = h.thread(root.ts).map((m) => m.text);
+    expect(thread.some((t) => t?.includes(`*approved* by <@${U.lead}>`))).toBe(true);
+    expect(click.replies()).toEqual([]);
+    expect(await auditEvents(h, d.id)).toEqual(expect.arrayContaining([`requested:${U.requester}`, `approved:${U.lead}`]));
+
+    const late = await clickButton(h, request, APPROVE_ACTION_ID, U.admin2);
+    expect(await h.slack.waitFor(() => late.replies()[0])).toContain(`<@${U.lead}> already approved this request`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(posts(h, d.id)).toHaveLength(1);
+  });
+
+  it('runs a request once when two approvers click Approve at the same moment, twice each', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'appr-race' });
+    const { request } = await requestApproval(h, 'password-reset appr-race', 'password_reset', 'appr-race');
+    const clicks = await Promise.all([
+      clickButton(h, request, APPROVE_ACTION_ID, U.admin2),
+      clickButton(h, request, APPROVE_ACTION_ID, U.admin3),
+      clickButton(h, request, APPROVE_ACTION_ID, U.admin2),
+      clickButton(h, request, APPROVE_ACTION_ID, U.admin3),
+    ]);
+    expect(clicks.every((c) => c.status === 200)).toBe(true);
+    await waitFinal(h, 'password_reset', 'appr-race');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(posts(h, d.id)).toHaveLength(1);
+    // Exactly one click won; the other three were told who decided.
+    const replies = clicks.map((c) => c.replies());
+    expect(replies.filter((r) => r.length === 0)).toHaveLength(1);
+    expect(replies.filter((r) => r[0]?.includes('already approved this request'))).toHaveLength(3);
+    expect((await auditEvents(h, d.id)).filter((e) => e.startsWith('approved:'))).toHaveLength(1);
+  });
+
+  it('denies: says so on the request and in the thread, queues nothing, and later clicks change nothing', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'appr-deny' });
+    const { root, request } = await requestApproval(h, 'power-off appr-deny', 'power_off', 'appr-deny');
+    await clickButton(h, request, DENY_ACTION_ID, U.admin2);
+    const decided = await h.slack.waitFor(() => {
+      const m = message(h, request);
+      return buttonIn(m, APPROVE_ACTION_ID) ? undefined : m;
+    });
+    expect(blocksText(decided)).toContain(`*Denied* by <@${U.admin2}>`);
+    expect(buttonIn(decided, DENY_ACTION_ID)).toBeUndefined();
+    expect(await h.slack.waitFor(() => h.thread(root.ts).find((m) => m.text?.includes('*denied*'))?.text)).toContain(`*denied* by <@${U.admin2}> · nothing was done · <@${U.requester}>`);
+    expect(rootOf(h, 'power_off', 'appr-deny')!.text).toBe('power-off on appr-deny: denied');
+
+    const late = await clickButton(h, request, APPROVE_ACTION_ID, U.admin3);
+    expect(await h.slack.waitFor(() => late.replies()[0])).toContain(`<@${U.admin2}> already denied this request`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(posts(h, d.id)).toHaveLength(0);
+    expect(await auditEvents(h, d.id)).toEqual([`requested:${U.requester}`, `denied:${U.admin2}`]);
+  });
+
+  it('lets the requester withdraw their own request with Deny', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'appr-withdraw' });
+    const { request } = await requestApproval(h, 'power-off appr-withdraw', 'power_off', 'appr-withdraw');
+    await clickButton(h, request, DENY_ACTION_ID, U.requester);
+    const decided = await h.slack.waitFor(() => (buttonIn(message(h, request), DENY_ACTION_ID) ? undefined : message(h, request)));
+    expect(blocksText(decided)).toContain(`*Withdrawn* by <@${U.requester}>`);
+    expect(posts(h, d.id)).toHaveLength(0);
+  });
+
+  it('shows what changed on the Droplet between the request and the approval', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'appr-changed' });
+    const { root, request } = await requestApproval(h, 'power-off appr-changed', 'power_off', 'appr-changed');
+    const live = h.digitalocean.state.droplets.find((x) => x.id === d.id)!;
+    live.status = 'off';
+    live.size_slug = 's-2vcpu-4gb';
+    await clickButton(h, request, APPROVE_ACTION_ID, U.admin2);
+    await waitFinal(h, 'power_off', 'appr-changed');
+    const text = blocksText(message(h, request));
+    expect(text).toContain('The Droplet changed since the request:');
+    expect(text).toContain('status `active` → `off`, size `s-1vcpu-1gb` → `s-2vcpu-4gb`');
+    expect(h.thread(root.ts).some((m) => m.text?.includes('the Droplet changed since the request: status `active` → `off`'))).toBe(true);
+  });
+
+  it('escapes what DigitalOcean returns in the approval request', async () => {
+    const image = { ...h.digitalocean.state.images.find((i) => i.slug === 'ubuntu-24-04-x64')!, id: 990001, slug: null, public: false, distribution: '<!channel>', name: '<https://evil.example|click> & co' };
+    h.digitalocean.state.images.push(image);
+    h.digitalocean.addDroplet({ name: 'appr-escape', image });
+    const { request } = await requestApproval(h, 'power-off appr-escape', 'power_off', 'appr-escape');
+    const text = blocksText(request);
+    expect(text).toContain('&lt;!channel&gt; &lt;https://evil.example|click&gt; &amp; co');
+    expect(text).not.toContain('<!channel>');
+    expect(text).not.toContain('<https://evil.example');
+  });
+});
+
+describe('approvals in their own channel', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ roleMap: roleMap({ channel: APPROVALS_CHANNEL }) });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('posts the request in the approvals channel and points to it from the thread', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'appr-chan' });
+    const { root, request } = await requestApproval(h, 'power-off appr-chan', 'power_off', 'appr-chan', U.requester, APPROVALS_CHANNEL);
+    expect(request.channel).toBe(APPROVALS_CHANNEL);
+    expect(blocksText(request)).toContain(`Requested in <#${CHANNEL}> · <https://slack.com/archives/${CHANNEL}/p${root.ts.replace('.', '')}|open the request's thread>`);
+    expect(await h.slack.waitFor(() => h.thread(root.ts).find((m) => m.text?.includes('awaiting approval'))?.text)).toContain(`in <#${APPROVALS_CHANNEL}>`);
+    await clickButton(h, request, APPROVE_ACTION_ID, U.admin2);
+    expect((await waitFinal(h, 'power_off', 'appr-chan')).text).toBe('power-off on appr-chan: completed');
+    expect(posts(h, d.id)).toHaveLength(1);
+  });
+});
+
+describe('approvals in a channel the bot is not in', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ roleMap: roleMap({ channel: APPROVALS_CHANNEL }) });
+    h.slack.workspace.resolveChannel(APPROVALS_CHANNEL);
+    h.slack.workspace.setBotMembership(APPROVALS_CHANNEL, false);
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('says which channel to invite the bot to, and nothing waits or runs', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'appr-nochan' });
+    const res = await h.command('power-off appr-nochan', U.requester);
+    const reply = await h.slack.waitFor(() => h.responses(res.responseUrl)[0]?.text, 5000);
+    expect(reply).toBe(`I cannot post the approval request in <#${APPROVALS_CHANNEL}>: invite me there with \`/invite @droplet-bot\`. Nothing was done.`);
+    expect(await h.slack.waitFor(() => rootOf(h, 'power_off', 'appr-nochan')?.text?.endsWith(': errored'))).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(posts(h, d.id)).toHaveLength(0);
+  });
+});
+
+describe('approval expiry', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ roleMap: roleMap({ expires_after: '1s' }) });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('expires a request nobody decided, says so on the request and in the thread, and refuses a late Approve', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'appr-expire' });
+    const { root, request } = await requestApproval(h, 'power-off appr-expire', 'power_off', 'appr-expire');
+    // Nobody clicks: the delayed job in the workers closes it.
+    const decided = await h.slack.waitFor(() => (buttonIn(message(h, request), APPROVE_ACTION_ID) ? undefined : message(h, request)), 10_000);
+    expect(blocksText(decided)).toContain('*Expired*: nobody decided within 1 s');
+    expect(await h.slack.waitFor(() => h.thread(root.ts).find((m) => m.text?.includes('*expired*'))?.text)).toContain(`nobody decided within 1 s; nothing was done · <@${U.requester}>`);
+    expect(rootOf(h, 'power_off', 'appr-expire')!.text).toBe('power-off on appr-expire: expired');
+
+    const late = await clickButton(h, request, APPROVE_ACTION_ID, U.admin2);
+    expect(await h.slack.waitFor(() => late.replies()[0])).toContain('This request expired before anyone decided');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(posts(h, d.id)).toHaveLength(0);
+    expect(await auditEvents(h, d.id)).toEqual([`requested:${U.requester}`, `expired:${U.requester}`]);
+  });
+});

@@ -1,0 +1,121 @@
+// The modal's pure parts: which commands open it, the views it builds (valid Block Kit, within
+// Slack's limits, escaped), and reading submitted values back into validateParams' input.
+import { describe, expect, it } from 'vitest';
+import { ACTION_TYPES, validateParams } from '../../src/domain/actions.js';
+import { parseCommand } from '../../src/domain/command.js';
+import type { DropletDetail, Size } from '../../src/digitalocean/catalog.js';
+import { viewProblems, type JsonObject } from '../../src/sandbox/slack/index.js';
+import { actionModal, loadingView } from '../../src/slack/modals/action-modal.js';
+import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, decodeMetadata } from '../../src/slack/modals/ids.js';
+import { modalPrefill } from '../../src/slack/modals/prefill.js';
+import { fieldErrors, readValues } from '../../src/slack/modals/read-values.js';
+
+const droplet: DropletDetail = {
+  id: 7,
+  name: 'web-1',
+  status: 'active',
+  memory: 1024,
+  vcpus: 1,
+  disk: 25,
+  locked: false,
+  size_slug: 's-1vcpu-1gb',
+  region: { slug: 'nyc3', name: 'New York 3' },
+  image: { id: 1, slug: 'ubuntu-24-04-x64', distribution: 'Ubuntu', name: '24.04 x64' },
+  kernel: { id: 2, name: 'k2', version: '2' },
+};
+const size = (i: number): Size => ({ slug: `s-${i}`, memory: 1024, vcpus: 1, disk: 25, price_monthly: i, regions: ['nyc3'], available: true });
+const image = (i: number, name = `snap ${i}`) => ({ id: 1000 + i, name, type: 'snapshot', slug: null, public: false, created_at: '2024-06-01T00:00:00Z' });
+
+describe('which commands open the modal', () => {
+  const prefill = (text: string) => modalPrefill(parseCommand(text), text);
+  it('opens for nothing typed, an action alone, or only required parameters missing', () => {
+    expect(prefill('')).toEqual({});
+    expect(prefill('resize')).toEqual({ action: 'resize' });
+    expect(prefill('resize web-1 disk=true')).toEqual({ action: 'resize', target: { kind: 'name', name: 'web-1' }, raw: { disk: 'true' } });
+    expect(prefill('rename 123')).toEqual({ action: 'rename', target: { kind: 'id', id: 123 }, raw: {} });
+  });
+  it('does not open for a wrong value, an unknown word, or a complete command', () => {
+    expect(prefill('change-backup-policy web-1 plan=daily hour=5')).toBeUndefined();
+    expect(prefill('resize web-1 size=BAD!')).toBeUndefined();
+    expect(prefill('resize web-1 colour=red')).toBeUndefined();
+    expect(prefill('rebot web-1')).toBeUndefined();
+    expect(prefill('reboot web-1')).toBeUndefined();
+    expect(prefill('help')).toBeUndefined();
+    expect(prefill('reboot "bad name"')).toBeUndefined();
+  });
+});
+
+describe('the views', () => {
+  const choices = {
+    sizes: Array.from({ length: 150 }, (_, i) => size(i)),
+    images: { distributions: [image(1, 'x'.repeat(200))], applications: [], snapshots: Array.from({ length: 130 }, (_, i) => image(i)) },
+    backups: [image(5)],
+    kernels: [{ id: 2, name: 'k2', version: '2' }],
+  };
+
+  it('are valid modals within Slack limits for every action, with and without a Droplet', () => {
+    expect(viewProblems(loadingView('C0OPS') as unknown as JsonObject)).toEqual([]);
+    for (const action of ACTION_TYPES) {
+      for (const d of [undefined, droplet]) {
+        const view = actionModal({ channel: 'C0OPS', allowed: [...ACTION_TYPES], action, ...(d ? { droplet: d } : {}), choices });
+        expect(viewProblems(view as unknown as JsonObject), action).toEqual([]);
+        const json = JSON.stringify(view);
+        for (const m of json.matchAll(/"options":\[(.*?)\]/g)) expect(m[1]!.split('"value"').length - 1).toBeLessThanOrEqual(100);
+      }
+    }
+    const resize = actionModal({ channel: 'C0OPS', allowed: ['resize'], action: 'resize', droplet, choices });
+    const sizes = resize.blocks.find((b) => String(b.block_id).startsWith('param:size:')) as unknown as { element: { options: unknown[] } };
+    expect(sizes.element.options).toHaveLength(100);
+    expect(decodeMetadata(resize.private_metadata)).toEqual({ channel: 'C0OPS' });
+  });
+
+  it('offers no form to someone who may run nothing', () => {
+    const view = actionModal({ channel: 'C0OPS', allowed: [] });
+    expect(view.submit).toBeUndefined();
+    expect(JSON.stringify(view.blocks)).toContain('You may not run any Droplet action yet');
+  });
+
+  it('escapes what DigitalOcean returned and cuts long option texts', () => {
+    const view = actionModal({ channel: 'C0OPS', allowed: ['rebuild'], action: 'rebuild', choices: { images: { distributions: [], applications: [], snapshots: [image(1, '<!channel> & <http://x|y>')] } } });
+    const json = JSON.stringify(view);
+    expect(json).toContain('&lt;!channel&gt; &amp; &lt;http://x|y&gt;');
+    expect(json).not.toContain('<!channel>');
+    const long = actionModal({ channel: 'C0OPS', allowed: ['rebuild'], action: 'rebuild', choices });
+    expect(viewProblems(long as unknown as JsonObject)).toEqual([]);
+    expect(JSON.stringify(long)).toContain('…');
+  });
+});
+
+describe('reading submitted values', () => {
+  const sel = (value: string) => ({ type: 'static_select', selected_option: { text: { type: 'plain_text', text: value }, value } });
+  it('gives validateParams the same strings a typed command would, only for the chosen action and Droplet', () => {
+    const values = readValues({
+      [ACTION_BLOCK]: { [ACTION_SELECT]: sel('resize') },
+      [DROPLET_BLOCK]: { [DROPLET_SELECT]: { type: 'external_select', selected_option: { value: '7' } } },
+      'param:size:resize:7': { 'param:size': sel('s-2vcpu-4gb') },
+      'param:size:resize:8': { 'param:size': sel('s-8vcpu-16gb') },
+      'param:disk:resize': { 'param:disk': { type: 'checkboxes', selected_options: [{ value: 'true' }] } },
+      'param:name:rename': { 'param:name': { type: 'plain_text_input', value: 'left over' } },
+    });
+    expect(values).toEqual({ action: 'resize', dropletId: 7, raw: { size: 's-2vcpu-4gb', disk: 'true' }, blockOf: { size: 'param:size:resize:7', disk: 'param:disk:resize' } });
+    expect(validateParams('resize', values.raw)).toEqual({ ok: true, params: { size: 's-2vcpu-4gb', disk: true } });
+  });
+
+  it('treats an empty optional input as not given', () => {
+    const values = readValues({
+      [ACTION_BLOCK]: { [ACTION_SELECT]: sel('snapshot') },
+      'param:name:snapshot': { 'param:name': { type: 'plain_text_input', value: null } },
+      'param:disk:resize': { 'param:disk': { type: 'checkboxes', selected_options: [] } },
+    });
+    expect(values.raw).toEqual({});
+    expect(values.dropletId).toBeUndefined();
+  });
+
+  it('puts each problem next to its field, and the rest next to the Droplet', () => {
+    const checked = validateParams('change_backup_policy', { plan: 'daily', weekday: 'MON' });
+    expect(checked.ok).toBe(false);
+    const errors = fieldErrors(!checked.ok ? checked.problems : [], { weekday: 'param:weekday:change_backup_policy' });
+    expect(errors).toEqual({ 'param:weekday:change_backup_policy': 'weekday only applies to plan=weekly' });
+    expect(fieldErrors([{ key: 'image', message: 'image is required' }], {})).toEqual({ [DROPLET_BLOCK]: 'image is required' });
+  });
+});
