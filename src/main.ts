@@ -1,14 +1,38 @@
 // Composition root: `node dist/main.js [web|worker]`. With no argument both halves run here.
+// With no Slack or DigitalOcean settings at all, it runs the local sandbox and playground instead.
 import { startBot } from './bot.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { loadRoleMap, RoleMapError } from './roles/load-role-map.js';
+import { decideMode } from './sandbox/mode.js';
+import { LocalRedisError } from './sandbox/playground/local-redis.js';
+import { startSandbox, type RunningSandbox } from './sandbox/start-sandbox.js';
 
 async function main(): Promise<void> {
   const mode = process.argv[2] ?? 'all';
   if (!['all', 'web', 'worker'].includes(mode)) {
     console.error(`Unknown mode "${mode}". Use: node dist/main.js [web|worker] (no argument runs both).`);
     process.exit(2);
+  }
+  const world = decideMode(process.env);
+  if (world.kind === 'incomplete') {
+    // Also every problem with what is set (a malformed token, say), so one run shows them all.
+    let details = '';
+    try {
+      loadConfig();
+    } catch (err) {
+      if (err instanceof ConfigError) details = `\n${err.message}`;
+    }
+    console.error(`${world.message}${details}\nSee the configuration table in README.md.`);
+    process.exit(1);
+  }
+  if (world.kind === 'sandbox') {
+    if (mode !== 'all') {
+      console.error(`"${mode}" runs one half of a real deployment and needs the Slack and DigitalOcean settings. Without them, run \`npm start\` for the sandbox.`);
+      process.exit(2);
+    }
+    await runSandbox();
+    return;
   }
   let config;
   try {
@@ -39,18 +63,61 @@ async function main(): Promise<void> {
   }
   const bot = await startBot({ config, logger, roleMap, web, worker: mode !== 'web' });
   logger.info({ mode, port: bot.port, socketMode: config.slack.socketMode }, 'droplet-bot started');
+  stopOnSignal(
+    () => bot.stop(),
+    (signal) => logger.info({ signal }, 'stopping: no new work is taken; running jobs finish or go back to the queue'),
+    (err) => logger.error({ err: err.message }, 'error while stopping'),
+  );
+}
 
+/** Simulated DigitalOcean, the playground, Redis and the bot, all in this process. */
+async function runSandbox(): Promise<void> {
+  let sandbox: RunningSandbox;
+  try {
+    sandbox = await startSandbox({ env: process.env });
+  } catch (err) {
+    if (err instanceof LocalRedisError || err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const redis =
+    sandbox.redis.source === 'private redis-server' ? 'a private redis-server (data in .data/redis)' : `${sandbox.config.redis.url} (${sandbox.redis.source})`;
+  console.log(
+    [
+      '',
+      'droplet-bot is running in the sandbox: Slack and DigitalOcean are simulated, nothing real changes.',
+      '',
+      `  Open the playground:  ${sandbox.playgroundUrl}`,
+      '',
+      '  Try /droplet reboot web-1 as Bob (operator), a rebuild that Alice (admin) approves,',
+      '  or anything as Carol, who has no rights. /droplet help lists the actions.',
+      '',
+      `  Redis: ${redis}. Stop with Ctrl+C.`,
+      '  To use your real Slack workspace and DigitalOcean account, see "Slack app setup" in README.md.',
+      '',
+    ].join('\n'),
+  );
+  stopOnSignal(
+    () => sandbox.stop(),
+    () => console.log('stopping the sandbox…'),
+    (err) => console.error(`error while stopping: ${err.message}`),
+  );
+}
+
+function stopOnSignal(stop: () => Promise<void>, onStopping: (signal: string) => void, onError: (err: Error) => void): void {
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'stopping: no new work is taken; running jobs finish or go back to the queue');
+    onStopping(signal);
     const hardStop = setTimeout(() => process.exit(1), 30_000);
     hardStop.unref();
-    bot.stop().then(
+    stop().then(
       () => process.exit(0),
       (err) => {
-        logger.error({ err: (err as Error).message }, 'error while stopping');
+        onError(err as Error);
         process.exit(1);
       },
     );

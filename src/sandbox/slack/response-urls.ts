@@ -73,7 +73,8 @@ export class ResponseUrlStore {
     }
     if (flag(body.replace_original) && original) {
       if (original.kind === 'ephemeral') this.ws.updateEphemeral(original.ts, content);
-      else this.ws.updateMessage(original.channel, original.ts, content);
+      // Slack swaps the whole message: blocks the new body leaves out are gone, not kept.
+      else this.ws.updateMessage(original.channel, original.ts, content, { replace: true });
       return this.accept({ id, body, outcome: 'replaced', ts: original.ts });
     }
     if (!content.text && !content.blocks?.length && !content.attachments?.length) {
