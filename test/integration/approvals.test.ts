@@ -4,10 +4,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { displayName, type ActionType } from '../../src/domain/actions.js';
 import { roleMapSchema } from '../../src/domain/policy.js';
-import type { StoredMessage } from '../../src/sandbox/slack/index.js';
+import { blockActionsBody, signSlackRequest, type JsonObject, type StoredMessage } from '../../src/sandbox/slack/index.js';
 import { APPROVE_ACTION_ID, DENY_ACTION_ID } from '../../src/slack/approval-messages.js';
 import { AuditLog } from '../../src/store/audit-log.js';
-import { CHANNEL, startHarness, type Harness } from '../support/harness.js';
+import { CHANNEL, SECRETS, startHarness, type Harness } from '../support/harness.js';
 import { buttonIn, clickButton } from '../support/interactions.js';
 import { redisUrl } from '../support/redis.js';
 
@@ -177,6 +177,35 @@ describe('approvals', () => {
     expect(replies.filter((r) => r.length === 0)).toHaveLength(1);
     expect(replies.filter((r) => r[0]?.includes('already approved this request'))).toHaveLength(3);
     expect((await auditEvents(h, d.id)).filter((e) => e.startsWith('approved:'))).toHaveLength(1);
+  });
+
+  it('refuses a tampered click and a forged approval ID, and runs nothing', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'appr-forge' });
+    const { request } = await requestApproval(h, 'power-off appr-forge', 'power_off', 'appr-forge');
+    const id = String(buttonIn(request, APPROVE_ACTION_ID)!.element.value);
+    // A signed click whose body was changed on the way: the signature no longer matches.
+    const body = blockActionsBody({
+      user_id: U.lead,
+      channel_id: request.channel ?? CHANNEL,
+      message_ts: request.ts,
+      message: request as unknown as JsonObject,
+      response_url: h.slack.responseUrl(),
+      actions: [{ action_id: APPROVE_ACTION_ID, block_id: buttonIn(request, APPROVE_ACTION_ID)!.block_id, text: 'Approve', value: 'f'.repeat(24) }],
+    });
+    const headers = signSlackRequest(SECRETS.signingSecret, body);
+    const tampered = await fetch(h.eventsUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: body.replace('f'.repeat(24), id),
+    });
+    expect(tampered.status).toBe(401);
+    // A correctly signed click that names a request the bot never made.
+    const forgedMessage = JSON.parse(JSON.stringify(request).split(id).join('0'.repeat(24)));
+    const forged = await clickButton(h, forgedMessage, APPROVE_ACTION_ID, U.lead);
+    expect(await h.slack.waitFor(() => forged.replies()[0])).toContain('no longer on record. Nothing was done');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(posts(h, d.id)).toHaveLength(0);
+    expect(rootOf(h, 'power_off', 'appr-forge')!.text).toBe('power-off on appr-forge: awaiting approval');
   });
 
   it('denies: says so on the request and in the thread, queues nothing, and later clicks change nothing', async () => {
