@@ -1,6 +1,5 @@
 // The compiled bot as real processes: the receiver and the workers run apart and share only
 // Redis; bad settings or a bad role map stop it with a message that names the problem.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,42 +7,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDigitalOceanSimulator, type DigitalOceanSimulator } from '../../src/sandbox/digitalocean/index.js';
 import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from '../../src/sandbox/slack/index.js';
 import { freePort } from '../support/global-redis.js';
+import { buildDist, runBot, waitForHealth, writeRoleMap, type BotProcess } from '../support/processes.js';
 import { CHANNEL, SECRETS, USERS } from '../support/harness.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const children: ChildProcess[] = [];
 let slack: SlackSimulator;
 let digitalocean: DigitalOceanSimulator;
 let env: Record<string, string>;
 let prefix: string;
+const children: BotProcess[] = [];
 
-function run(mode: 'web' | 'worker' | 'all', extraEnv: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['dist/main.js', ...(mode === 'all' ? [] : [mode])], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env, ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (c) => (output += c));
-  child.stderr!.on('data', (c) => (output += c));
-  children.push(child);
-  return { child, output: () => output };
-}
-
-async function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+function run(mode: 'web' | 'worker' | 'all', extraEnv: Record<string, string> = {}): BotProcess {
+  const p = runBot(mode, { ...env, ...extraEnv });
+  children.push(p);
+  return p;
 }
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
+  buildDist();
   slack = await startSlackSimulator({ botToken: SECRETS.botToken });
   digitalocean = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 0.01 });
   prefix = uniquePrefix('proc');
-  const dir = mkdtempSync(join(tmpdir(), 'droplet-bot-proc-'));
-  const roles = join(dir, 'roles.yml');
-  writeFileSync(roles, `roles:\n  admin: [droplet:update, droplet:create, droplet:admin, image:create]\nmembers:\n  ${USERS.admin}: [admin]\n`);
+  const roles = writeRoleMap();
   env = {
     SLACK_BOT_TOKEN: SECRETS.botToken,
     SLACK_SIGNING_SECRET: SECRETS.signingSecret,
@@ -58,7 +43,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
   await Promise.all([slack?.close(), digitalocean?.close()]);
   await deleteKeys(prefix);
 });
@@ -88,7 +73,7 @@ describe('web and worker processes', () => {
 
     // SIGTERM: each process stops promptly and cleanly.
     for (const p of [web, ...workers]) p.child.kill('SIGTERM');
-    const codes = await Promise.all([web, ...workers].map((p) => exited(p.child)));
+    const codes = await Promise.all([web, ...workers].map((p) => p.exited()));
     expect(codes).toEqual([0, 0, 0]);
     const logs = [web, ...workers].map((p) => p.output()).join('');
     for (const secret of Object.values(SECRETS)) expect(logs).not.toContain(secret);
@@ -101,36 +86,18 @@ describe('start-up checks', () => {
     const bad = join(dir, 'roles.yml');
     writeFileSync(bad, 'roles:\n  ops: [droplet:reboot]\nmembers:\n  U0123ABCD: [ops]\n');
     const p = run('web', { ROLE_MAP: bad, PORT: String(await freePort()) });
-    expect(await exited(p.child)).toBe(1);
+    expect(await p.exited()).toBe(1);
     expect(p.output()).toContain('roles.ops.0');
   });
 
   it('lists every missing setting at once and never prints a secret', async () => {
-    const p = spawn(process.execPath, ['dist/main.js'], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', SLACK_BOT_TOKEN: 'not-a-bot-token-9f8e7d' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    p.stderr!.on('data', (c) => (out += c));
-    expect(await exited(p)).toBe(1);
+    const p = runBot('all', { SLACK_BOT_TOKEN: 'not-a-bot-token-9f8e7d' });
+    children.push(p);
+    expect(await p.exited()).toBe(1);
+    const out = p.output();
     expect(out).toContain('SLACK_BOT_TOKEN must be a bot token');
     expect(out).toContain('DIGITALOCEAN_TOKEN is required');
     expect(out).toContain('SLACK_SIGNING_SECRET is required');
     expect(out).not.toContain('not-a-bot-token-9f8e7d');
   });
 });
-
-async function waitForHealth(port: number): Promise<boolean> {
-  const until = Date.now() + 15_000;
-  while (Date.now() < until) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (res.status === 200) return true;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}
