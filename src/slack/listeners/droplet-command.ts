@@ -7,6 +7,7 @@ import { parseCommand } from '../../domain/command.js';
 import type { Logger } from '../../log.js';
 import type { AccessResolver } from '../../roles/access.js';
 import { submitAction, type SubmitDeps } from '../../requests/submit-action.js';
+import { afterAckQueue } from '../after-ack.js';
 import { blocksWithBanner } from '../banner.js';
 import { helpMessage, historyMessage, unresolvedMessage } from '../messages.js';
 import { modalPrefill } from '../modals/prefill.js';
@@ -31,6 +32,7 @@ export interface DropletCommandDeps {
 export { requestIdFor };
 
 export function registerDropletCommand(app: App, deps: DropletCommandDeps): void {
+  const afterAck = afterAckQueue();
   if (deps.modal) registerModalListeners(app, { ...deps.modal, submit: deps.submit });
   app.command(deps.command ?? '/droplet', async ({ command, ack, respond, client }) => {
     const parsed = parseCommand(command.text ?? '');
@@ -61,39 +63,41 @@ export function registerDropletCommand(app: App, deps: DropletCommandDeps): void
     }
     await ack();
     const reply = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-    try {
-      if (parsed.kind === 'help' || parsed.kind === 'empty') {
-        const access = await deps.access.of(command.user_id);
-        await reply(helpMessage(allowedActions(access.scopes), command.user_id).text);
-        return;
-      }
-      if (parsed.kind === 'history') {
-        const access = await deps.access.of(command.user_id);
-        if (!access.scopes.has('droplet:update')) {
-          await reply('Reading the history needs the `droplet:update` scope, which none of your roles grant.');
+    await afterAck(async () => {
+      try {
+        if (parsed.kind === 'help' || parsed.kind === 'empty') {
+          const access = await deps.access.of(command.user_id);
+          await reply(helpMessage(allowedActions(access.scopes), command.user_id).text);
           return;
         }
-        const resolved = await resolveDroplet(deps.submit.digitalocean, parsed.target);
-        if (resolved.kind !== 'found') {
-          await reply(unresolvedMessage(resolved, 'history').text);
+        if (parsed.kind === 'history') {
+          const access = await deps.access.of(command.user_id);
+          if (!access.scopes.has('droplet:update')) {
+            await reply('Reading the history needs the `droplet:update` scope, which none of your roles grant.');
+            return;
+          }
+          const resolved = await resolveDroplet(deps.submit.digitalocean, parsed.target);
+          if (resolved.kind !== 'found') {
+            await reply(unresolvedMessage(resolved, 'history').text);
+            return;
+          }
+          const entries = await deps.audit.forDroplet(resolved.droplet.id, 10);
+          await reply(historyMessage(resolved.droplet.name, resolved.droplet.id, entries).text);
           return;
         }
-        const entries = await deps.audit.forDroplet(resolved.droplet.id, 10);
-        await reply(historyMessage(resolved.droplet.name, resolved.droplet.id, entries).text);
-        return;
+        const result = await submitAction(deps.submit, {
+          requestId: requestIdFor(command.trigger_id),
+          userId: command.user_id,
+          channelId: command.channel_id,
+          action: parsed.action,
+          target: parsed.target,
+          params: parsed.params,
+        });
+        if (result.kind === 'rejected') await reply(result.message);
+      } catch (err) {
+        deps.logger.error({ err: (err as Error).message, user: command.user_id }, 'command failed');
+        await reply(failureText(err)).catch(() => {});
       }
-      const result = await submitAction(deps.submit, {
-        requestId: requestIdFor(command.trigger_id),
-        userId: command.user_id,
-        channelId: command.channel_id,
-        action: parsed.action,
-        target: parsed.target,
-        params: parsed.params,
-      });
-      if (result.kind === 'rejected') await reply(result.message);
-    } catch (err) {
-      deps.logger.error({ err: (err as Error).message, user: command.user_id }, 'command failed');
-      await reply(failureText(err)).catch(() => {});
-    }
+    });
   });
 }

@@ -1,0 +1,163 @@
+// Turns measured results into the console table and BENCHMARKS.md. Figures are formatted here,
+// never written by hand.
+import { cpus, platform, release, totalmem } from 'node:os';
+import type { AckResult } from './scenarios/ack.js';
+import { ACK } from './scenarios/ack.js';
+import type { PollingResult } from './scenarios/polling.js';
+import { POLLING } from './scenarios/polling.js';
+import type { RateResult } from './scenarios/rate.js';
+import { RATE } from './scenarios/rate.js';
+
+export interface Results {
+  ack?: AckResult;
+  polling?: PollingResult;
+  rate?: RateResult;
+}
+
+export interface Machine {
+  cores: number;
+  cpu: string;
+  node: string;
+  platform: string;
+  memory: string;
+}
+
+export function machine(): Machine {
+  const c = cpus();
+  return {
+    cores: c.length,
+    cpu: c[0]?.model.trim() ?? 'unknown CPU',
+    node: process.version,
+    platform: `${platform()} ${release()}`,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+  };
+}
+
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+const s = (v: number) => `${(v / 1000).toFixed(2)} s`;
+const mb = (v: number) => `${(v / 2 ** 20).toFixed(0)} MiB`;
+const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
+const met = (ok: boolean) => (ok ? 'yes' : 'NO');
+
+interface Row {
+  what: string;
+  target: string;
+  result: string;
+  margin: string;
+  met: string;
+}
+
+export function rows(r: Results): Row[] {
+  const out: Row[] = [];
+  if (r.ack) {
+    out.push({
+      what: `ack p99, bot vs bare Bolt (${ACK.concurrency} in flight)`,
+      target: '<= 1.50x',
+      result: `${r.ack.ratioP99.toFixed(2)}x (${ms(r.ack.bot.p99)} vs ${ms(r.ack.bare.p99)})`,
+      margin: r.ack.ratioP99 <= 1.5 ? `${(1.5 - r.ack.ratioP99).toFixed(2)}x to spare` : `misses by ${(r.ack.ratioP99 - 1.5).toFixed(2)}x`,
+      met: met(r.ack.ratioP99 <= 1.5 && r.ack.bot.failures === 0),
+    });
+  }
+  if (r.polling) {
+    out.push({
+      what: `status calls per action (${POLLING.actions} reboots of ${POLLING.rebootMs / 1000} s)`,
+      target: '<= 1.5',
+      result: `${r.polling.callsPerAction.toFixed(2)} (${r.polling.statusCalls} calls: ${r.polling.listCalls} listings, ${r.polling.singleCalls} single)`,
+      margin: r.polling.callsPerAction <= 1.5 ? `${(1.5 / Math.max(r.polling.callsPerAction, 1e-9)).toFixed(1)}x under` : `misses by ${(r.polling.callsPerAction - 1.5).toFixed(2)}`,
+      met: met(r.polling.callsPerAction <= 1.5),
+    });
+    out.push({
+      what: '"completed" in thread after DigitalOcean finished, p95',
+      target: '<= 5 s',
+      result: `${s(r.polling.delayP95)} (p50 ${s(r.polling.delayP50)}, max ${s(r.polling.delayMax)})`,
+      margin: r.polling.delayP95 <= 5000 ? `${s(5000 - r.polling.delayP95)} to spare` : `misses by ${s(r.polling.delayP95 - 5000)}`,
+      met: met(r.polling.delayP95 <= 5000),
+    });
+  }
+  if (r.rate) {
+    out.push({
+      what: `request rate used (${RATE.actions} queued, limit ${RATE.perMinute}/min, ${RATE.workers} workers)`,
+      target: '>= 80%',
+      result: `${pct(r.rate.utilisation)} (${r.rate.made} of ${r.rate.allowed} in ${RATE.windowMs / 60_000} min; per minute ${r.rate.perMinute.join(', ')})`,
+      margin: r.rate.utilisation >= 0.8 ? `${((r.rate.utilisation - 0.8) * 100).toFixed(0)} points to spare` : `misses by ${((0.8 - r.rate.utilisation) * 100).toFixed(0)} points`,
+      met: met(r.rate.utilisation >= 0.8),
+    });
+    out.push({ what: '429 answers from DigitalOcean', target: '0', result: String(r.rate.tooMany), margin: '', met: met(r.rate.tooMany === 0) });
+  }
+  if (r.polling) {
+    out.push({ what: 'bot RSS idle (one process, both halves)', target: '-', result: mb(r.polling.rssIdle), margin: '', met: '-' });
+    out.push({ what: `bot RSS peak under the ${POLLING.actions}-action load`, target: '-', result: mb(r.polling.rssPeak), margin: '', met: '-' });
+  }
+  return out;
+}
+
+export function renderTable(r: Results): string {
+  const header: Row = { what: 'measurement', target: 'target', result: 'result', margin: 'margin', met: 'met' };
+  const all = [header, ...rows(r)];
+  const keys = ['what', 'target', 'result', 'margin', 'met'] as const;
+  const width = keys.map((k) => Math.max(...all.map((row) => row[k].length)));
+  const line = (row: Row) => keys.map((k, i) => row[k].padEnd(width[i]!)).join('  ');
+  return [line(header), width.map((w) => '-'.repeat(w)).join('  '), ...rows(r).map(line)].join('\n');
+}
+
+export function renderMarkdown(r: Results, m: Machine, tookMs: number): string {
+  const table = [
+    '| measurement | target | result | margin | met |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows(r).map((row) => `| ${row.what} | ${row.target} | ${row.result} | ${row.margin} | ${row.met} |`),
+  ].join('\n');
+  const ack = r.ack
+    ? [
+        '| receiver | p50 | p95 | p99 | max | requests | failed |',
+        '| --- | --- | --- | --- | --- | --- | --- |',
+        `| droplet-bot (\`main.js web\`) | ${ms(r.ack.bot.p50)} | ${ms(r.ack.bot.p95)} | ${ms(r.ack.bot.p99)} | ${ms(r.ack.bot.max)} | ${r.ack.bot.n} | ${r.ack.bot.failures} |`,
+        `| bare Bolt app, ack only | ${ms(r.ack.bare.p50)} | ${ms(r.ack.bare.p95)} | ${ms(r.ack.bare.p99)} | ${ms(r.ack.bare.max)} | ${r.ack.bare.n} | ${r.ack.bare.failures} |`,
+      ].join('\n')
+    : '';
+  const rate = r.rate
+    ? `In that time ${r.rate.posted} actions were started and ${r.rate.completed} reported completed; the others were still waiting for a slot when the window closed.`
+    : '';
+  return `# Benchmarks
+
+Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}. Every figure below was
+measured by that run; none is typed by hand. Run it again to replace this file.
+
+Machine: ${m.cores} cores (${m.cpu}), ${m.memory} RAM, Node ${m.node}, ${m.platform}.
+The run took ${(tookMs / 1000).toFixed(0)} s.
+
+${table}
+
+## What is measured
+
+Everything runs on loopback: a private \`redis-server\`, the Slack and DigitalOcean simulators
+(\`src/sandbox/\`) in a process of their own at lower CPU priority (they stand in for remote
+servers), and the bot started as in production (\`node main.js [web|worker]\`, settings in the
+environment) in processes of its own.
+
+**Ack latency.** ${ACK.rounds} rounds of ${ACK.perRound} signed \`/droplet reboot ack-N\` commands at
+${ACK.concurrency} in flight, alternating between the real receiver (\`main.js web\`, which after
+each ack looks the Droplet up, claims the request, posts the root message and queues the job)
+and a bare Bolt app with the same \`HTTPReceiver\` whose handler only acks. ${ACK.warmup} warm-up
+commands for each are not counted. Time runs from sending the request to the last byte of the
+ack, as Slack's 3-second limit counts it.
+
+${ack}
+
+**Polling.** ${POLLING.actions} \`/droplet reboot\` commands at once; the simulator takes
+${POLLING.rebootMs / 1000} s for each reboot. One bot process runs both halves with
+\`WORKER_CONCURRENCY=${POLLING.actions}\` (so all are in flight) and the default polling settings.
+Status calls are GET \`/v2/actions\`, \`/v2/actions/{id}\` and \`/v2/droplets/{id}/actions\` as
+DigitalOcean received them. The delay runs from the moment DigitalOcean finished an action (its
+POST's arrival plus ${POLLING.rebootMs / 1000} s) to the moment its "completed" reply reached the
+thread. RSS is the bot process's VmRSS (the figure \`process.memoryUsage().rss\` reports), idle
+2 s after start-up, and its peak during this load.
+
+**Rate budget.** The simulator limits the token to ${RATE.perMinute} requests a minute (a sliding
+minute, like DigitalOcean's) and the bot's budget is set to match
+(\`DIGITALOCEAN_RATE_PER_MINUTE=${RATE.perMinute}\`). ${RATE.actions} reboots of ${RATE.rebootMs / 1000} s are queued
+through the receiver, then ${RATE.workers} worker processes start on them; every process draws
+from the one budget in Redis. "Used" counts the requests DigitalOcean accepted in the
+${RATE.windowMs / 60_000} minutes from the first one (the receiver's lookups included), against the
+${RATE.perMinute} a minute it allows. ${rate}
+`;
+}
