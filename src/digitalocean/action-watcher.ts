@@ -22,6 +22,8 @@ export interface WatcherOptions {
   batchThreshold?: number;
   /** Called with every status read, for counting calls in benchmarks and for logs. */
   onRead?: (kind: 'list' | 'single', count: number) => void;
+  /** Give up on an action still in progress after this long (default: 10x its usual time, at least 30 min). */
+  deadlineMs?: number;
 }
 
 /** The listing's page size: DigitalOcean's maximum. */
@@ -143,8 +145,10 @@ export class ActionWatcher {
                 fresh.set(w.id, await this.client.getAction(w.id));
                 this.opts.onRead?.('single', 1);
               } catch (err) {
-                // A failed read is retried at the next interval; only a missing action is final.
-                if ((err as { isNotFound?: boolean }).isNotFound) this.finish(w, undefined, err);
+                // 5xx, network trouble and 429 are retried at the next interval; any other 4xx
+                // (a missing action, a token without actions:read) will not get better.
+                const status = (err as { status?: number }).status;
+                if (status !== undefined && status >= 400 && status < 500 && status !== 429) this.finish(w, undefined, err);
               }
             }),
         );
@@ -152,6 +156,10 @@ export class ActionWatcher {
       const after = Date.now();
       for (const w of [...this.watches.values()]) {
         const action = fresh.get(w.id);
+        if ((!action || action.status === 'in-progress') && after - w.startedAt > this.deadlineMs(w)) {
+          this.finish(w, undefined, new FollowDeadlineError(w.id, after - w.startedAt));
+          continue;
+        }
         if (action) {
           w.checks++;
           w.onUpdate?.(action);
@@ -169,6 +177,11 @@ export class ActionWatcher {
     }
   }
 
+  /** Stop following an action that runs far longer than its type ever should. */
+  private deadlineMs(w: Watch): number {
+    return this.opts.deadlineMs ?? Math.max(30 * 60_000, w.typicalMs * 10);
+  }
+
   private finish(w: Watch, action: Action | undefined, err?: unknown): void {
     this.watches.delete(w.id);
     if (action) w.resolve(action);
@@ -178,8 +191,27 @@ export class ActionWatcher {
   /** Stops following everything; pending follows reject so their jobs can be handed back. */
   stop(): void {
     clearTimeout(this.timer);
-    for (const w of this.watches.values()) w.reject(new Error('watcher stopped'));
+    for (const w of this.watches.values()) w.reject(new WatcherStoppedError());
     this.watches.clear();
+  }
+}
+
+/** The process is shutting down: the job should go back to the queue, not count as failed. */
+export class WatcherStoppedError extends Error {
+  override name = 'WatcherStoppedError';
+  constructor() {
+    super('watcher stopped');
+  }
+}
+
+/** DigitalOcean still reports the action in progress long after it should have ended. */
+export class FollowDeadlineError extends Error {
+  override name = 'FollowDeadlineError';
+  constructor(
+    readonly actionId: number,
+    readonly elapsedMs: number,
+  ) {
+    super(`DigitalOcean still reports action ${actionId} as in-progress after ${Math.round(elapsedMs / 60_000)} min; the bot stopped following it. Check the Droplet`);
   }
 }
 

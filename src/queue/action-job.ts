@@ -22,6 +22,13 @@ export const actionJobSchema = z.object({
   actionStartedAt: z.string().optional(),
   /** The request this one last reported waiting for, so the note is posted once per change. */
   waitingFor: z.string().optional(),
+  /**
+   * The newest action ID the bot had started on this Droplet before this POST: an action found
+   * after an unanswered POST must be newer, so an earlier request's action is never taken for ours.
+   */
+  actionBaseline: z.number().optional(),
+  /** A line head whose job could not be found at the last check; removed if still missing at the next. */
+  missingHead: z.string().optional(),
   /** When DigitalOcean first answered "pending event" to this request. */
   pendingSince: z.number().optional(),
 });

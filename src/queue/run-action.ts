@@ -3,7 +3,7 @@
 // once, so every step checks what a previous run of the same job already did.
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { actionSpec } from '../domain/actions.js';
-import type { ActionWatcher } from '../digitalocean/action-watcher.js';
+import { FollowDeadlineError, WatcherStoppedError, type ActionWatcher } from '../digitalocean/action-watcher.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { DigitalOceanError, DigitalOceanNetworkError } from '../digitalocean/errors.js';
 import type { Action } from '../digitalocean/types.js';
@@ -26,7 +26,7 @@ export interface RunActionDeps {
   watcher: Pick<ActionWatcher, 'follow'>;
   reporter: StatusReporter;
   audit: AuditSink;
-  line: Pick<DropletLine, 'join' | 'leave'>;
+  line: Pick<DropletLine, 'join' | 'leave' | 'lastAction' | 'noteAction'>;
   requests: RequestDirectory;
   logger: Logger;
   /** Lets a 429 pause every worker of the queue, not just this job. */
@@ -55,14 +55,25 @@ export async function runActionJob(job: Job<ActionJob>, deps: RunActionDeps, tok
     return outcome;
   } catch (err) {
     if (err instanceof DelayedError || (err as Error).name === 'RateLimitError') throw err;
-    const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (err instanceof WatcherStoppedError) {
+      // Shutting down: back to the queue without spending an attempt; the next run follows the saved action ID.
+      log.info('handing the job back to the queue');
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
+    const followGaveUp = err instanceof FollowDeadlineError || (err instanceof DigitalOceanError && err.status >= 400 && err.status < 500 && (job.data as ActionJob).actionId !== undefined);
+    const final = followGaveUp || err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (final) {
+      const actionId = (job.data as ActionJob).actionId ?? data.actionId;
       if (!(err instanceof ReportedFailure)) {
-        const message = `the bot gave up after ${job.attemptsMade + 1} attempts (${(err as Error).message}). Check the Droplet before trying again.`;
-        await deps.reporter.finished(data, { status: 'errored', actionId: data.actionId, message });
-        await deps.audit(auditEntry(data, 'errored', { actionId: data.actionId, message }));
+        const message = followGaveUp
+          ? `${(err as Error).message}.`
+          : `the bot gave up after ${job.attemptsMade + 1} attempts (${(err as Error).message}). Check the Droplet before trying again.`;
+        await deps.reporter.finished(data, { status: 'errored', actionId, message });
+        await deps.audit(auditEntry(data, 'errored', { actionId, message }));
       }
       await leaveLine(deps, data, log);
+      if (followGaveUp) throw new UnrecoverableError((err as Error).message);
     }
     throw err;
   }
@@ -81,13 +92,16 @@ async function run(job: Job<ActionJob>, data: ActionJob, deps: RunActionDeps, lo
       actionId = action.id;
       log.info({ actionId }, 'found the action an earlier attempt started; following it instead of posting again');
       await job.updateData({ ...data, actionId, actionStartedAt: action.started_at });
+      await deps.line.noteAction(data.droplet.id, actionId);
       await deps.audit(auditEntry(data, 'posted', { actionId, status: action.status, message: 'found after an unanswered POST' }));
       await deps.reporter.inProgress(data, actionId, Date.parse(action.started_at) - data.requestedAt);
     }
   }
 
   if (actionId === undefined) {
+    const actionBaseline = await deps.line.lastAction(data.droplet.id);
     const postStartedAt = Date.now();
+    data = { ...data, actionBaseline };
     await job.updateData({ ...data, postStartedAt });
     try {
       action = await deps.digitalocean.postAction(data.droplet.id, data.body);
@@ -97,6 +111,7 @@ async function run(job: Job<ActionJob>, data: ActionJob, deps: RunActionDeps, lo
     actionId = action.id;
     // Saved before anything else: from here on a rerun follows this action and never POSTs.
     await job.updateData({ ...data, postStartedAt, pendingSince: undefined, actionId, actionStartedAt: action.started_at });
+    await deps.line.noteAction(data.droplet.id, actionId);
     log.info({ actionId }, 'action started');
     await deps.audit(auditEntry(data, 'posted', { actionId, status: action.status }));
     await deps.reporter.inProgress(data, actionId, postStartedAt - data.requestedAt);
@@ -118,6 +133,12 @@ async function waitForTurn(job: Job<ActionJob>, data: ActionJob, deps: RunAction
   let head = await deps.line.join(data.droplet.id, data.requestId);
   while (head && head !== data.requestId) {
     const ahead = await deps.requests.get(head);
+    if (!ahead && job.data.missingHead !== head) {
+      // The head may have joined the line a moment before its job was added: look again later.
+      await job.updateData({ ...data, missingHead: head });
+      await job.moveToDelayed(Date.now() + (deps.lineCheckMs ?? 2000), token);
+      throw new DelayedError();
+    }
     if (ahead && !FINISHED_STATES.has(ahead.state)) {
       if (job.data.waitingFor !== head) {
         log.info({ ahead: head }, 'waiting for an earlier request on this Droplet');
@@ -145,7 +166,9 @@ async function leaveLine(deps: RunActionDeps, data: ActionJob, log: Logger): Pro
 
 async function findStartedAction(deps: RunActionDeps, data: ActionJob, since: number): Promise<Action | undefined> {
   const recent = await deps.digitalocean.listDropletActions(data.droplet.id, 20);
-  return recent.find((a) => a.type === data.action && Date.parse(a.started_at) >= since - CLOCK_SKEW_MS);
+  return recent.find(
+    (a) => a.type === data.action && a.id > (data.actionBaseline ?? 0) && Date.parse(a.started_at) >= since - CLOCK_SKEW_MS,
+  );
 }
 
 async function handlePostError(

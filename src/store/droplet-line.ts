@@ -10,6 +10,12 @@ if redis.call('LPOS', KEYS[1], ARGV[1]) == false then
 end
 return redis.call('LINDEX', KEYS[1], 0)`;
 
+// Remember the newest action ID the bot started on a Droplet; IDs only grow.
+const NOTE = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1], 'EX', 2592000) end
+return 1`;
+
 export class DropletLine {
   constructor(
     private readonly redis: Redis,
@@ -27,6 +33,15 @@ export class DropletLine {
 
   async head(dropletId: number): Promise<string | null> {
     return this.redis.lindex(this.key(dropletId), 0);
+  }
+
+  /** The newest DigitalOcean action ID the bot started on this Droplet (0 when none). */
+  async lastAction(dropletId: number): Promise<number> {
+    return Number((await this.redis.get(`${this.key(dropletId)}:last-action`)) ?? 0);
+  }
+
+  async noteAction(dropletId: number, actionId: number): Promise<void> {
+    await this.redis.eval(NOTE, 1, `${this.key(dropletId)}:last-action`, String(actionId));
   }
 
   /** Removes a request wherever it stands; returns the new head. */

@@ -89,6 +89,19 @@ describe('no double execution when DigitalOcean answers badly', () => {
     expect(actionsOf(d.id)).toHaveLength(1);
   });
 
+  it("never takes an earlier request's action for its own after an unanswered POST", async () => {
+    const d = h.digitalocean.addDroplet({ name: 'same-type-twice' });
+    await h.command('power-cycle same-type-twice');
+    await waitForFinal('power_cycle', 'same-type-twice');
+    // The second POST never reaches DigitalOcean: its connection drops before an answer.
+    h.digitalocean.failNext({ method: 'POST', path: `/v2/droplets/${d.id}/actions` }, { dropConnection: true });
+    await h.command('power-cycle same-type-twice');
+    await h.slack.waitFor(() => h.roots().filter((m) => m.text === 'power-cycle on same-type-twice: completed').length === 2, 20_000);
+    // Two actions ran: the rerun looked for its own action, found only the first request's, and POSTed again.
+    expect(actionsOf(d.id)).toHaveLength(2);
+    expect(posts(d.id)).toHaveLength(3);
+  });
+
   it('honours retry-after on a 429', async () => {
     const d = h.digitalocean.addDroplet({ name: 'rate-limited' });
     h.digitalocean.failNext({ method: 'POST', path: `/v2/droplets/${d.id}/actions` }, { status: 429, headers: { 'retry-after': '1' } });
@@ -130,4 +143,40 @@ describe('Slack failures lose nothing', () => {
     expect(thread.filter((t) => t.includes('*completed*'))).toHaveLength(1);
     expect(thread.findIndex((t) => t.includes('*in-progress*'))).toBeLessThan(thread.findIndex((t) => t.includes('*completed*')));
   }, 40_000);
+});
+
+describe('actions that do not end', () => {
+  let g: Harness;
+  beforeAll(async () => {
+    g = await startHarness({ digitalocean: { durations: { reboot: 60_000, power_off: 300 } }, bot: { watcher: { minIntervalMs: 20, maxIntervalMs: 100, deadlineMs: 1500 } } });
+  });
+  afterAll(async () => {
+    await g?.stop();
+  });
+  const finalIn = (prefix: string) =>
+    g.slack.waitFor(() => {
+      const m = g.roots().find((r) => r.text?.startsWith(prefix));
+      return m && /: (completed|errored)$/.test(m.text ?? '') ? m : undefined;
+    }, 20_000);
+
+  it('stops following an action stuck in progress, says so, and lets the next request on the Droplet run', async () => {
+    g.digitalocean.addDroplet({ name: 'stuck' });
+    await g.command('reboot stuck');
+    await g.command('power-off stuck');
+    const stuck = await finalIn('reboot on stuck');
+    expect(stuck.text).toBe('reboot on stuck: errored');
+    expect(g.thread(stuck.ts).at(-1)?.text).toMatch(/still reports action \d+ as in-progress/);
+    // The Droplet's line moved on: the next request asks DigitalOcean (which still says "pending event" and is retried).
+    await g.slack.waitFor(() => g.digitalocean.requests.some((r) => r.method === 'POST' && (r.body as { type?: string }).type === 'power_off'), 10_000);
+  }, 40_000);
+
+  it('gives up at once when DigitalOcean refuses the status read (403)', async () => {
+    const d = g.digitalocean.addDroplet({ name: 'no-read' });
+    for (let i = 0; i < 3; i++) g.digitalocean.failNext({ method: 'GET', path: /^\/v2\/actions/ }, { status: 403, body: { id: 'forbidden', message: 'You are not authorized to perform this operation' } });
+    await g.command('power-off no-read');
+    const root = await finalIn('power-off on no-read');
+    expect(root.text).toBe('power-off on no-read: errored');
+    expect(g.thread(root.ts).at(-1)?.text).toContain('You are not authorized to perform this operation');
+    expect(g.digitalocean.requests.filter((r) => r.method === 'POST' && r.path === `/v2/droplets/${d.id}/actions`)).toHaveLength(1);
+  });
 });
