@@ -43,7 +43,7 @@ export interface DecideDeps extends BaseDeps {
   access: Pick<AccessResolver, 'of'>;
   digitalocean: Pick<DigitalOceanClient, 'getDroplet'>;
   enqueue: (job: ActionJob) => Promise<void>;
-  reporter: Pick<StatusReporter, 'queued'>;
+  reporter: Pick<StatusReporter, 'queued' | 'approved'>;
 }
 
 export type ExpireDeps = BaseDeps;
@@ -143,11 +143,12 @@ export async function expireApproval(deps: ExpireDeps, approvalId: string, now =
 
 async function finishApproved(deps: DecideDeps, a: Approval, by: string, changes: Change[]): Promise<void> {
   const job: ActionJob = { ...a.job, approver: by };
-  // The root and thread say "queued" before the job exists, so a fast worker's updates land after ours.
-  await updateRequestMessage(deps, a, 'approved', by, changes);
-  await quietly(deps, 'update the root message', () => deps.chat.update(job.channel, job.rootTs, rootMessage(job, 'queued')));
-  await quietly(deps, 'post the approval line', () => deps.chat.post(job.channel, approvalThreadLine(a, 'approved', by, changes), job.rootTs));
+  // Straight after winning the decision, with nothing slow in between: the thread's approval line
+  // and "queued" go into the ordered Slack outbox first (so a fast worker's updates land after
+  // them), then the job is queued. Slack calls for the request message come last.
   try {
+    await deps.reporter.approved(job, approvalThreadLine(a, 'approved', by, changes).text);
+    await deps.reporter.queued(job);
     await deps.enqueue(job);
   } catch (err) {
     deps.logger.error({ requestId: job.requestId, err: (err as Error).message }, 'could not queue the approved action');
@@ -156,8 +157,8 @@ async function finishApproved(deps: DecideDeps, a: Approval, by: string, changes
     );
     throw err;
   }
+  await updateRequestMessage(deps, a, 'approved', by, changes);
   await deps.audit(auditEntry(a, 'approved', by, changes.length ? `changed since the request: ${changes.map((c) => `${c.field} ${c.before} -> ${c.after}`).join(', ')}` : undefined));
-  await deps.reporter.queued(job);
 }
 
 async function finishClosed(deps: BaseDeps, a: Approval, outcome: 'denied' | 'expired', by: string): Promise<void> {

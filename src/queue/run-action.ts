@@ -143,7 +143,7 @@ async function waitForTurn(job: Job<ActionJob>, data: ActionJob, deps: RunAction
       if (job.data.waitingFor !== head) {
         log.info({ ahead: head }, 'waiting for an earlier request on this Droplet');
         await job.updateData({ ...data, waitingFor: head });
-        await deps.reporter.waiting(data, { action: ahead.data.action, requester: ahead.data.requester });
+        await deps.reporter.waiting(data, { requestId: head, action: ahead.data.action, requester: ahead.data.requester });
       }
       await job.moveToDelayed(Date.now() + (deps.lineCheckMs ?? 2000), token);
       throw new DelayedError();

@@ -12,10 +12,12 @@ import type { Logger } from '../log.js';
 
 export const OUTBOX_QUEUE = 'slack-outbox';
 
-export type OutboxEntry =
+/** `key` names the step an entry reports (e.g. "finished"): a rerun that publishes the same step again adds nothing. */
+export type OutboxEntry = { key?: string } & (
   | { kind: 'reply'; text: string }
   | { kind: 'root'; text: string; blocks: unknown[] }
-  | { kind: 'notify'; channel: string; text: string };
+  | { kind: 'notify'; channel: string; text: string }
+);
 
 export interface OutboxTarget {
   requestId: string;
@@ -44,8 +46,25 @@ const TTL_SECONDS = 7 * 24 * 3600;
 
 function keysFor(prefix: string, requestId: string) {
   const base = `${prefix}:outbox:${requestId}`;
-  return { list: base, done: `${base}:done`, lock: `${base}:lock` };
+  return { list: base, done: `${base}:done`, lock: `${base}:lock`, steps: `${base}:steps` };
 }
+
+// KEYS: list, steps. ARGV: ttl, then (step key or '', entry JSON) pairs. An entry whose step key
+// was seen before is dropped; returns the list's length.
+const APPEND = `
+for i = 2, #ARGV, 2 do
+  local step = ARGV[i]
+  if step == '' or redis.call('SADD', KEYS[2], step) == 1 then
+    redis.call('RPUSH', KEYS[1], ARGV[i + 1])
+  end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+return redis.call('LLEN', KEYS[1])`;
+
+// Renew or release the delivery lock only while we still hold it.
+const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
+const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 
 export class SlackOutbox {
   constructor(
@@ -58,12 +77,8 @@ export class SlackOutbox {
   async publish(target: OutboxTarget, entries: OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const k = keysFor(this.prefix, target.requestId);
-    const length = await this.redis
-      .multi()
-      .rpush(k.list, ...entries.map((e) => JSON.stringify(e)))
-      .expire(k.list, TTL_SECONDS)
-      .exec()
-      .then((r) => Number(r?.[0]?.[1] ?? 0));
+    const args = entries.flatMap((e) => [e.key ?? '', JSON.stringify(e)]);
+    const length = Number(await this.redis.eval(APPEND, 2, k.list, k.steps, String(TTL_SECONDS), ...args));
     // One sync job per append: its ID is unique, so a repeated publish of the same batch after a
     // crash adds another harmless sync rather than losing one.
     await this.queue.add('sync', target, { jobId: `${target.requestId}-${length}` });
@@ -141,7 +156,11 @@ export function createOutboxWorker(opts: OutboxWorkerOptions): Worker<OutboxTarg
         }
         try {
           await opts.delivery.deliver(target, entry);
-          await redis.multi().hset(k.done, String(i), 'ok').pexpire(k.lock, SYNC_LOCK_MS).exec();
+          await redis.hset(k.done, String(i), 'ok');
+          if (Number(await redis.eval(RENEW, 1, k.lock, lockToken, String(SYNC_LOCK_MS))) !== 1) {
+            // Another worker took over this thread after our lock ran out: let it carry on alone.
+            throw new Error('lost the delivery lock');
+          }
         } catch (err) {
           if (err instanceof SlackDeliveryError && err.permanent) {
             opts.logger.warn({ requestId: target.requestId, kind: entry.kind, err: err.message }, 'Slack refused a status message; skipping it');
@@ -160,7 +179,7 @@ export function createOutboxWorker(opts: OutboxWorkerOptions): Worker<OutboxTarg
       await redis.expire(k.done, TTL_SECONDS);
     } finally {
       // Release only our own lock.
-      await redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0", 1, k.lock, lockToken);
+      await redis.eval(RELEASE, 1, k.lock, lockToken);
     }
   }
 

@@ -96,6 +96,9 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
   }
   job.rootTs = await deps.postRoot(req.channelId, rootMessage(job, 'queued'));
   try {
+    // "queued" goes into the thread's ordered outbox before the job exists, so a fast worker's
+    // "in-progress" can never come first.
+    await deps.reporter.queued(job);
     await deps.enqueue(job);
   } catch (err) {
     deps.logger.error({ requestId: job.requestId, err: (err as Error).message }, 'could not queue the action');
@@ -103,7 +106,6 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
     throw err;
   }
   await deps.audit(requestedEntry(job));
-  await deps.reporter.queued(job);
   return { kind: 'queued', job };
 }
 

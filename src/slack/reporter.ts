@@ -15,8 +15,10 @@ export interface Outcome {
 
 export interface StatusReporter {
   queued(job: ActionJob): Promise<void>;
+  /** A second person approved: their line in the thread, and the root back to "queued". */
+  approved(job: ActionJob, line: string): Promise<void>;
   /** The Droplet is busy with an earlier request; this one waits its turn. */
-  waiting(job: ActionJob, ahead: { action: string; requester: string }): Promise<void>;
+  waiting(job: ActionJob, ahead: { requestId: string; action: string; requester: string }): Promise<void>;
   inProgress(job: ActionJob, actionId: number, waitedMs: number): Promise<void>;
   finished(job: ActionJob, outcome: Outcome): Promise<void>;
 }
@@ -28,19 +30,23 @@ export class OutboxReporter implements StatusReporter {
   ) {}
 
   async queued(job: ActionJob): Promise<void> {
-    await this.publish(job, [reply('queued', 'waiting for a worker')]);
+    await this.publish(job, 'queued', [reply('queued', 'waiting for a worker')]);
   }
 
-  async waiting(job: ActionJob, ahead: { action: string; requester: string }): Promise<void> {
+  async approved(job: ActionJob, line: string): Promise<void> {
+    await this.publish(job, 'approved', [{ kind: 'reply', text: line }, root(job, 'queued', 'waiting for a worker')]);
+  }
+
+  async waiting(job: ActionJob, ahead: { requestId: string; action: string; requester: string }): Promise<void> {
     const what = displayName(ahead.action as never);
-    await this.publish(job, [
+    await this.publish(job, `waiting:${ahead.requestId}`, [
       reply('queued', `waiting for ${escapeText(what)} (asked by <@${ahead.requester}>) to finish on this Droplet`),
       root(job, 'queued', `waiting for ${escapeText(what)} to finish`),
     ]);
   }
 
   async inProgress(job: ActionJob, actionId: number, waitedMs: number): Promise<void> {
-    await this.publish(job, [
+    await this.publish(job, 'in-progress', [
       reply('in-progress', `DigitalOcean action ${actionId} started after ${formatDuration(waitedMs)} in the queue`),
       root(job, 'in-progress', `action ${actionId}`),
     ]);
@@ -53,11 +59,13 @@ export class OutboxReporter implements StatusReporter {
     const detail = `${action}${outcome.status}${took}${why}`;
     const entries: OutboxEntry[] = [reply(outcome.status, `${detail} · <@${job.requester}>`), root(job, outcome.status, detail)];
     if (this.notifyChannel) entries.push({ kind: 'notify', channel: this.notifyChannel, text: notificationLine(job, outcome) });
-    await this.publish(job, entries);
+    await this.publish(job, 'finished', entries);
   }
 
-  private publish(job: ActionJob, entries: OutboxEntry[]): Promise<void> {
-    return this.outbox.publish({ requestId: job.requestId, channel: job.channel, rootTs: job.rootTs }, entries);
+  /** Each step is published once per request, however often a rerun of the job reaches it. */
+  private publish(job: ActionJob, step: string, entries: OutboxEntry[]): Promise<void> {
+    const keyed = entries.map((e, i) => ({ ...e, key: `${step}:${i}` }));
+    return this.outbox.publish({ requestId: job.requestId, channel: job.channel, rootTs: job.rootTs }, keyed);
   }
 }
 
