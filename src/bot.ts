@@ -110,7 +110,16 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
     // Approval requests expire here, in the workers, whether or not anyone clicks.
     const expiryDeps = {
       store: new ApprovalStore(redis, config.redis.prefix),
-      chat: chatOps(new webApi.WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, fetch, logger: boltLogger(logger) })),
+      // Bounded retries: an expiry that cannot reach Slack must not hold up a shutdown for long.
+      chat: chatOps(
+        new webApi.WebClient(config.slack.botToken, {
+          slackApiUrl: config.slack.apiUrl,
+          fetch,
+          timeout: 5000,
+          retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2000 },
+          logger: boltLogger(logger),
+        }),
+      ),
       audit: auditSink(new AuditLog(redis, config.redis.prefix), logger),
       logger: logger.child({ component: 'approval-expiry' }),
     };
@@ -123,8 +132,7 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
       },
     });
     stops.push(async () => {
-      await expiryWorker.close();
-      await closeWorker(worker, watcher, opts.shutdownGraceMs ?? 20_000, logger);
+      await Promise.all([expiryWorker.close(), closeWorker(worker, watcher, opts.shutdownGraceMs ?? config.shutdownGraceMs, logger)]);
       // Status messages still waiting are delivered by whichever worker runs next.
       await outboxWorker.close();
       await outboxQueue.close();
@@ -225,19 +233,20 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
   return { port };
 }
 
-/** worker.close() waits for running jobs with no limit of its own: bound it, then hand jobs back. */
+/**
+ * worker.close() waits for running jobs with no limit of its own. Bound it: after the grace
+ * period, jobs that are following an action go back to the queue (they resume elsewhere from
+ * their saved action ID); a job still inside a POST is left to BullMQ, whose lock runs out so
+ * another worker takes it over, and that worker checks for the action before any new POST.
+ */
 async function closeWorker(worker: ActionWorker, watcher: ActionWatcher, graceMs: number, logger: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), graceMs);
-  });
-  const result = await Promise.race([worker.close().then(() => 'closed' as const), timedOut]);
-  clearTimeout(timer);
-  if (result === 'timeout') {
-    logger.warn({ graceMs }, 'jobs still running at shutdown; handing them back to the queue');
-    // Jobs whose follow is cut short rerun elsewhere from their saved action ID.
-    watcher.stop();
-    await worker.close(true);
+  const closing = worker.close().then(() => 'closed' as const);
+  const wait = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+  if ((await Promise.race([closing, wait(graceMs)])) === 'closed') return;
+  logger.warn({ graceMs }, 'jobs still running at shutdown; handing them back to the queue');
+  watcher.stop();
+  if ((await Promise.race([closing, wait(5000)])) === 'timeout') {
+    logger.warn('exiting with a job still inside a DigitalOcean call; another worker takes it over when its lock runs out');
   }
 }
 

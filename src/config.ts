@@ -30,6 +30,7 @@ const envSchema = z
     ROLE_MAP: z.string().trim().min(1).default('./roles.yml'),
     WORKER_CONCURRENCY: z.coerce.number({ error: 'must be a whole number from 1 to 500' }).int().min(1).max(500).default(20),
     WORKER_LOCK_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1000).max(600_000).default(30_000),
+    SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).max(120_000).default(20_000),
     NOTIFY_CHANNEL: z.string().trim().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C… or G…)').optional(),
     MESSAGE_BANNER: z.string().trim().max(300, 'must be at most 300 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -49,6 +50,8 @@ export interface Config {
   workerConcurrency: number;
   /** How long a job stays with a worker that stopped answering before another worker takes it. */
   workerLockMs: number;
+  /** How long SIGTERM lets running jobs finish before handing them back to the queue. */
+  shutdownGraceMs: number;
   /** Channel that gets one line per finished action. */
   notifyChannel?: string;
   /** A context line added to every message the bot sends (sandbox mode sets one). */
@@ -98,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     roleMapPath: e.ROLE_MAP,
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerLockMs: e.WORKER_LOCK_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     notifyChannel: e.NOTIFY_CHANNEL,
     messageBanner: e.MESSAGE_BANNER,
     logLevel: e.LOG_LEVEL,

@@ -61,12 +61,13 @@ async function main(): Promise<void> {
       throw err;
     }
   }
-  const bot = await startBot({ config, logger, roleMap, web, worker: mode !== 'web' });
+  const bot = await startBot({ config, logger, roleMap, web, worker: mode !== 'web', shutdownGraceMs: config.shutdownGraceMs });
   logger.info({ mode, port: bot.port, socketMode: config.slack.socketMode }, 'droplet-bot started');
   stopOnSignal(
     () => bot.stop(),
     (signal) => logger.info({ signal }, 'stopping: no new work is taken; running jobs finish or go back to the queue'),
     (err) => logger.error({ err: err.message }, 'error while stopping'),
+    config.shutdownGraceMs,
   );
 }
 
@@ -106,13 +107,14 @@ async function runSandbox(): Promise<void> {
   );
 }
 
-function stopOnSignal(stop: () => Promise<void>, onStopping: (signal: string) => void, onError: (err: Error) => void): void {
+function stopOnSignal(stop: () => Promise<void>, onStopping: (signal: string) => void, onError: (err: Error) => void, graceMs = 20_000): void {
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     onStopping(signal);
-    const hardStop = setTimeout(() => process.exit(1), 30_000);
+    // The grace period, five seconds to hand jobs back, and a margin: never hang for ever.
+    const hardStop = setTimeout(() => process.exit(1), graceMs + 10_000);
     hardStop.unref();
     stop().then(
       () => process.exit(0),
