@@ -115,8 +115,12 @@ export function describeRef(ref: DropletRef): string {
 
 const HELP_HINT = 'Type `/droplet help` for the list of actions.';
 
+/**
+ * The message is Slack mrkdwn and quotes what the user typed, so &, < and > are escaped: a typed
+ * `<!channel>` is shown, never sent as a mention (and `<droplet>` in usage lines shows as typed).
+ */
 function invalid(message: string, extra: Omit<Extract<Command, { kind: 'invalid' }>, 'kind' | 'message'> = {}): Command {
-  return { kind: 'invalid', message, ...extra };
+  return { kind: 'invalid', message: message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'), ...extra };
 }
 
 /** Parses the text of a /droplet command. */

@@ -72,7 +72,7 @@ export function helpMessage(allowed: ActionType[], userId: string): Message {
         'Commands look like `/droplet reboot web-1`.',
     };
   }
-  const lines = allowed.map((a) => `• \`${usageLine(a)}\` · ${ACTIONS.get(a)!.summary}`);
+  const lines = allowed.map((a) => `• \`${escapeText(usageLine(a))}\` · ${ACTIONS.get(a)!.summary}`);
   return {
     text: [
       '*Droplet actions you may run*',

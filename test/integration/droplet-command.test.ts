@@ -151,7 +151,7 @@ describe('refusals', () => {
   it('lists only the actions the caller may run in help', async () => {
     const res = await h.command('help', USERS.operator);
     const text = await waitForResponse(res.responseUrl);
-    expect(text).toContain('/droplet reboot <droplet>');
+    expect(text).toContain('/droplet reboot &lt;droplet&gt;');
     expect(text).not.toContain('/droplet rebuild');
     const none = await h.command('help', USERS.nobody);
     expect(await waitForResponse(none.responseUrl)).toContain(`Ask an admin to give your user ID (${USERS.nobody}) a role`);

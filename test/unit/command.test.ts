@@ -47,13 +47,13 @@ describe('command grammar', () => {
   });
 
   it('refuses a missing droplet with the usage line', () => {
-    expect(invalidMessage('reboot')).toContain('Usage: `/droplet reboot <droplet>`');
+    expect(invalidMessage('reboot')).toContain('Usage: `/droplet reboot &lt;droplet&gt;`');
   });
 
   it('refuses a missing required parameter and says what to type', () => {
     const parsed = parseCommand('resize web-1');
     expect(parsed).toMatchObject({ kind: 'invalid', action: 'resize', target: { kind: 'name', name: 'web-1' } });
-    expect(invalidMessage('resize web-1')).toContain('size is required: size=<size slug');
+    expect(invalidMessage('resize web-1')).toContain('size is required: size=&lt;size slug');
   });
 
   it('refuses values the API would refuse', () => {
@@ -76,6 +76,13 @@ describe('command grammar', () => {
     expect(invalidMessage('resize web-1 sise=s-1vcpu-1gb')).toContain('unknown parameter `sise` (did you mean `size`?)');
     expect(invalidMessage('resize web-1 size=a size=b')).toContain('size is given twice');
     expect(invalidMessage('reboot web-1 now')).toContain('`now` is not a parameter');
+  });
+
+  it('escapes what the user typed when it quotes it back, so it cannot ping or link', () => {
+    const message = invalidMessage('<!channel> web-1');
+    expect(message).toContain('Unknown action `&lt;!channel&gt;`');
+    expect(message).not.toContain('<!channel>');
+    expect(invalidMessage('reboot')).toContain('`/droplet reboot &lt;droplet&gt;`');
   });
 
   it('refuses a malformed droplet and an unclosed quote', () => {

@@ -1,6 +1,7 @@
 // Shared by the /droplet command and the modal: the request ID of one interaction, and what to
 // tell a user when their request could not be handled.
 import { createHash, randomUUID } from 'node:crypto';
+import { escapeText } from '../escape.js';
 
 export const REDIS_DOWN =
   'Your request could not be queued: the job store (Redis) is unavailable. Nothing was done; try again in a minute.';
@@ -17,7 +18,7 @@ export function failureText(err: unknown): string {
     return 'I cannot post in this channel. Invite me with `/invite @droplet-bot` and try again. Nothing was done.';
   }
   if (e.name === 'DigitalOceanError' || e.name === 'DigitalOceanNetworkError') {
-    return `DigitalOcean did not answer as expected (${e.message}). Nothing was queued; try again in a minute.`;
+    return `DigitalOcean did not answer as expected (${escapeText(e.message ?? '')}). Nothing was queued; try again in a minute.`;
   }
   if (/redis|connection|ECONNREFUSED|Stream isn't writeable|enableOfflineQueue/i.test(e.message ?? '')) return REDIS_DOWN;
   return 'Something went wrong and your request was not queued. Nothing was done; try again, and tell the bot\'s operators if it keeps happening.';
