@@ -59,7 +59,8 @@ export async function startTestSandbox(): Promise<TestSandbox> {
 export async function openPlayground(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
   // Fail within a test's time with Playwright's own message (which names what it waited for).
-  page.setDefaultTimeout(10_000);
+  // Generous: the first Chromium start on a fresh CI machine and a loaded 2-core box are slow.
+  page.setDefaultTimeout(20_000);
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
   page.on('console', (msg) => {
