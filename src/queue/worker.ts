@@ -11,6 +11,8 @@ export interface ActionWorkerOptions {
   concurrency: number;
   /** A worker that stops renewing its lock for this long loses the job to another worker. */
   lockMs: number;
+  /** How often a job may lose its worker before BullMQ fails it (default 10). */
+  maxStalledCount?: number;
   deps: Omit<RunActionDeps, 'rateLimit' | 'requests'>;
 }
 
@@ -47,11 +49,14 @@ export function createActionWorker(opts: ActionWorkerOptions): ActionWorker {
       // Actions are followed inside the job for minutes; BullMQ renews the lock while it runs.
       lockDuration: opts.lockMs,
       stalledInterval: Math.max(1000, Math.floor(opts.lockMs / 2)),
-      maxStalledCount: 10,
+      maxStalledCount: opts.maxStalledCount ?? 10,
     },
   );
   worker.on('failed', (job, err) => {
     opts.deps.logger.warn({ requestId: job?.data.requestId, err: err.message }, 'job attempt failed');
+    // BullMQ fails a job on its own after it stalled too often (its workers kept dying); our
+    // processor never saw that end, so say it here and free the Droplet for the next request.
+    if (job && /stalled more than allowable limit/i.test(err.message)) void reportStalled(job.data, opts.deps, requests);
   });
   worker.on('error', (err) => opts.deps.logger.error({ err: err.message }, 'worker error'));
   return {
@@ -61,4 +66,15 @@ export function createActionWorker(opts: ActionWorkerOptions): ActionWorker {
       await queue.close();
     },
   };
+}
+
+async function reportStalled(data: ActionJob, deps: ActionWorkerOptions['deps'], requests: RequestDirectory): Promise<void> {
+  try {
+    const message = 'the job stalled too often (its workers kept stopping). Check the Droplet before trying again.';
+    await deps.reporter.finished(data, { status: 'errored', actionId: data.actionId, message });
+    const next = await deps.line.leave(data.droplet.id, data.requestId);
+    if (next) await requests.promote(next);
+  } catch (err) {
+    deps.logger.error({ requestId: data.requestId, err: (err as Error).message }, 'could not report a stalled job');
+  }
 }
