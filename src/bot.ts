@@ -25,6 +25,7 @@ import { ApprovalExpiryScheduler, createApprovalExpiryWorker } from './queue/app
 import { registerApprovalActions } from './slack/listeners/approval-actions.js';
 import { DigitalOceanCatalog } from './digitalocean/catalog.js';
 import { DropletLine } from './store/droplet-line.js';
+import { Intake, sweepIntake } from './store/intake.js';
 import { connect, whenReady } from './store/redis.js';
 import { RequestClaims } from './store/request-claims.js';
 
@@ -91,6 +92,7 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
       logger,
       lockMs: config.workerLockMs,
     });
+    const workerLine = new DropletLine(redis, config.redis.prefix);
     const worker = createActionWorker({
       connection: redis,
       prefix: config.redis.prefix,
@@ -101,12 +103,22 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
         watcher,
         reporter: new OutboxReporter(outbox, config.notifyChannel),
         audit: auditSink(new AuditLog(redis, config.redis.prefix), logger),
-        line: new DropletLine(redis, config.redis.prefix),
+        line: workerLine,
         logger: logger.child({ component: 'worker' }),
         pendingEventDelayMs: opts.pendingEventDelayMs,
         lineCheckMs: opts.lineCheckMs,
       },
     });
+    // Requests whose receiver died between announcing and queueing them are queued from here.
+    const intake = new Intake(redis, config.redis.prefix);
+    const sweeper = new ActionProducer(redis, config.redis.prefix, workerLine);
+    const sweep = setInterval(() => {
+      sweepIntake(intake, (job) => sweeper.enqueue(job)).then(
+        (n) => n && logger.warn({ requests: n }, 'queued requests a receiver announced but never queued'),
+        (err) => logger.warn({ err: (err as Error).message }, 'intake sweep failed; will try again'),
+      );
+    }, 30_000);
+    sweep.unref();
     // Approval requests expire here, in the workers, whether or not anyone clicks.
     const expiryDeps = {
       store: new ApprovalStore(redis, config.redis.prefix),
@@ -132,6 +144,8 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
       },
     });
     stops.push(async () => {
+      clearInterval(sweep);
+      await sweeper.close();
       await Promise.all([expiryWorker.close(), closeWorker(worker, watcher, opts.shutdownGraceMs ?? config.shutdownGraceMs, logger)]);
       // Status messages still waiting are delivered by whichever worker runs next.
       await outboxWorker.close();
@@ -205,6 +219,7 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
         digitalocean,
         claims: new RequestClaims(redis, config.redis.prefix),
         enqueue: (job) => producer.enqueue(job),
+        intake: new Intake(redis, config.redis.prefix),
         postRoot: async (channel, message) => {
           const res = await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false });
           return res.ts as string;

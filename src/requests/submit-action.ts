@@ -12,6 +12,7 @@ import type { AccessResolver } from '../roles/access.js';
 import type { StatusReporter } from '../slack/reporter.js';
 import { refusalMessage, rootMessage, unresolvedMessage } from '../slack/messages.js';
 import type { RequestClaims } from '../store/request-claims.js';
+import type { Intake } from '../store/intake.js';
 import type { AuditEntry, AuditSink } from '../store/audit-log.js';
 import { openApproval, type OpenDeps } from '../approvals/decisions.js';
 import { needsApproval } from '../approvals/rules.js';
@@ -22,6 +23,8 @@ export interface SubmitDeps {
   digitalocean: Pick<DigitalOceanClient, 'getDroplet' | 'findDropletsByName'>;
   claims: Pick<RequestClaims, 'claim'>;
   enqueue: (job: ActionJob) => Promise<void>;
+  /** Requests announced but not yet queued, so a receiver that dies in between loses nothing. */
+  intake?: Pick<Intake, 'record' | 'done'>;
   /** Posts a channel message and returns its ts. */
   postRoot: (channel: string, message: ReturnType<typeof rootMessage>) => Promise<string>;
   updateRoot: (channel: string, ts: string, message: ReturnType<typeof rootMessage>) => Promise<void>;
@@ -96,10 +99,12 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
   }
   job.rootTs = await deps.postRoot(req.channelId, rootMessage(job, 'queued'));
   try {
+    await deps.intake?.record(job);
     // "queued" goes into the thread's ordered outbox before the job exists, so a fast worker's
     // "in-progress" can never come first.
     await deps.reporter.queued(job);
     await deps.enqueue(job);
+    await deps.intake?.done(job.requestId);
   } catch (err) {
     deps.logger.error({ requestId: job.requestId, err: (err as Error).message }, 'could not queue the action');
     await deps.updateRoot(job.channel, job.rootTs, rootMessage(job, 'errored', 'not queued: the job store is unavailable')).catch(() => {});
