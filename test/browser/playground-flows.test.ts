@@ -1,7 +1,7 @@
 // The bot's interactive flows driven in Chromium as a person would: the /droplet modal for a
 // resize, and a four-eyes rebuild asked for by one person and approved by another.
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { actAs, launchBrowser, openPlayground, PEOPLE, screenshot, startTestSandbox, type, type TestSandbox } from './support.js';
 
 let sandbox: TestSandbox;
@@ -16,6 +16,11 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
+// A step that fails must not leave a modal open over the next test's page.
+afterEach(() => {
+  for (const record of sandbox?.workspace.views.all() ?? []) if (sandbox.workspace.views.all().includes(record)) sandbox.workspace.views.clear(record.view.id);
+});
+
 const droplet = (name: string) => sandbox.digitalocean.state.droplets.find((d) => d.name === name)!;
 const rootMessage = (page: Page, text: string) => page.locator('#messages .msg[data-kind="message"]', { hasText: text });
 
@@ -26,6 +31,8 @@ describe('playground: the /droplet modal', () => {
     await type(page, '/droplet');
     const modal = page.getByRole('dialog', { name: 'Droplet action' });
     await modal.getByLabel('Action').selectOption('resize');
+    // The bot answers the choice with views.update; type only once the form shows it.
+    await modal.getByText('Change the size').waitFor();
 
     // The Droplet picker is an external_select: typing asks the bot, which asks DigitalOcean.
     const picker = modal.locator('.bk-input[data-element-type="external_select"] input');
