@@ -2,27 +2,19 @@
 // and a private redis-server, each on loopback; plus resident memory read from outside.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../src/sandbox/net.js';
+import { spawnRedisServer } from '../src/sandbox/playground/local-redis.js';
 
 /** dist/bench/ — the compiled bench and the compiled src side by side. */
 export const BUILD = fileURLToPath(new URL('../', import.meta.url));
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const WORK = mkdtempSync(join(tmpdir(), 'droplet-bot-bench-'));
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface Child {
   proc: ChildProcess;
@@ -109,18 +101,7 @@ export async function startRedis(): Promise<{ url: string; stop(): Promise<void>
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
   const port = await freePort();
   const dir = mkdtempSync(join(WORK, 'redis-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    child.on('error', (err) => reject(new Error(`redis-server could not start (${err.message}); install it or set REDIS_URL`)));
-    child.on('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
-  });
+  const child = await spawnRedisServer(port, dir, ['--save', '', '--appendonly', 'no']);
   return {
     url: `redis://127.0.0.1:${port}`,
     async stop() {

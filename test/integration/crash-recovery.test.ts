@@ -8,7 +8,8 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDigitalOceanSimulator, type DigitalOceanSimulator } from '../../src/sandbox/digitalocean/index.js';
 import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from '../../src/sandbox/slack/index.js';
-import { freePort, startRedisServer } from '../support/global-redis.js';
+import { spawnRedisServer } from '../../src/sandbox/playground/local-redis.js';
+import { freePort } from '../support/global-redis.js';
 import { CHANNEL, SECRETS, USERS } from '../support/harness.js';
 import { buildDist, runBot, waitForHealth, writeRoleMap, type BotProcess } from '../support/processes.js';
 
@@ -22,7 +23,7 @@ const bots: BotProcess[] = [];
 
 // A Redis of our own, with AOF, because these tests stop and restart it.
 async function startRedis(): Promise<void> {
-  redis = await startRedisServer(redisPort, redisDir, ['--appendonly', 'yes', '--appendfsync', 'always']);
+  redis = await spawnRedisServer(redisPort, redisDir, ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always']);
 }
 async function stopRedis(): Promise<void> {
   const r = redis;

@@ -1,7 +1,6 @@
 // An in-process bot wired to a real Redis, the Slack Web API simulator and the DigitalOcean
 // simulator, reached over loopback HTTP with correctly signed requests.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { parse } from 'yaml';
 import { startBot, type BotOptions, type RunningBot } from '../../src/bot.js';
@@ -10,6 +9,7 @@ import { roleMapSchema, type RoleMap } from '../../src/domain/policy.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { startDigitalOceanSimulator, type DigitalOceanSimulator, type SimulatorOptions } from '../../src/sandbox/digitalocean/index.js';
 import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator, type SlashCommandFields } from '../../src/sandbox/slack/index.js';
+import { freePort } from '../../src/sandbox/net.js';
 import { deleteKeys, redisUrl, uniquePrefix } from './redis.js';
 
 export const SECRETS = {
@@ -167,14 +167,4 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   };
 }
 
-/** A TCP port that was free a moment ago (for servers that cannot report the port they got). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, () => resolve());
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort };

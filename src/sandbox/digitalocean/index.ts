@@ -4,7 +4,7 @@
 //   validate-action.ts / actions.ts / effects.ts    the droplet action lifecycle
 //   routes.ts / reply.ts                            the endpoints and response shapes
 //   server.ts / rate-limit.ts / faults.ts           the HTTP transport and injected failures
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../net.js';
 import { ActionEngine, type ErrorMatch } from './actions.js';
 import { insertDroplet } from './droplets.js';
 import { FaultQueue, type FaultMatch, type FaultReply } from './faults.js';
@@ -88,14 +88,7 @@ export async function startDigitalOceanSimulator(opts: SimulatorOptions = {}): P
     baseUrl: () => url,
     closing: closing.signal,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = await listenOnLoopback(server, opts.port);
 
   let closed: Promise<void> | undefined;
   return {

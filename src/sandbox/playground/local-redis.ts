@@ -3,8 +3,9 @@
 // a local folder, that lives and dies with this process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
+import { freePort } from '../net.js';
 
 export interface LocalRedis {
   url: string;
@@ -54,7 +55,8 @@ export async function findOrStartRedis(opts: LocalRedisOptions): Promise<LocalRe
   const dir = resolve(opts.dataDir ?? '.data/redis');
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const child = await startRedisServer(opts.command ?? 'redis-server', port, dir);
+  // Snapshots go to `dir` on Redis' default save schedule; no AOF.
+  const child = await spawnRedisServer(port, dir, ['--dbfilename', 'sandbox.rdb', '--appendonly', 'no'], opts.command);
   // If this process dies without stop(), do not leave a stray server behind.
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
@@ -91,20 +93,12 @@ export function ping(host: string, port: number, timeoutMs = 500): Promise<'pong
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.on('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => ok(port));
-    });
-  });
-}
-
-async function startRedisServer(command: string, port: number, dir: string): Promise<ChildProcess> {
-  // Loopback only; snapshots go to `dir` (Redis' default save schedule), no AOF.
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', 'sandbox.rdb', '--appendonly', 'no'];
+/**
+ * Starts redis-server on 127.0.0.1:`port` with its files in `dir` and resolves once it accepts
+ * connections. `extraArgs` choose persistence; the tests and the benchmark start theirs here too.
+ */
+export async function spawnRedisServer(port: number, dir: string, extraArgs: string[], command = 'redis-server'): Promise<ChildProcess> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...extraArgs];
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((ok, fail) => {
     let out = '';

@@ -2,7 +2,7 @@
 // (/, /assets/*, /play/*: state, live events, and what they do), and the Web API the bot calls
 // (/api/*, /response-url/*: the Slack simulator's handler, so SLACK_API_URL points here).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../net.js';
 import type { DigitalOceanSimulator } from '../digitalocean/index.js';
 import { SlackApiError } from '../slack/errors.js';
 import { FaultInjector } from '../slack/fault-injection.js';
@@ -142,14 +142,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = await listenOnLoopback(server, opts.port);
 
   return {
     url,

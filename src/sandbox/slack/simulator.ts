@@ -2,7 +2,7 @@
 // WebClient (`slackApiUrl: sim.url + '/api/'`), with call recording, scripted failures and
 // response URLs. One simulator per test keeps tests independent; close() it afterwards.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../net.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FaultInjector, type FailureReply } from './fault-injection.js';
 import { SocketModeServer } from './socket-mode.js';
@@ -76,11 +76,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
   server.on('upgrade', (req, socket, head) => {
     if (!socketMode.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = await listenOnLoopback(server, opts.port);
 
   return {
     url,
