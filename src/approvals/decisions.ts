@@ -5,7 +5,7 @@ import { DigitalOceanError } from '../digitalocean/errors.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import type { Droplet } from '../digitalocean/types.js';
 import type { Logger } from '../log.js';
-import type { ActionJob } from '../queue/action-job.js';
+import { jobAuditEntry, type ActionJob } from '../queue/action-job.js';
 import type { AccessResolver } from '../roles/access.js';
 import {
   approvalDecidedMessage,
@@ -188,19 +188,9 @@ function alreadyDecided(a: Approval, state: StoredApproval['state'], by: string)
   return 'This request is still waiting for a decision.';
 }
 
+/** The approval's audit entry names the person who decided, not the requester. */
 function auditEntry(a: Approval, event: AuditEntry['event'], user: string, message?: string): AuditEntry {
-  const { job } = a;
-  return {
-    event,
-    requestId: job.requestId,
-    user,
-    action: job.action,
-    dropletId: job.droplet.id,
-    dropletName: job.droplet.name,
-    channel: job.channel,
-    ts: job.rootTs,
-    ...(message ? { message } : {}),
-  };
+  return jobAuditEntry(a.job, event, { user, ...(message ? { message } : {}) });
 }
 
 /** Slack updates are best effort: a failed one is logged and the decision stands. */

@@ -2,6 +2,7 @@
 // Redis between the receiver and a worker, so it is checked on the way out.
 import { z } from 'zod';
 import { ACTION_TYPES, actionBodySchema } from '../domain/actions.js';
+import type { AuditEntry } from '../store/audit-log.js';
 
 export const ACTION_QUEUE = 'droplet-actions';
 
@@ -36,3 +37,18 @@ export const actionJobSchema = z.object({
 export type ActionJob = z.output<typeof actionJobSchema>;
 
 export type ActionOutcome = { status: 'completed' | 'errored'; actionId?: number; message?: string };
+
+/** An audit entry about this request: who asked, what, on which Droplet, and where its thread is. */
+export function jobAuditEntry(job: ActionJob, event: AuditEntry['event'], extra: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    event,
+    requestId: job.requestId,
+    user: job.requester,
+    action: job.action,
+    dropletId: job.droplet.id,
+    dropletName: job.droplet.name,
+    channel: job.channel,
+    ts: job.rootTs,
+    ...extra,
+  };
+}

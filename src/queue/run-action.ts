@@ -9,9 +9,9 @@ import { DigitalOceanError, DigitalOceanNetworkError } from '../digitalocean/err
 import type { Action } from '../digitalocean/types.js';
 import type { Logger } from '../log.js';
 import type { StatusReporter } from '../slack/reporter.js';
-import type { AuditEntry, AuditSink } from '../store/audit-log.js';
+import type { AuditSink } from '../store/audit-log.js';
 import type { DropletLine } from '../store/droplet-line.js';
-import { actionJobSchema, type ActionJob, type ActionOutcome } from './action-job.js';
+import { actionJobSchema, jobAuditEntry, type ActionJob, type ActionOutcome } from './action-job.js';
 
 /** What the worker can learn about other requests in the queue. */
 export interface RequestDirectory {
@@ -70,7 +70,7 @@ export async function runActionJob(job: Job<ActionJob>, deps: RunActionDeps, tok
           ? `${(err as Error).message}.`
           : `the bot gave up after ${job.attemptsMade + 1} attempts (${(err as Error).message}). Check the Droplet before trying again.`;
         await deps.reporter.finished(data, { status: 'errored', actionId, message });
-        await deps.audit(auditEntry(data, 'errored', { actionId, message }));
+        await deps.audit(jobAuditEntry(data, 'errored', { actionId, message }));
       }
       await leaveLine(deps, data, log);
       if (followGaveUp) throw new UnrecoverableError((err as Error).message);
@@ -93,7 +93,7 @@ async function run(job: Job<ActionJob>, data: ActionJob, deps: RunActionDeps, lo
       log.info({ actionId }, 'found the action an earlier attempt started; following it instead of posting again');
       await job.updateData({ ...data, actionId, actionStartedAt: action.started_at });
       await deps.line.noteAction(data.droplet.id, actionId);
-      await deps.audit(auditEntry(data, 'posted', { actionId, status: action.status, message: 'found after an unanswered POST' }));
+      await deps.audit(jobAuditEntry(data, 'posted', { actionId, status: action.status, message: 'found after an unanswered POST' }));
       await deps.reporter.inProgress(data, actionId, Date.parse(action.started_at) - data.requestedAt);
     }
   }
@@ -113,7 +113,7 @@ async function run(job: Job<ActionJob>, data: ActionJob, deps: RunActionDeps, lo
     await job.updateData({ ...data, postStartedAt, pendingSince: undefined, actionId, actionStartedAt: action.started_at });
     await deps.line.noteAction(data.droplet.id, actionId);
     log.info({ actionId }, 'action started');
-    await deps.audit(auditEntry(data, 'posted', { actionId, status: action.status }));
+    await deps.audit(jobAuditEntry(data, 'posted', { actionId, status: action.status }));
     await deps.reporter.inProgress(data, actionId, postStartedAt - data.requestedAt);
   }
 
@@ -124,7 +124,7 @@ async function run(job: Job<ActionJob>, data: ActionJob, deps: RunActionDeps, lo
   const message = status === 'errored' ? 'DigitalOcean reports the action as errored' : undefined;
   log.info({ actionId, status, durationMs }, 'action ended');
   await deps.reporter.finished(data, { status, actionId, durationMs, message });
-  await deps.audit(auditEntry(data, status, { actionId, status, message }));
+  await deps.audit(jobAuditEntry(data, status, { actionId, status, message }));
   return { status, actionId, message };
 }
 
@@ -199,7 +199,7 @@ async function handlePostError(
     // DigitalOcean refused the action itself: its words reach the user as they are.
     log.warn({ status: err.status, id: err.id }, 'DigitalOcean refused the action');
     await deps.reporter.finished(data, { status: 'errored', message: err.message });
-    await deps.audit(auditEntry(data, 'post_failed', { status: `http ${err.status}`, message: err.message }));
+    await deps.audit(jobAuditEntry(data, 'post_failed', { status: `http ${err.status}`, message: err.message }));
     throw new ReportedFailure(err.message);
   }
   const ambiguous = err instanceof DigitalOceanNetworkError ? err.ambiguous : true;
@@ -209,18 +209,4 @@ async function handlePostError(
   }
   log.warn({ err: (err as Error).message, ambiguous }, 'action POST failed; will retry');
   throw err;
-}
-
-function auditEntry(data: ActionJob, event: AuditEntry['event'], extra: Partial<AuditEntry>): AuditEntry {
-  return {
-    event,
-    requestId: data.requestId,
-    user: data.requester,
-    action: data.action,
-    dropletId: data.droplet.id,
-    dropletName: data.droplet.name,
-    channel: data.channel,
-    ts: data.rootTs,
-    ...extra,
-  };
 }

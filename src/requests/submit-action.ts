@@ -7,13 +7,13 @@ import type { DropletRef } from '../domain/command.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { resolveDroplet } from '../digitalocean/resolve-droplet.js';
 import type { Logger } from '../log.js';
-import type { ActionJob } from '../queue/action-job.js';
+import { jobAuditEntry, type ActionJob } from '../queue/action-job.js';
 import type { AccessResolver } from '../roles/access.js';
 import type { StatusReporter } from '../slack/reporter.js';
 import { refusalMessage, rootMessage, unresolvedMessage } from '../slack/messages.js';
 import type { RequestClaims } from '../store/request-claims.js';
 import type { Intake } from '../store/intake.js';
-import type { AuditEntry, AuditSink } from '../store/audit-log.js';
+import type { AuditSink } from '../store/audit-log.js';
 import { openApproval, type OpenDeps } from '../approvals/decisions.js';
 import { needsApproval } from '../approvals/rules.js';
 import { approvalRootMessage } from '../slack/approval-messages.js';
@@ -80,7 +80,7 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
   if (approvals && needsApproval(approvals.settings, job.action)) {
     // Not queued: the job waits in the approval request until a second person decides.
     job.rootTs = await deps.postRoot(req.channelId, approvalRootMessage(job, 'awaiting approval'));
-    await deps.audit(requestedEntry(job, 'awaiting approval'));
+    await deps.audit(jobAuditEntry(job, 'requested', { message: 'awaiting approval' }));
     let approvalId: string;
     try {
       approvalId = (await openApproval({ ...approvals, settings: approvals.settings }, job, resolved.droplet)).id;
@@ -110,20 +110,6 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
     await deps.updateRoot(job.channel, job.rootTs, rootMessage(job, 'errored', 'not queued: the job store is unavailable')).catch(() => {});
     throw err;
   }
-  await deps.audit(requestedEntry(job));
+  await deps.audit(jobAuditEntry(job, 'requested'));
   return { kind: 'queued', job };
-}
-
-function requestedEntry(job: ActionJob, message?: string): AuditEntry {
-  return {
-    event: 'requested',
-    requestId: job.requestId,
-    user: job.requester,
-    action: job.action,
-    dropletId: job.droplet.id,
-    dropletName: job.droplet.name,
-    channel: job.channel,
-    ts: job.rootTs,
-    message,
-  };
 }

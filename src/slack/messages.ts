@@ -1,7 +1,7 @@
 // Block Kit for everything the bot says. Every piece of text that came from a user or from
 // DigitalOcean passes through escapeText/code here.
 import type { types } from '@slack/bolt';
-import { ACTIONS, actionSpec, displayName, usageLine, type ActionBody, type ActionType, type Scope } from '../domain/actions.js';
+import { ACTIONS, displayName, usageLine, type ActionBody, type ActionType, type Scope } from '../domain/actions.js';
 import { describeRef } from '../domain/command.js';
 import type { Resolved } from '../digitalocean/resolve-droplet.js';
 import type { ActionJob } from '../queue/action-job.js';
@@ -104,10 +104,6 @@ export function unresolvedMessage(result: Exclude<Resolved, { kind: 'found' }>, 
       ...lines,
     ].join('\n'),
   };
-}
-
-export function actionSummary(action: ActionType): string {
-  return actionSpec(action).summary;
 }
 
 /** The last entries of a Droplet's audit trail, newest first. */
