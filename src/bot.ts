@@ -93,6 +93,7 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
       lockMs: config.workerLockMs,
     });
     const workerLine = new DropletLine(redis, config.redis.prefix);
+    const workerAudit = auditSink(new AuditLog(redis, config.redis.prefix), logger);
     const worker = createActionWorker({
       connection: redis,
       prefix: config.redis.prefix,
@@ -102,7 +103,7 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
         digitalocean,
         watcher,
         reporter: new OutboxReporter(outbox, config.notifyChannel),
-        audit: auditSink(new AuditLog(redis, config.redis.prefix), logger),
+        audit: workerAudit,
         line: workerLine,
         logger: logger.child({ component: 'worker' }),
         pendingEventDelayMs: opts.pendingEventDelayMs,
@@ -132,7 +133,7 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
           logger: boltLogger(logger),
         }),
       ),
-      audit: auditSink(new AuditLog(redis, config.redis.prefix), logger),
+      audit: workerAudit,
       logger: logger.child({ component: 'approval-expiry' }),
     };
     const expiryWorker = createApprovalExpiryWorker({
@@ -167,6 +168,8 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
     const outbox = new SlackOutbox(redis, config.redis.prefix, outboxQueue);
     const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget: tokenBudget(redis, config.redis.prefix, config.digitalocean) });
     const auditLog = new AuditLog(redis, config.redis.prefix);
+    const audit = auditSink(auditLog, logger);
+    const reporter = new OutboxReporter(outbox, config.notifyChannel);
     const redisUp = () => redis.status === 'ready';
     const slack = createSlackApp({
       botToken: config.slack.botToken,
@@ -187,7 +190,7 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
     const approvalDeps = {
       store: approvalStore,
       chat: chatOps(client),
-      audit: auditSink(auditLog, logger),
+      audit,
       logger: logger.child({ component: 'approvals' }),
       settings: opts.roleMap.approvals,
     };
@@ -198,7 +201,7 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
         access,
         digitalocean,
         enqueue: (job) => producer.enqueue(job),
-        reporter: new OutboxReporter(outbox, config.notifyChannel),
+        reporter,
       },
     });
     registerDropletCommand(slack.app, {
@@ -227,8 +230,8 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
         updateRoot: async (channel, ts, message) => {
           await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
         },
-        reporter: new OutboxReporter(outbox, config.notifyChannel),
-        audit: auditSink(auditLog, logger),
+        reporter,
+        audit,
         logger: logger.child({ component: 'web' }),
         approvals: { ...approvalDeps, expiry: approvalExpiry },
       },
