@@ -9,12 +9,17 @@ import { LocalRedisError } from './sandbox/playground/local-redis.js';
 import { startSandbox, type RunningSandbox } from './sandbox/start-sandbox.js';
 
 async function main(): Promise<void> {
-  const mode = process.argv[2] ?? 'all';
-  if (!['all', 'web', 'worker'].includes(mode)) {
-    console.error(`Unknown mode "${mode}". Use: node dist/main.js [web|worker] (no argument runs both).`);
+  const arg = process.argv[2] ?? 'all';
+  if (!['all', 'web', 'worker', 'sandbox'].includes(arg)) {
+    console.error(`Unknown mode "${arg}". Use: node dist/main.js [web|worker|sandbox] (no argument runs both halves).`);
     process.exit(2);
   }
-  const world = decideMode(process.env);
+  const mode = arg === 'sandbox' ? 'all' : arg;
+  const world = decideMode(process.env, arg === 'sandbox');
+  if (arg === 'sandbox' && world.kind !== 'sandbox') {
+    console.error('The sandbox makes up its own Slack and DigitalOcean settings: unset SLACK_* and DIGITALOCEAN_* to run it.');
+    process.exit(2);
+  }
   if (world.kind === 'incomplete') {
     // Also every problem with what is set (a malformed token, say), so one run shows them all.
     let details = '';

@@ -21,9 +21,26 @@ export type StartMode =
 /** Empty strings count as unset, as in config.ts. */
 const isSet = (env: Record<string, string | undefined>, name: string) => (env[name] ?? '').trim() !== '';
 
-export function decideMode(env: Record<string, string | undefined>): StartMode {
+/** The one command that runs the sandbox whatever NODE_ENV says. */
+export const SANDBOX_COMMAND = 'npm run sandbox';
+
+/**
+ * `explicitSandbox` is true for `npm run sandbox`: the operator asked for the sandbox by name,
+ * so NODE_ENV=production does not stop it.
+ */
+export function decideMode(env: Record<string, string | undefined>, explicitSandbox = false): StartMode {
   const present = REAL_SETTINGS.filter((name) => isSet(env, name));
-  if (present.length === 0) return { kind: 'sandbox' };
+  if (present.length === 0 && (explicitSandbox || env.NODE_ENV?.trim() !== 'production')) return { kind: 'sandbox' };
+  if (present.length === 0) {
+    // A production image started without its settings must not come up as a healthy-looking sandbox.
+    const missing = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)', 'DIGITALOCEAN_TOKEN'];
+    const message = [
+      'NODE_ENV is production, but none of the Slack/DigitalOcean settings are set. Missing:',
+      ...missing.map((m) => `  - ${m}`),
+      `Set them to talk to Slack and DigitalOcean. To run the local sandbox on purpose, use \`${SANDBOX_COMMAND}\`.`,
+    ].join('\n');
+    return { kind: 'incomplete', present, missing, message };
+  }
 
   const missing: string[] = [];
   if (!isSet(env, 'SLACK_BOT_TOKEN')) missing.push('SLACK_BOT_TOKEN');

@@ -100,4 +100,16 @@ describe('start-up checks', () => {
     expect(out).toContain('SLACK_SIGNING_SECRET is required');
     expect(out).not.toContain('not-a-bot-token-9f8e7d');
   });
+
+  it('with NODE_ENV=production and nothing set, stops with the list of what is missing instead of starting the sandbox', async () => {
+    const port = await freePort();
+    const p = runBot('all', { NODE_ENV: 'production', PORT: String(port), PLAYGROUND_PORT: String(await freePort()) });
+    children.push(p);
+    expect(await p.exited()).toBe(1);
+    const out = p.output();
+    expect(out).toContain('NODE_ENV is production');
+    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'DIGITALOCEAN_TOKEN']) expect(out).toContain(name);
+    expect(out).toContain('npm run sandbox');
+    expect(out).not.toContain('playground');
+  });
 });

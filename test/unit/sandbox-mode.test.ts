@@ -31,6 +31,16 @@ describe('decideMode', () => {
     expect(decideMode({ ...socket, SLACK_APP_TOKEN: 'xapp-1-abc' })).toEqual({ kind: 'real' });
   });
 
+  it('does not run the sandbox by accident in production, but does when asked for by name', () => {
+    const mode = decideMode({ NODE_ENV: 'production' });
+    expect(mode.kind).toBe('incomplete');
+    if (mode.kind !== 'incomplete') return;
+    expect(mode.missing).toEqual(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)', 'DIGITALOCEAN_TOKEN']);
+    expect(mode.message).toContain('npm run sandbox');
+    expect(decideMode({ NODE_ENV: 'production' }, true)).toEqual({ kind: 'sandbox' });
+    expect(decideMode({ NODE_ENV: 'development' })).toEqual({ kind: 'sandbox' });
+  });
+
   it('lists every missing setting when only some are set', () => {
     const mode = decideMode({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc' });
     expect(mode.kind).toBe('incomplete');
