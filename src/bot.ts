@@ -182,9 +182,12 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
       health: () => ({ ok: redisUp(), details: { redis: redisUp() ? 'up' : redis.status } }),
     });
     const client = slack.app.client;
-    const access = new AccessResolver(opts.roleMap, {
-      members: async (group) => ((await client.usergroups.users.list({ usergroup: group })).users ?? []) as string[],
-    });
+    const access = new AccessResolver(
+      opts.roleMap,
+      { members: async (group) => ((await client.usergroups.users.list({ usergroup: group })).users ?? []) as string[] },
+      60_000,
+      (group, err) => logger.warn({ group, err: err.message }, 'could not read a user group from Slack; its members get only their direct rights for now'),
+    );
     const approvalStore = new ApprovalStore(redis, config.redis.prefix);
     const approvalExpiry = new ApprovalExpiryScheduler(redis, config.redis.prefix, logger);
     const approvalDeps = {

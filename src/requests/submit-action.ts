@@ -55,7 +55,10 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
   const decision = authorize(access.scopes, req.action);
   if (!decision.allowed) {
     await deps.audit({ event: 'refused', requestId: req.requestId, user: req.userId, action: req.action, message: `missing ${decision.missing.join(', ')}` });
-    return { kind: 'rejected', message: refusalMessage(req.action, decision.missing).text };
+    const unread = access.unchecked.length
+      ? ` (Slack did not tell me just now who is in ${access.unchecked.map((g) => `<!subteam^${g}>`).join(', ')}; if your rights come from a user group, try again in a minute.)`
+      : '';
+    return { kind: 'rejected', message: refusalMessage(req.action, decision.missing).text + unread };
   }
 
   const resolved = await resolveDroplet(deps.digitalocean, req.target);

@@ -11,6 +11,8 @@ export interface GroupDirectory {
 export interface Access {
   roles: Set<string>;
   scopes: Set<Scope>;
+  /** User groups whose membership could not be read just now; their roles are not counted. */
+  unchecked: string[];
 }
 
 export class AccessResolver {
@@ -20,6 +22,8 @@ export class AccessResolver {
     private readonly map: RoleMap,
     private readonly groups: GroupDirectory,
     private readonly ttlMs = 60_000,
+    /** Told about each failed group lookup; the request goes on with the rights that could be checked. */
+    private readonly onLookupError: (group: string, err: Error) => void = () => {},
   ) {}
 
   get roleMap(): RoleMap {
@@ -28,13 +32,20 @@ export class AccessResolver {
 
   async of(userId: string): Promise<Access> {
     const memberOf: string[] = [];
+    const unchecked: string[] = [];
+    // One failing group must not lock everybody out: people granted directly keep their rights.
     await Promise.all(
       groupsInMap(this.map).map(async (group) => {
-        if ((await this.groupMembers(group)).has(userId)) memberOf.push(group);
+        try {
+          if ((await this.groupMembers(group)).has(userId)) memberOf.push(group);
+        } catch (err) {
+          unchecked.push(group);
+          this.onLookupError(group, err as Error);
+        }
       }),
     );
     const roles = rolesOf(this.map, userId, memberOf);
-    return { roles, scopes: scopesOf(this.map, roles) };
+    return { roles, scopes: scopesOf(this.map, roles), unchecked: unchecked.sort() };
   }
 
   private groupMembers(group: string): Promise<Set<string>> {

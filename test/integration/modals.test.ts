@@ -247,6 +247,18 @@ describe('typed commands with something missing', () => {
     expect(element(block(missing, DROPLET_BLOCK)).initial_option).toBeUndefined();
   });
 
+  it('people with no rights cause no DigitalOcean lookups: typed Droplets, a picked Droplet, history or an action', async () => {
+    const before = h.digitalocean.requests.length;
+    const view = await openModal('resize web-1', USERS.nobody);
+    expect(JSON.stringify(view.blocks)).not.toContain('s-1vcpu');
+    await pickDroplet(view, 3164444, USERS.nobody);
+    for (const text of ['history web-1', 'reboot web-1']) {
+      const res = await h.command(text, USERS.nobody);
+      await h.slack.waitFor(() => h.responses(res.responseUrl).length > 0, 5000);
+    }
+    expect(h.digitalocean.requests.slice(before)).toEqual([]);
+  });
+
   it('opens the modal within the trigger window even when DigitalOcean is slow, and fills it in later', async () => {
     h.digitalocean.failNext({ method: 'GET', path: '/v2/droplets' }, { delayMs: 3500 });
     const known = new Set(h.slack.workspace.views.all().map((r) => r.view.id));

@@ -75,9 +75,28 @@ describe('AccessResolver', () => {
         return [];
       },
     });
-    await expect(resolver.of('U0X')).rejects.toThrow('ratelimited');
-    await resolver.of('U0X');
+    expect((await resolver.of('U0X')).unchecked).toEqual(['S0RESIZE']);
+    expect((await resolver.of('U0X')).unchecked).toEqual([]);
     expect(calls).toBe(2);
+  });
+
+  it('keeps direct rights when a user-group lookup fails, and reports the failure', async () => {
+    const failures: string[] = [];
+    const resolver = new AccessResolver(
+      map,
+      {
+        members: async () => {
+          throw new Error('ratelimited');
+        },
+      },
+      60_000,
+      (group, err) => failures.push(`${group}: ${err.message}`),
+    );
+    const admin = await resolver.of('U0ADMIN');
+    expect(admin.scopes.size).toBeGreaterThan(0);
+    expect(admin.unchecked).toEqual(['S0RESIZE']);
+    expect([...(await resolver.of('U0SOMEONE')).scopes]).toEqual([]);
+    expect(failures).toEqual(['S0RESIZE: ratelimited', 'S0RESIZE: ratelimited']);
   });
 });
 

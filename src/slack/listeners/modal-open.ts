@@ -42,7 +42,8 @@ export async function modalModel(deps: ModalDeps, input: ModelInput): Promise<Mo
     action = undefined;
   }
   let droplet: DropletDetail | undefined;
-  if (input.dropletId !== undefined) {
+  // Someone with no rights spends none of the shared DigitalOcean budget.
+  if (input.dropletId !== undefined && allowed.length > 0) {
     try {
       droplet = await deps.catalog.droplet(input.dropletId);
     } catch (err) {
@@ -85,7 +86,9 @@ export async function openActionModal(deps: ModalDeps, client: webApi.WebClient,
   if (!viewId) throw new Error('views.open returned no view');
   let view;
   try {
-    const typed = input.prefill.target ? await typedDroplet(deps, input.prefill.target) : {};
+    // Rights first: a typed Droplet is looked up only for someone who may act on one.
+    const mayAct = input.prefill.target ? allowedActions((await deps.access.of(input.userId)).scopes).length > 0 : false;
+    const typed = input.prefill.target && mayAct ? await typedDroplet(deps, input.prefill.target) : {};
     const model = await modalModel(deps, {
       userId: input.userId,
       channel: input.channel,
