@@ -11,6 +11,7 @@ import { boltLogger, type Logger } from './log.js';
 import { ActionProducer } from './queue/producer.js';
 import { SlackOutbox, createOutboxWorker } from './queue/slack-outbox.js';
 import { createActionWorker, type ActionWorker } from './queue/worker.js';
+import { JobFence } from './queue/job-fence.js';
 import { AccessResolver } from './roles/access.js';
 import { createSlackApp } from './slack/app.js';
 import { bannerFetch } from './slack/banner.js';
@@ -71,7 +72,8 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
   if (opts.worker) {
     const redis = connect(config.redis.url, 'worker');
     redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (worker)'));
-    const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget: tokenBudget(redis, config.redis.prefix, config.digitalocean) });
+    const budget = tokenBudget(redis, config.redis.prefix, config.digitalocean, (waitMs) => logger.debug({ waitMs }, 'waiting for the DigitalOcean rate budget'));
+    const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget });
     const watcher = new ActionWatcher(digitalocean, opts.watcher);
     const outboxQueue = SlackOutbox.createQueue(redis, config.redis.prefix);
     const outbox = new SlackOutbox(redis, config.redis.prefix, outboxQueue);
@@ -101,6 +103,7 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
       lockMs: config.workerLockMs,
       deps: {
         digitalocean,
+        fence: new JobFence(redis),
         watcher,
         reporter: new OutboxReporter(outbox, config.notifyChannel),
         audit: workerAudit,

@@ -57,8 +57,12 @@ export class DigitalOceanClient {
     return (await this.get<{ droplets: Droplet[] }>(`/v2/droplets?name=${encodeURIComponent(name)}&per_page=200`)).droplets;
   }
 
-  async postAction(dropletId: number, body: ActionBody): Promise<Action> {
-    return (await this.request<{ action: Action }>('POST', `/v2/droplets/${dropletId}/actions`, body)).action;
+  /**
+   * Starts an action. `beforeSend` runs after any wait for the rate budget and just before the
+   * request leaves; if it throws, nothing is sent and its error is thrown.
+   */
+  async postAction(dropletId: number, body: ActionBody, beforeSend?: () => Promise<void>): Promise<Action> {
+    return (await this.request<{ action: Action }>('POST', `/v2/droplets/${dropletId}/actions`, body, beforeSend)).action;
   }
 
   async getAction(actionId: number): Promise<Action> {
@@ -97,8 +101,17 @@ export class DigitalOceanClient {
     }
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, beforeSend?: () => Promise<void>): Promise<T> {
     const ticket = await this.budget?.acquire();
+    if (beforeSend) {
+      try {
+        await beforeSend();
+      } catch (err) {
+        // Nothing went out; the slot stays spent, which errs on the safe side of the limit.
+        await settle(ticket, {});
+        throw err;
+      }
+    }
     let res;
     try {
       res = await this.pool.request({

@@ -226,6 +226,11 @@ async function runScript(redis: Redis, lua: string, keys: string[], args: Array<
 }
 
 /** The budget for the bot's token under its key prefix, sized from the settings. */
-export function tokenBudget(redis: Redis, prefix: string, digitalocean: { token: string; ratePerMinute: number; ratePerHour: number }): RedisRateBudget {
-  return new RedisRateBudget({ redis, prefix, token: digitalocean.token, perMinute: digitalocean.ratePerMinute, perHour: digitalocean.ratePerHour });
+export function tokenBudget(
+  redis: Redis,
+  prefix: string,
+  digitalocean: { token: string; ratePerMinute: number; ratePerHour: number },
+  onWait?: (waitMs: number) => void,
+): RedisRateBudget {
+  return new RedisRateBudget({ redis, prefix, token: digitalocean.token, perMinute: digitalocean.ratePerMinute, perHour: digitalocean.ratePerHour, ...(onWait ? { onWait } : {}) });
 }

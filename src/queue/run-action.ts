@@ -12,6 +12,7 @@ import type { StatusReporter } from '../slack/reporter.js';
 import type { AuditSink } from '../store/audit-log.js';
 import type { DropletLine } from '../store/droplet-line.js';
 import { actionJobSchema, jobAuditEntry, type ActionJob, type ActionOutcome } from './action-job.js';
+import { LostJobError, type JobFence } from './job-fence.js';
 
 /** What the worker can learn about other requests in the queue. */
 export interface RequestDirectory {
@@ -23,6 +24,8 @@ export interface RequestDirectory {
 
 export interface RunActionDeps {
   digitalocean: Pick<DigitalOceanClient, 'postAction' | 'listDropletActions'>;
+  /** Proves, just before the POST, that this worker still holds the job. */
+  fence: Pick<JobFence, 'hold'>;
   watcher: Pick<ActionWatcher, 'follow'>;
   reporter: StatusReporter;
   audit: AuditSink;
@@ -54,6 +57,12 @@ export async function runActionJob(job: Job<ActionJob>, deps: RunActionDeps, tok
     await leaveLine(deps, data, log);
     return outcome;
   } catch (err) {
+    if (err instanceof LostJobError) {
+      // Another worker owns the job now (we were frozen or cut off past our lock): say nothing,
+      // touch nothing, and let BullMQ's own bookkeeping of this run fail on the missing lock.
+      log.warn('lost the job to another worker before the POST; dropped it without calling DigitalOcean');
+      throw err;
+    }
     if (err instanceof DelayedError || (err as Error).name === 'RateLimitError') throw err;
     if (err instanceof WatcherStoppedError) {
       // Shutting down: back to the queue without spending an attempt; the next run follows the saved action ID.
@@ -100,12 +109,16 @@ async function run(job: Job<ActionJob>, data: ActionJob, deps: RunActionDeps, lo
 
   if (actionId === undefined) {
     const actionBaseline = await deps.line.lastAction(data.droplet.id);
-    const postStartedAt = Date.now();
     data = { ...data, actionBaseline };
-    await job.updateData({ ...data, postStartedAt });
+    let postStartedAt = Date.now();
     try {
-      action = await deps.digitalocean.postAction(data.droplet.id, data.body);
+      action = await deps.digitalocean.postAction(data.droplet.id, data.body, async () => {
+        // After any wait for the rate budget: the mark and the proof of the lock are one step.
+        postStartedAt = Date.now();
+        await deps.fence.hold(job, { ...data, postStartedAt }, token);
+      });
     } catch (err) {
+      if (err instanceof LostJobError) throw err;
       return handlePostError(err, job, { ...data, postStartedAt }, deps, log, token);
     }
     actionId = action.id;

@@ -3,6 +3,7 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
+import { JobFence } from '../../src/queue/job-fence.js';
 import { ActionWatcher } from '../../src/digitalocean/action-watcher.js';
 import { DigitalOceanClient } from '../../src/digitalocean/client.js';
 import { createLogger } from '../../src/log.js';
@@ -58,6 +59,7 @@ it('reports a job that stalled too often as errored and hands the Droplet to the
     maxStalledCount: 0,
     deps: {
       digitalocean: client,
+      fence: new JobFence(redis),
       watcher: new ActionWatcher(client),
       reporter,
       audit: async () => {},

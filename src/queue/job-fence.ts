@@ -1,0 +1,37 @@
+// The last step before a DigitalOcean POST: prove, in one Redis step, that this worker still
+// holds the job, and mark the job "about to POST" in that same step. BullMQ's lock is a token
+// in the job's `lock` key; a worker that was frozen (GC pause, VM stall, SIGSTOP) or cut off
+// from Redis past its lock keeps running its processor when it wakes, and by then another
+// worker may own the job. Such a worker fails this check and drops the job without a word to
+// DigitalOcean, so one request is one POST however its workers stall.
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/** Thrown when the job now belongs to another worker (or to none): this run must stop in silence. */
+export class LostJobError extends Error {
+  override name = 'LostJobError';
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} is no longer held by this worker; dropped without calling DigitalOcean`);
+  }
+}
+
+// KEYS: the job's lock key, the job's hash. ARGV: our lock token, the job's new data (JSON).
+const FENCE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], 'data', ARGV[2])
+return 1`;
+
+export class JobFence {
+  constructor(private readonly redis: Redis) {}
+
+  /** Writes `data` into the job only if `token` still holds its lock; otherwise throws LostJobError. */
+  async hold<T>(job: Job<T>, data: T, token: string | undefined): Promise<void> {
+    const jobKey = `${job.queueQualifiedName}:${job.id}`;
+    // Without a token (a job run outside a worker) there is no lock to prove.
+    const held = token === undefined ? 1 : Number(await this.redis.eval(FENCE, 2, `${jobKey}:lock`, jobKey, token, JSON.stringify(data)));
+    if (held !== 1) throw new LostJobError(String(job.id));
+    if (token === undefined) await job.updateData(data);
+    job.data = data;
+  }
+}
