@@ -26,9 +26,12 @@ import { ApprovalExpiryScheduler, createApprovalExpiryWorker } from './queue/app
 import { registerApprovalActions } from './slack/listeners/approval-actions.js';
 import { DigitalOceanCatalog } from './digitalocean/catalog.js';
 import { DropletLine } from './store/droplet-line.js';
-import { Intake, sweepIntake } from './store/intake.js';
+import { Intake } from './store/intake.js';
+import { Heartbeat } from './store/heartbeat.js';
+import { sweepIntake, type SweepDeps } from './requests/sweep-intake.js';
+import { afterAckQueue } from './slack/after-ack.js';
+import { randomBytes } from 'node:crypto';
 import { connect, whenReady } from './store/redis.js';
-import { RequestClaims } from './store/request-claims.js';
 
 export interface BotOptions {
   config: Config;
@@ -41,8 +44,10 @@ export interface BotOptions {
   pendingEventDelayMs?: number;
   /** How often a request waiting for its Droplet checks the line again. */
   lineCheckMs?: number;
-  /** How long SIGTERM waits for running jobs before handing them back. */
+  /** How long SIGTERM waits for running jobs (and the receiver for work started after acks). */
   shutdownGraceMs?: number;
+  /** How often a worker looks for requests whose receiver stopped before queueing them. */
+  intakeSweepMs?: number;
 }
 
 export interface RunningBot {
@@ -53,8 +58,12 @@ export interface RunningBot {
 
 export async function startBot(opts: BotOptions): Promise<RunningBot> {
   const stops: Array<() => Promise<void>> = [];
+  // The halves share nothing but Redis, so they stop side by side: a shutdown takes one grace
+  // period, not one per half.
   const stopAll = async () => {
-    for (const stop of stops.splice(0)) await stop();
+    const results = await Promise.allSettled(stops.splice(0).map((stop) => stop()));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   };
   try {
     return { ...(await startParts(opts, stops)), stop: stopAll };
@@ -113,15 +122,40 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
         lineCheckMs: opts.lineCheckMs,
       },
     });
-    // Requests whose receiver died between announcing and queueing them are queued from here.
-    const intake = new Intake(redis, config.redis.prefix);
+    // Requests whose receiver died (or froze) before queueing them are finished or withdrawn from here.
     const sweeper = new ActionProducer(redis, config.redis.prefix, workerLine);
+    const sweepSlack = new webApi.WebClient(config.slack.botToken, {
+      slackApiUrl: config.slack.apiUrl,
+      fetch,
+      timeout: 5000,
+      retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2000 },
+      logger: boltLogger(logger),
+    });
+    const sweepDeps: SweepDeps = {
+      intake: new Intake(redis, config.redis.prefix),
+      holder: `w-${randomBytes(6).toString('hex')}`,
+      chat: {
+        ...chatOps(sweepSlack),
+        async tell(channel, user, text) {
+          try {
+            await sweepSlack.chat.postEphemeral({ channel, user, text });
+          } catch {
+            await sweepSlack.chat.postMessage({ channel: user, text });
+          }
+        },
+      },
+      reporter: new OutboxReporter(outbox, config.notifyChannel),
+      enqueue: (job) => sweeper.enqueue(job),
+      audit: workerAudit,
+      logger: logger.child({ component: 'intake-sweep' }),
+    };
+    let sweeping: Promise<unknown> = Promise.resolve();
     const sweep = setInterval(() => {
-      sweepIntake(intake, (job) => sweeper.enqueue(job)).then(
-        (n) => n && logger.warn({ requests: n }, 'queued requests a receiver announced but never queued'),
+      sweeping = sweepIntake(sweepDeps).then(
+        (r) => (r.queued || r.withdrawn || r.unreadable) && logger.warn(r, 'finished requests their receivers left in the intake'),
         (err) => logger.warn({ err: (err as Error).message }, 'intake sweep failed; will try again'),
       );
-    }, 30_000);
+    }, opts.intakeSweepMs ?? 5000);
     sweep.unref();
     // Approval requests expire here, in the workers, whether or not anyone clicks.
     const expiryDeps = {
@@ -149,6 +183,7 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
     });
     stops.push(async () => {
       clearInterval(sweep);
+      await sweeping;
       await sweeper.close();
       await Promise.all([expiryWorker.close(), closeWorker(worker, watcher, opts.shutdownGraceMs ?? config.shutdownGraceMs, logger)]);
       // Status messages still waiting are delivered by whichever worker runs next.
@@ -191,6 +226,11 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
       60_000,
       (group, err) => logger.warn({ group, err: err.message }, 'could not read a user group from Slack; its members get only their direct rights for now'),
     );
+    const intake = new Intake(redis, config.redis.prefix);
+    // The workers' sweep takes over this receiver's unfinished requests once this stops beating.
+    const heartbeat = new Heartbeat(redis, (id) => intake.heartbeatKey(id), 15_000, (err) => logger.warn({ err: err.message }, 'could not renew the receiver heartbeat'));
+    await heartbeat.start();
+    const afterAck = afterAckQueue();
     const approvalStore = new ApprovalStore(redis, config.redis.prefix);
     const approvalExpiry = new ApprovalExpiryScheduler(redis, config.redis.prefix, logger);
     const approvalDeps = {
@@ -202,15 +242,20 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
     };
     registerApprovalActions(slack.app, {
       logger: logger.child({ component: 'approvals' }),
+      afterAck,
       decide: {
         ...approvalDeps,
         access,
         digitalocean,
+        intake,
+        holder: heartbeat.id,
         enqueue: (job) => producer.enqueue(job),
         reporter,
       },
     });
     registerDropletCommand(slack.app, {
+      intake,
+      afterAck,
       access,
       audit: auditLog,
       logger: logger.child({ component: 'web' }),
@@ -226,9 +271,9 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
       submit: {
         access,
         digitalocean,
-        claims: new RequestClaims(redis, config.redis.prefix),
         enqueue: (job) => producer.enqueue(job),
-        intake: new Intake(redis, config.redis.prefix),
+        intake,
+        holder: heartbeat.id,
         postRoot: async (channel, message) => {
           const res = await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false });
           return res.ts as string;
@@ -246,6 +291,11 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
     port = started.port;
     stops.unshift(async () => {
       await slack.stop();
+      // Work started after acks finishes (bounded) before Redis closes; whatever is left over
+      // stays in the intake, and a worker takes it over once this heartbeat has expired.
+      const drained = await afterAck.drain(opts.shutdownGraceMs ?? config.shutdownGraceMs);
+      if (!drained) logger.warn({ pending: afterAck.pending }, 'requests still in progress at shutdown; a worker finishes them from the intake');
+      await heartbeat.stop(drained);
       await producer.close();
       await approvalExpiry.close();
       await outboxQueue.close();

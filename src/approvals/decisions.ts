@@ -17,7 +17,9 @@ import { rootMessage, type Message } from '../slack/messages.js';
 import type { StatusReporter } from '../slack/reporter.js';
 import type { AuditEntry, AuditSink } from '../store/audit-log.js';
 import { dropletChanges, dropletState, mayDecide, type ApprovalSettings, type Change } from './rules.js';
-import { ApprovalStore, type Approval, type Outcome, type StoredApproval } from './store.js';
+import { ApprovalStore, type Approval, type IntakeKeys, type Outcome, type StoredApproval } from './store.js';
+import type { Intake, IntakeRecord, RecordedRequest } from '../store/intake.js';
+import { notRunReason } from '../requests/not-run.js';
 
 export interface ChatOps {
   /** Posts a message (in a thread when threadTs is given) and returns its ts. */
@@ -26,7 +28,7 @@ export interface ChatOps {
 }
 
 interface BaseDeps {
-  store: Pick<ApprovalStore, 'create' | 'setMessage' | 'get' | 'decide' | 'remove'>;
+  store: Pick<ApprovalStore, 'create' | 'setMessage' | 'get' | 'decide' | 'remove' | 'time'>;
   chat: ChatOps;
   audit: AuditSink;
   logger: Logger;
@@ -42,18 +44,34 @@ export interface DecideDeps extends BaseDeps {
   settings: ApprovalSettings | undefined;
   access: Pick<AccessResolver, 'of'>;
   digitalocean: Pick<DigitalOceanClient, 'getDroplet'>;
+  /** An approval puts the job to run in the intake in the same step as the decision. */
+  intake: IntakeKeys & Pick<Intake, 'done'>;
+  /** This receiver's instance ID, the holder of the approved record until it is queued. */
+  holder: string;
   enqueue: (job: ActionJob) => Promise<void>;
   reporter: Pick<StatusReporter, 'queued' | 'approved'>;
 }
 
 export type ExpireDeps = BaseDeps;
 
+export type OpenResult =
+  | { kind: 'opened'; approval: Approval }
+  /** A worker took the request over before it was opened. */
+  | { kind: 'taken_over' }
+  /** The message with the buttons could not be posted; the request is closed and never runs. */
+  | { kind: 'withdrawn'; message: string }
+  /** Posting failed and the request could not be closed either: its buttons may work until the deadline. */
+  | { kind: 'unknown'; message: string };
+
 /**
  * Stores the request, schedules its expiry and posts the message with the buttons (in the
- * request's thread, or in the approvals channel). The root message is already posted.
+ * request's thread, or in the approvals channel). The root message is already posted, and the
+ * request's intake record is announced and held by `guard.holder`: it is cleared in the step
+ * that stores the request.
  */
-export async function openApproval(deps: OpenDeps, job: ActionJob, droplet: Droplet, now = Date.now()): Promise<Approval> {
+export async function openApproval(deps: OpenDeps, job: ActionJob, droplet: Droplet, guard?: { intake: IntakeKeys; holder: string }): Promise<OpenResult> {
   const { settings } = deps;
+  const now = await deps.store.time();
   const approval: Approval = {
     id: ApprovalStore.newId(),
     job,
@@ -61,8 +79,10 @@ export async function openApproval(deps: OpenDeps, job: ActionJob, droplet: Drop
     requestedAt: now,
     expiresAt: now + settings.expires_after,
   };
-  await deps.store.create(approval);
+  // The expiry first: a deadline for a request that is never stored does nothing, while a stored
+  // request without one would wait for ever.
   await deps.expiry.schedule(approval.id, settings.expires_after);
+  if (!(await deps.store.create(approval, guard))) return { kind: 'taken_over' };
   const channel = settings.channel ?? job.channel;
   const threadTs = settings.channel ? undefined : job.rootTs;
   approval.message = { channel, ts: '' };
@@ -70,9 +90,7 @@ export async function openApproval(deps: OpenDeps, job: ActionJob, droplet: Drop
   try {
     ts = await deps.chat.post(channel, approvalRequestMessage(approval, settings), threadTs);
   } catch (err) {
-    // Nobody can see buttons that were never posted: forget the request rather than let it expire later.
-    await deps.store.remove(approval.id).catch(() => {});
-    throw err;
+    return closeUnposted(deps, approval, err);
   }
   approval.message = { channel, ts };
   await deps.store.setMessage(approval.id, channel, ts);
@@ -80,7 +98,36 @@ export async function openApproval(deps: OpenDeps, job: ActionJob, droplet: Drop
     await quietly(deps, 'post the waiting line', () => deps.chat.post(job.channel, approvalThreadLine(approval, 'waiting'), job.rootTs));
   }
   deps.logger.info({ requestId: job.requestId, approvalId: approval.id }, 'approval requested');
-  return approval;
+  return { kind: 'opened', approval };
+}
+
+/**
+ * The buttons may or may not have reached Slack (an answer can be lost). Close the request in
+ * the same atomic step as a decision, so no click can approve it afterwards, and only then say
+ * it will not run. If someone decided first, the buttons were there: it stands as opened.
+ */
+async function closeUnposted(deps: OpenDeps, approval: Approval, err: unknown): Promise<OpenResult> {
+  const { job } = approval;
+  deps.logger.error({ requestId: job.requestId, approvalId: approval.id, err: (err as Error).message }, 'could not post the approval request');
+  let closed;
+  try {
+    closed = await deps.store.decide(approval.id, 'expired', '');
+  } catch {
+    const until = new Date(approval.expiresAt).toISOString().slice(11, 16);
+    return {
+      kind: 'unknown',
+      message: `I could not post the approval request, nor withdraw it (the job store is unavailable). If it shows up with buttons, it can be approved until ${until} UTC; otherwise nothing runs.`,
+    };
+  }
+  if (closed.kind === 'lost') return { kind: 'opened', approval };
+  const slackError = (err as { data?: { error?: string } }).data?.error;
+  const elsewhere = deps.settings.channel;
+  const message =
+    elsewhere && elsewhere !== job.channel && (slackError === 'not_in_channel' || slackError === 'channel_not_found')
+      ? `I cannot post the approval request in <#${elsewhere}>: invite me there with \`/invite @droplet-bot\`.`
+      : `The approval request could not be posted (${notRunReason(err)}).`;
+  await quietly(deps, 'mark the root as not run', () => deps.chat.update(job.channel, job.rootTs, rootMessage(job, 'not run', 'the approval request could not be posted')));
+  return { kind: 'withdrawn', message };
 }
 
 export type ClickResult = { kind: 'decided'; outcome: Outcome } | { kind: 'refused'; message: string };
@@ -119,14 +166,21 @@ export async function decideApproval(deps: DecideDeps, click: Click): Promise<Cl
     }
   }
 
-  const result = await deps.store.decide(approval.id, click.decision === 'approve' ? 'approved' : 'denied', click.user);
+  const approvedJob: ActionJob = { ...job, approver: click.user };
+  const approvedLine = approvalThreadLine(approval, 'approved', click.user, changes).text;
+  const record: IntakeRecord = { v: 2, stage: 'approved', holder: deps.holder, request: requestOf(approvedJob), job: approvedJob, approvedLine };
+  const result = await deps.store.decide(approval.id, click.decision === 'approve' ? 'approved' : 'denied', click.user, undefined, {
+    intake: deps.intake,
+    requestId: job.requestId,
+    record: JSON.stringify(record),
+  });
   if (result.kind === 'missing') return { kind: 'refused', message: 'This approval request is no longer on record. Nothing was done.' };
   if (result.kind === 'lost') return { kind: 'refused', message: alreadyDecided(approval, result.state, result.by) };
   if (result.state === 'expired') {
     await finishClosed(deps, approval, 'expired', '');
     return { kind: 'refused', message: `This request expired before you clicked. Nothing was done; ask <@${job.requester}> to run the command again if it is still needed.` };
   }
-  if (result.state === 'approved') await finishApproved(deps, approval, click.user, changes);
+  if (result.state === 'approved') await finishApproved(deps, approval, approvedJob, approvedLine, changes);
   else await finishClosed(deps, approval, 'denied', click.user);
   return { kind: 'decided', outcome: result.state };
 }
@@ -141,24 +195,29 @@ export async function expireApproval(deps: ExpireDeps, approvalId: string, now =
   return true;
 }
 
-async function finishApproved(deps: DecideDeps, a: Approval, by: string, changes: Change[]): Promise<void> {
-  const job: ActionJob = { ...a.job, approver: by };
+async function finishApproved(deps: DecideDeps, a: Approval, job: ActionJob, line: string, changes: Change[]): Promise<void> {
+  const by = job.approver ?? '';
   // Straight after winning the decision, with nothing slow in between: the thread's approval line
   // and "queued" go into the ordered Slack outbox first (so a fast worker's updates land after
-  // them), then the job is queued. Slack calls for the request message come last.
+  // them), then the job is queued. Slack calls for the request message come last. The decision
+  // already put the job in the intake, so if any of this fails a worker's sweep queues it.
   try {
-    await deps.reporter.approved(job, approvalThreadLine(a, 'approved', by, changes).text);
+    await deps.reporter.approved(job, line);
     await deps.reporter.queued(job);
     await deps.enqueue(job);
+    await deps.intake.done(job.requestId);
   } catch (err) {
-    deps.logger.error({ requestId: job.requestId, err: (err as Error).message }, 'could not queue the approved action');
-    await quietly(deps, 'mark the root as not queued', () =>
-      deps.chat.update(job.channel, job.rootTs, rootMessage(job, 'errored', 'approved, but not queued: the job store is unavailable')),
-    );
-    throw err;
+    deps.logger.warn({ requestId: job.requestId, err: (err as Error).message }, 'approved, but not queued yet; a worker queues it from the intake');
   }
   await updateRequestMessage(deps, a, 'approved', by, changes);
-  await deps.audit(auditEntry(a, 'approved', by, changes.length ? `changed since the request: ${changes.map((c) => `${c.field} ${c.before} -> ${c.after}`).join(', ')}` : undefined));
+  await quietly(deps, 'write the audit entry', () =>
+    deps.audit(auditEntry(a, 'approved', by, changes.length ? `changed since the request: ${changes.map((c) => `${c.field} ${c.before} -> ${c.after}`).join(', ')}` : undefined)),
+  );
+}
+
+/** The request part of an intake record, rebuilt from the job (for records made after the request stage). */
+export function requestOf(job: ActionJob): RecordedRequest {
+  return { requestId: job.requestId, userId: job.requester, channelId: job.channel, action: job.action, target: { kind: 'id', id: job.droplet.id }, body: job.body };
 }
 
 async function finishClosed(deps: BaseDeps, a: Approval, outcome: 'denied' | 'expired', by: string): Promise<void> {

@@ -35,21 +35,56 @@ export interface StoredApproval {
   decidedAt?: number;
 }
 
-// KEYS[1] the approval hash. ARGV: outcome, user, now (ms). An approve or deny that arrives after
-// the deadline turns into the expiry, so nothing is approved late even if the expiry job is slow.
+// KEYS: the approval hash, the intake's records and moved-at. ARGV: outcome, user, now (ms, or ''
+// for Redis's own clock), request ID, intake record for an approval. An approve or deny that
+// arrives after the deadline turns into the expiry, so nothing is approved late even if the
+// expiry job is slow. An approval writes the job to run into the intake in the same step, so a
+// crash right after the decision leaves it for a worker to queue: approved always means run.
 const DECIDE = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'missing', '', ''} end
 if state ~= 'pending' then return {'lost', state, redis.call('HGET', KEYS[1], 'decidedBy') or ''} end
+local now = tonumber(ARGV[3])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local outcome = ARGV[1]
 local by = ARGV[2]
-if outcome ~= 'expired' and tonumber(ARGV[3]) >= tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) then
+if outcome ~= 'expired' and now >= tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) then
   outcome = 'expired'
   by = ''
 end
-redis.call('HSET', KEYS[1], 'state', outcome, 'decidedBy', by, 'decidedAt', ARGV[3])
+redis.call('HSET', KEYS[1], 'state', outcome, 'decidedBy', by, 'decidedAt', now)
+if outcome == 'approved' and ARGV[5] ~= '' then
+  redis.call('HSET', KEYS[2], ARGV[4], ARGV[5])
+  redis.call('ZADD', KEYS[3], now, ARGV[4])
+end
 return {'won', outcome, by}
 `;
+
+// KEYS: the approval hash, the intake's records and moved-at. ARGV: data, expiresAt, keep until,
+// request ID, holder ('' for no intake check). Opens the request only while its intake record is
+// still announced and held by this receiver, and clears that record in the same step.
+const CREATE = `
+if ARGV[5] ~= '' then
+  local raw = redis.call('HGET', KEYS[2], ARGV[4])
+  if not raw then return 0 end
+  local ok, r = pcall(cjson.decode, raw)
+  if not ok or r.stage ~= 'announced' or r.holder ~= ARGV[5] then return 0 end
+  redis.call('HDEL', KEYS[2], ARGV[4])
+  redis.call('ZREM', KEYS[3], ARGV[4])
+end
+redis.call('HSET', KEYS[1], 'state', 'pending', 'data', ARGV[1], 'expiresAt', ARGV[2])
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+return 1
+`;
+
+/** Where the intake keeps its records, for the steps that touch both. */
+export interface IntakeKeys {
+  recordsKey: string;
+  movedKey: string;
+}
 
 /** Decided requests stay readable this long after their deadline, for late clicks and support. */
 const KEEP_AFTER_EXPIRY_MS = 7 * 24 * 3600 * 1000;
@@ -69,16 +104,31 @@ export class ApprovalStore {
     return randomBytes(12).toString('hex');
   }
 
-  async create(approval: Approval): Promise<void> {
+  /** Redis's clock in ms: deadlines are set and checked on it, never on a process's own. */
+  async time(): Promise<number> {
+    const [seconds, micros] = await this.redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
+  /**
+   * Stores a pending request. With `guard`, only while the request's intake record is still
+   * announced and held by `guard.holder`, clearing it in the same step; false otherwise.
+   */
+  async create(approval: Approval, guard?: { intake: IntakeKeys; holder: string }): Promise<boolean> {
     const data = approvalSchema.parse(approval);
-    const key = this.key(data.id);
-    const res = await this.redis
-      .multi()
-      .hset(key, { state: 'pending', data: JSON.stringify(data), expiresAt: String(data.expiresAt) })
-      .pexpireat(key, data.expiresAt + KEEP_AFTER_EXPIRY_MS)
-      .exec();
-    const failed = res?.find(([err]) => err);
-    if (!res || failed) throw failed?.[0] ?? new Error('approval write was aborted');
+    const created = await this.redis.eval(
+      CREATE,
+      3,
+      this.key(data.id),
+      guard?.intake.recordsKey ?? `${this.prefix}:intake`,
+      guard?.intake.movedKey ?? `${this.prefix}:intake:moved`,
+      JSON.stringify(data),
+      String(data.expiresAt),
+      String(data.expiresAt + KEEP_AFTER_EXPIRY_MS),
+      data.job.requestId,
+      guard?.holder ?? '',
+    );
+    return Number(created) === 1;
   }
 
   /** Remembers where the request message was posted. */
@@ -99,10 +149,24 @@ export class ApprovalStore {
     };
   }
 
-  /** Moves a pending request to `outcome`, atomically; only the first caller wins. */
-  async decide(id: string, outcome: Outcome, user: string, now = Date.now()): Promise<DecideResult> {
+  /**
+   * Moves a pending request to `outcome`, atomically; only the first caller wins. `approved`
+   * writes `onApprove.record` into the intake in the same step. `now` defaults to Redis's clock.
+   */
+  async decide(id: string, outcome: Outcome, user: string, now?: number, onApprove?: { intake: IntakeKeys; requestId: string; record: string }): Promise<DecideResult> {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return { kind: 'missing' };
-    const [kind, state, by] = (await this.redis.eval(DECIDE, 1, this.key(id), outcome, user, String(now))) as [string, string, string];
+    const [kind, state, by] = (await this.redis.eval(
+      DECIDE,
+      3,
+      this.key(id),
+      onApprove?.intake.recordsKey ?? `${this.prefix}:intake`,
+      onApprove?.intake.movedKey ?? `${this.prefix}:intake:moved`,
+      outcome,
+      user,
+      now === undefined ? '' : String(now),
+      onApprove?.requestId ?? '',
+      onApprove?.record ?? '',
+    )) as [string, string, string];
     if (kind === 'missing') return { kind: 'missing' };
     return { kind: kind === 'won' ? 'won' : 'lost', state: state as Outcome, by };
   }

@@ -1,33 +1,35 @@
-// A parsed action command from a user -> checked, resolved, announced in the channel and queued.
-// Every early return tells the user why and changes nothing.
+// A request already recorded in the intake (at the ack) -> checked, resolved, announced in the
+// channel and queued, or opened for approval. Each stage is moved in the intake before the next
+// visible step, so a receiver that dies anywhere leaves a record a worker finishes or withdraws.
+// Nothing tells the user "not run" before the record is withdrawn, and a record that was taken
+// over by a worker's sweep is left to it in silence.
 import { authorize } from '../domain/policy.js';
-import type { ActionParams, ActionType } from '../domain/actions.js';
-import { actionBody, displayName } from '../domain/actions.js';
-import type { DropletRef } from '../domain/command.js';
+import type { ActionType } from '../domain/actions.js';
+import { displayName } from '../domain/actions.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { resolveDroplet } from '../digitalocean/resolve-droplet.js';
 import type { Logger } from '../log.js';
 import { jobAuditEntry, type ActionJob } from '../queue/action-job.js';
 import type { AccessResolver } from '../roles/access.js';
 import type { StatusReporter } from '../slack/reporter.js';
-import { refusalMessage, rootMessage, unresolvedMessage } from '../slack/messages.js';
-import type { RequestClaims } from '../store/request-claims.js';
-import type { Intake } from '../store/intake.js';
+import { refusalMessage, rootMessage, unresolvedMessage, type Message } from '../slack/messages.js';
+import type { Intake, IntakeRecord, IntakeStage, RecordedRequest } from '../store/intake.js';
 import type { AuditSink } from '../store/audit-log.js';
 import { openApproval, type OpenDeps } from '../approvals/decisions.js';
 import { needsApproval } from '../approvals/rules.js';
 import { approvalRootMessage } from '../slack/approval-messages.js';
+import { notRunReason } from './not-run.js';
 
 export interface SubmitDeps {
   access: Pick<AccessResolver, 'of'>;
   digitalocean: Pick<DigitalOceanClient, 'getDroplet' | 'findDropletsByName'>;
-  claims: Pick<RequestClaims, 'claim'>;
+  intake: Pick<Intake, 'move' | 'withdraw' | 'done' | 'recordsKey' | 'movedKey'>;
+  /** This receiver's instance ID: the holder of the records it made. */
+  holder: string;
   enqueue: (job: ActionJob) => Promise<void>;
-  /** Requests announced but not yet queued, so a receiver that dies in between loses nothing. */
-  intake?: Pick<Intake, 'record' | 'done'>;
   /** Posts a channel message and returns its ts. */
-  postRoot: (channel: string, message: ReturnType<typeof rootMessage>) => Promise<string>;
-  updateRoot: (channel: string, ts: string, message: ReturnType<typeof rootMessage>) => Promise<void>;
+  postRoot: (channel: string, message: Message) => Promise<string>;
+  updateRoot: (channel: string, ts: string, message: Message) => Promise<void>;
   reporter: StatusReporter;
   audit: AuditSink;
   logger: Logger;
@@ -35,84 +37,128 @@ export interface SubmitDeps {
   approvals?: Omit<OpenDeps, 'settings'> & { settings: OpenDeps['settings'] | undefined };
 }
 
-export interface ActionRequest {
-  requestId: string;
-  userId: string;
-  channelId: string;
-  action: ActionType;
-  target: DropletRef;
-  params: ActionParams;
-}
+export type ActionRequest = RecordedRequest;
 
 export type SubmitResult =
   | { kind: 'queued'; job: ActionJob }
   | { kind: 'awaiting_approval'; job: ActionJob; approvalId: string }
-  | { kind: 'duplicate' }
-  | { kind: 'rejected'; message: string };
+  /** Refused before anything ran; the record is withdrawn. */
+  | { kind: 'rejected'; message: string }
+  /** Something failed after the record was made; it was withdrawn first, so it never runs. */
+  | { kind: 'not_run'; message: string }
+  /** Something failed and the record could not be withdrawn: a worker finishes or withdraws it. */
+  | { kind: 'pending'; message: string }
+  /** A worker's sweep took the record over (this receiver was too slow or frozen): say nothing. */
+  | { kind: 'taken_over' };
+
+/** Raised inside the flow when a move finds the record no longer ours. */
+class TakenOver extends Error {}
 
 export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promise<SubmitResult> {
-  const access = await deps.access.of(req.userId);
-  const decision = authorize(access.scopes, req.action);
-  if (!decision.allowed) {
-    await deps.audit({ event: 'refused', requestId: req.requestId, user: req.userId, action: req.action, message: `missing ${decision.missing.join(', ')}` });
-    const unread = access.unchecked.length
-      ? ` (Slack did not tell me just now who is in ${access.unchecked.map((g) => `<!subteam^${g}>`).join(', ')}; if your rights come from a user group, try again in a minute.)`
-      : '';
-    return { kind: 'rejected', message: refusalMessage(req.action, decision.missing).text + unread };
-  }
-
-  const resolved = await resolveDroplet(deps.digitalocean, req.target);
-  if (resolved.kind !== 'found') return { kind: 'rejected', message: unresolvedMessage(resolved, displayName(req.action)).text };
-
-  if (!(await deps.claims.claim(req.requestId))) {
-    deps.logger.info({ requestId: req.requestId }, 'request already taken; ignoring the repeat');
-    return { kind: 'duplicate' };
-  }
-
-  const job: ActionJob = {
-    requestId: req.requestId,
-    action: req.action,
-    body: actionBody(req.action, req.params),
-    droplet: { id: resolved.droplet.id, name: resolved.droplet.name },
-    requester: req.userId,
-    channel: req.channelId,
-    rootTs: '',
-    requestedAt: Date.now(),
+  let stage: IntakeStage = 'received';
+  let job: ActionJob | undefined;
+  const move = async (next: Omit<IntakeRecord, 'v' | 'holder' | 'request'>) => {
+    if (!(await deps.intake.move(req.requestId, stage, deps.holder, { v: 2, holder: deps.holder, request: req, ...next }))) throw new TakenOver();
+    stage = next.stage;
   };
-  const approvals = deps.approvals;
-  if (approvals && needsApproval(approvals.settings, job.action)) {
-    // Not queued: the job waits in the approval request until a second person decides.
-    job.rootTs = await deps.postRoot(req.channelId, approvalRootMessage(job, 'awaiting approval'));
-    await deps.audit(jobAuditEntry(job, 'requested', { message: 'awaiting approval' }));
-    let approvalId: string;
+  try {
+    const access = await deps.access.of(req.userId);
+    const decision = authorize(access.scopes, req.action);
+    if (!decision.allowed) {
+      const unread = access.unchecked.length
+        ? ` (Slack did not tell me just now who is in ${access.unchecked.map((g) => `<!subteam^${g}>`).join(', ')}; if your rights come from a user group, try again in a minute.)`
+        : '';
+      return await refuse(deps, req, refusalMessage(req.action, decision.missing).text + unread, `missing ${decision.missing.join(', ')}`);
+    }
+
+    const resolved = await resolveDroplet(deps.digitalocean, req.target);
+    if (resolved.kind !== 'found') return await refuse(deps, req, unresolvedMessage(resolved, displayName(req.action)).text);
+
+    job = {
+      requestId: req.requestId,
+      action: req.action,
+      body: req.body,
+      droplet: { id: resolved.droplet.id, name: resolved.droplet.name },
+      requester: req.userId,
+      channel: req.channelId,
+      rootTs: '',
+      requestedAt: Date.now(),
+    };
+    const approvals = deps.approvals;
+    const waits = Boolean(approvals?.settings && needsApproval(approvals.settings, job.action));
+    await move({ stage: 'resolved', job, needsApproval: waits });
+
+    const rootTs = await deps.postRoot(req.channelId, waits ? approvalRootMessage(job, 'awaiting approval') : rootMessage(job, 'queued'));
+    job = { ...job, rootTs };
     try {
-      approvalId = (await openApproval({ ...approvals, settings: approvals.settings }, job, resolved.droplet)).id;
+      await move({ stage: 'announced', job, needsApproval: waits });
     } catch (err) {
-      deps.logger.error({ requestId: job.requestId, err: (err as Error).message }, 'could not open the approval request');
-      await deps.updateRoot(job.channel, job.rootTs, rootMessage(job, 'errored', 'the approval request could not be posted; nothing was done')).catch(() => {});
-      const slackError = (err as { data?: { error?: string } }).data?.error;
-      const elsewhere = approvals.settings.channel;
-      if (elsewhere && elsewhere !== job.channel && (slackError === 'not_in_channel' || slackError === 'channel_not_found')) {
-        // The approvals channel, not this one, is the problem: say which.
-        return { kind: 'rejected', message: `I cannot post the approval request in <#${elsewhere}>: invite me there with \`/invite @droplet-bot\`. Nothing was done.` };
+      // A worker took the request over while Slack was posting this message, and announces it
+      // itself: point this copy at that one rather than leave it saying "queued" for ever.
+      if (err instanceof TakenOver) {
+        await deps
+          .updateRoot(job.channel, rootTs, rootMessage(job, 'queued', 'continued in a newer message below (the receiver was slow)'))
+          .catch(() => {});
       }
       throw err;
     }
-    return { kind: 'awaiting_approval', job, approvalId };
-  }
-  job.rootTs = await deps.postRoot(req.channelId, rootMessage(job, 'queued'));
-  try {
-    await deps.intake?.record(job);
+
+    if (waits && approvals?.settings) {
+      // Not queued: the job waits in the approval request until a second person decides.
+      const opened = await openApproval({ ...approvals, settings: approvals.settings }, job, resolved.droplet, { intake: deps.intake, holder: deps.holder });
+      if (opened.kind === 'taken_over') throw new TakenOver();
+      if (opened.kind === 'withdrawn') {
+        await deps.audit(jobAuditEntry(job, 'withdrawn', { message: opened.message }));
+        return { kind: 'not_run', message: `${opened.message} Your request was withdrawn and will not run; nothing was done.` };
+      }
+      await deps.audit(jobAuditEntry(job, 'requested', { message: 'awaiting approval' }));
+      if (opened.kind === 'unknown') return { kind: 'pending', message: opened.message };
+      return { kind: 'awaiting_approval', job, approvalId: opened.approval.id };
+    }
+
     // "queued" goes into the thread's ordered outbox before the job exists, so a fast worker's
-    // "in-progress" can never come first.
+    // "in-progress" can never come first. From "announced" on, a worker finishes this the same way.
     await deps.reporter.queued(job);
     await deps.enqueue(job);
-    await deps.intake?.done(job.requestId);
+    await deps.intake.done(req.requestId);
+    await deps.audit(jobAuditEntry(job, 'requested'));
+    return { kind: 'queued', job };
   } catch (err) {
-    deps.logger.error({ requestId: job.requestId, err: (err as Error).message }, 'could not queue the action');
-    await deps.updateRoot(job.channel, job.rootTs, rootMessage(job, 'errored', 'not queued: the job store is unavailable')).catch(() => {});
-    throw err;
+    if (err instanceof TakenOver) {
+      deps.logger.warn({ requestId: req.requestId, stage }, 'a worker took this request over; leaving it to it');
+      return { kind: 'taken_over' };
+    }
+    return fail(deps, req, stage, job, err);
   }
-  await deps.audit(jobAuditEntry(job, 'requested'));
-  return { kind: 'queued', job };
+}
+
+/** A refusal: withdrawn first, then told. */
+async function refuse(deps: SubmitDeps, req: ActionRequest, message: string, why?: string): Promise<SubmitResult> {
+  if (!(await deps.intake.withdraw(req.requestId, 'received', deps.holder))) throw new TakenOver();
+  if (why) await deps.audit({ event: 'refused', requestId: req.requestId, user: req.userId, action: req.action, message: why });
+  return { kind: 'rejected', message };
+}
+
+/** Something failed after the record was made: withdraw it, then say it did not run; else leave it to the sweep. */
+async function fail(deps: SubmitDeps, req: ActionRequest, stage: IntakeStage, job: ActionJob | undefined, err: unknown): Promise<SubmitResult> {
+  const reason = notRunReason(err);
+  deps.logger.error({ requestId: req.requestId, stage, err: (err as Error).message }, 'could not finish the request');
+  const withdrawn = await deps.intake.withdraw(req.requestId, stage, deps.holder).catch(() => false);
+  const what = `\`${displayName(req.action as ActionType)}\``;
+  if (withdrawn) {
+    if (job?.rootTs) await deps.updateRoot(job.channel, job.rootTs, rootMessage(job, 'not run', reason)).catch(() => {});
+    await deps.audit({ event: 'withdrawn', requestId: req.requestId, user: req.userId, action: req.action, message: reason, ...(job ? { dropletId: job.droplet.id, dropletName: job.droplet.name } : {}) }).catch(() => {});
+    return { kind: 'not_run', message: `Your ${what} request was not run: ${reason}. Nothing was done; try again in a minute.` };
+  }
+  return {
+    kind: 'pending',
+    message:
+      `I could not finish handling your ${what} request (${reason}). It is on record: as soon as the job store answers, ` +
+      'a worker either runs it, and its thread shows the result, or tells you here that it did not run.',
+  };
+}
+
+/** What the requester is told, if anything, about a result. */
+export function resultText(result: SubmitResult): string | undefined {
+  return result.kind === 'rejected' || result.kind === 'not_run' || result.kind === 'pending' ? result.message : undefined;
 }

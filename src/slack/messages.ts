@@ -8,7 +8,7 @@ import type { ActionJob } from '../queue/action-job.js';
 import { threadLink, type StoredAuditEntry } from '../store/audit-log.js';
 import { code, escapeText } from './escape.js';
 
-export type Phase = 'queued' | 'in-progress' | 'completed' | 'errored';
+export type Phase = 'queued' | 'in-progress' | 'completed' | 'errored' | 'not run';
 
 export interface Message {
   text: string;
@@ -20,6 +20,7 @@ const ICON: Record<Phase, string> = {
   'in-progress': ':arrows_counterclockwise:',
   completed: ':white_check_mark:',
   errored: ':x:',
+  'not run': ':no_entry_sign:',
 };
 
 /** 850 ms, 12 s, 3 min 5 s, 1 h 2 min. */

@@ -2,7 +2,18 @@
 // `/droplet history` reads its last entries without scanning the rest.
 import type { Redis } from 'ioredis';
 
-export type AuditEvent = 'requested' | 'refused' | 'approved' | 'denied' | 'expired' | 'posted' | 'post_failed' | 'completed' | 'errored';
+export type AuditEvent =
+  | 'requested'
+  | 'refused'
+  | 'withdrawn'
+  | 'approved'
+  | 'denied'
+  | 'expired'
+  | 'posted'
+  | 'post_failed'
+  | 'completed'
+  | 'errored'
+  | 'unreadable';
 
 export interface AuditEntry {
   event: AuditEvent;

@@ -299,8 +299,10 @@ describe('approvals in a channel the bot is not in', () => {
     const d = h.digitalocean.addDroplet({ name: 'appr-nochan' });
     const res = await h.command('power-off appr-nochan', U.requester);
     const reply = await h.slack.waitFor(() => h.responses(res.responseUrl)[0]?.text, 5000);
-    expect(reply).toBe(`I cannot post the approval request in <#${APPROVALS_CHANNEL}>: invite me there with \`/invite @droplet-bot\`. Nothing was done.`);
-    expect(await h.slack.waitFor(() => rootOf(h, 'power_off', 'appr-nochan')?.text?.endsWith(': errored'))).toBe(true);
+    expect(reply).toBe(
+      `I cannot post the approval request in <#${APPROVALS_CHANNEL}>: invite me there with \`/invite @droplet-bot\`. Your request was withdrawn and will not run; nothing was done.`,
+    );
+    expect(await h.slack.waitFor(() => rootOf(h, 'power_off', 'appr-nochan')?.text?.endsWith(': not run'))).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
     expect(posts(h, d.id)).toHaveLength(0);
   });

@@ -1,26 +1,46 @@
-// A receiver that dies after announcing a request but before queueing it loses nothing: the
-// request waits in the intake record and a worker's sweep queues it.
+// Requests between the ack and the queue live in the intake. A worker's sweep takes over the
+// records of a receiver that is gone (no heartbeat) and finishes them, or withdraws them and says
+// so; a receiver that wakes after a take-over can do nothing more with them.
 import { webApi } from '@slack/bolt';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ActionProducer } from '../../src/queue/producer.js';
+import { createLogger } from '../../src/log.js';
 import type { ActionJob } from '../../src/queue/action-job.js';
+import { sweepIntake } from '../../src/requests/sweep-intake.js';
 import { rootMessage } from '../../src/slack/messages.js';
-import { DropletLine } from '../../src/store/droplet-line.js';
-import { Intake, sweepIntake } from '../../src/store/intake.js';
+import { Intake, type IntakeRecord, type RecordedRequest } from '../../src/store/intake.js';
 import { CHANNEL, SECRETS, USERS, startHarness, type Harness } from '../support/harness.js';
 import { redisUrl } from '../support/redis.js';
 
 let h: Harness;
 let redis: Redis;
+let intake: Intake;
 beforeAll(async () => {
   h = await startHarness();
   redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+  intake = new Intake(redis, h.prefix);
 });
 afterAll(async () => {
   redis?.disconnect();
   await h?.stop();
 });
+
+let n = 0;
+function requestFor(droplet: { id: number; name: string }, action: 'reboot' | 'power_off' = 'reboot'): RecordedRequest {
+  return { requestId: `intake-test-${++n}-${Date.now()}`, userId: USERS.admin, channelId: CHANNEL, action, target: { kind: 'name', name: droplet.name }, body: { type: action } };
+}
+function jobFor(req: RecordedRequest, droplet: { id: number; name: string }, rootTs = ''): ActionJob {
+  return { requestId: req.requestId, action: req.action, body: req.body, droplet, requester: req.userId, channel: req.channelId, rootTs, requestedAt: Date.now() };
+}
+const posts = (id: number) => h.digitalocean.requests.filter((r) => r.method === 'POST' && r.path === `/v2/droplets/${id}/actions`);
+async function auditEvents(requestId: string): Promise<string[]> {
+  const entries = await redis.xrange(`${h.prefix}:audit`, '-', '+');
+  return entries
+    .map(([, fields]) => Object.fromEntries(fields.flatMap((v, i, a) => (i % 2 ? [] : [[v, a[i + 1]]]))) as Record<string, string>)
+    .filter((e) => e.requestId === requestId)
+    .map((e) => e.event!);
+}
+const slack = () => new webApi.WebClient(SECRETS.botToken, { slackApiUrl: `${h.slack.url}/api/` });
 
 it('clears the intake record once a request is queued', async () => {
   await h.command('reboot web-2');
@@ -28,43 +48,85 @@ it('clears the intake record once a request is queued', async () => {
   expect(await redis.hlen(`${h.prefix}:intake`)).toBe(0);
 });
 
-it('queues a request whose receiver died after announcing it, and runs it once', async () => {
-  const d = h.digitalocean.addDroplet({ name: 'orphaned' });
-  const job: ActionJob = {
-    requestId: 'orphaned-request-1',
-    action: 'power_off',
-    body: { type: 'power_off' },
-    droplet: { id: d.id, name: d.name },
-    requester: USERS.admin,
-    channel: CHANNEL,
-    rootTs: '',
-    requestedAt: Date.now() - 120_000,
-  };
-  // What the dead receiver did: the root message, then the intake record, and nothing more.
-  const slack = new webApi.WebClient(SECRETS.botToken, { slackApiUrl: `${h.slack.url}/api/` });
-  const msg = rootMessage(job, 'queued');
-  job.rootTs = (await slack.chat.postMessage({ channel: CHANNEL, text: msg.text, blocks: msg.blocks })).ts!;
-  const intake = new Intake(redis, h.prefix);
-  await intake.record(job, Date.now() - 120_000);
-
-  const producer = new ActionProducer(redis, h.prefix, new DropletLine(redis, h.prefix));
-  try {
-    expect(await sweepIntake(intake, (j) => producer.enqueue(j))).toBe(1);
-    // A second sweep, or the receiver coming back, changes nothing: the job ID is the request ID.
-    await producer.enqueue(job);
-    expect(await sweepIntake(intake, (j) => producer.enqueue(j))).toBe(0);
-  } finally {
-    await producer.close();
-  }
-  const done = await h.slack.waitFor(() => h.roots().find((m) => m.ts === job.rootTs && m.text?.endsWith(': completed')), 15_000);
-  expect(done.text).toBe('power-off on orphaned: completed');
-  expect(h.digitalocean.requests.filter((r) => r.method === 'POST' && r.path === `/v2/droplets/${d.id}/actions`)).toHaveLength(1);
+it('withdraws a request whose receiver died before checking it, says it did not run, and never runs it', async () => {
+  const d = h.digitalocean.addDroplet({ name: 'died-unchecked' });
+  const req = requestFor(d);
+  // What the dead receiver did: recorded the request at the ack, and nothing more.
+  expect(await intake.receive(req, 'r-dead-1')).toBe(true);
+  const told = await h.slack.waitFor(() => h.slack.workspace.ephemerals({ user: USERS.admin, channel: CHANNEL }).find((m) => m.text?.includes('request was not run')), 10_000);
+  expect(told.text).toBe('Your `reboot` request was not run: the bot restarted before it had checked your request. Nothing was done; run the command again.');
+  expect(await redis.hexists(`${h.prefix}:intake`, req.requestId)).toBe(0);
+  // The receiver wakes up: every move it tries now fails.
+  expect(await intake.move(req.requestId, 'received', 'r-dead-1', { v: 2, stage: 'resolved', holder: 'r-dead-1', request: req, job: jobFor(req, d) })).toBe(false);
+  expect(await auditEvents(req.requestId)).toEqual(['withdrawn']);
+  expect(posts(d.id)).toHaveLength(0);
 });
 
-it('leaves fresh records to their receiver', async () => {
-  const intake = new Intake(redis, h.prefix);
-  const job = { requestId: 'fresh-1', action: 'reboot', body: { type: 'reboot' }, droplet: { id: 1, name: 'x' }, requester: 'U0X', channel: CHANNEL, rootTs: '1.1', requestedAt: Date.now() } as ActionJob;
-  await intake.record(job);
-  expect(await intake.stale(60_000)).toEqual([]);
-  await intake.done(job.requestId);
+it('announces and runs, once, a request whose receiver died after checking it and before the root message', async () => {
+  const d = h.digitalocean.addDroplet({ name: 'died-resolved' });
+  const req = requestFor(d, 'power_off');
+  expect(await intake.receive(req, 'r-dead-2')).toBe(true);
+  expect(await intake.move(req.requestId, 'received', 'r-dead-2', { v: 2, stage: 'resolved', holder: 'r-dead-2', request: req, job: jobFor(req, d), needsApproval: false })).toBe(true);
+  const done = await h.slack.waitFor(() => h.roots().find((m) => m.text === 'power-off on died-resolved: completed'), 15_000);
+  expect(done.text).toBe('power-off on died-resolved: completed');
+  expect(h.logs.some((l) => l.includes('taking over a request its receiver did not finish') && l.includes(req.requestId))).toBe(true);
+  expect(posts(d.id)).toHaveLength(1);
+  expect(h.roots().filter((m) => m.text?.startsWith('power-off on died-resolved'))).toHaveLength(1);
+});
+
+it('queues, once, a request whose receiver died after announcing it', async () => {
+  const d = h.digitalocean.addDroplet({ name: 'died-announced' });
+  const req = requestFor(d);
+  const job = jobFor(req, d);
+  const msg = rootMessage(job, 'queued');
+  job.rootTs = (await slack().chat.postMessage({ channel: CHANNEL, text: msg.text, blocks: msg.blocks })).ts!;
+  expect(await intake.receive(req, 'r-dead-3')).toBe(true);
+  expect(await intake.move(req.requestId, 'received', 'r-dead-3', { v: 2, stage: 'resolved', holder: 'r-dead-3', request: req, job: { ...job, rootTs: '' } })).toBe(true);
+  expect(await intake.move(req.requestId, 'resolved', 'r-dead-3', { v: 2, stage: 'announced', holder: 'r-dead-3', request: req, job })).toBe(true);
+  const done = await h.slack.waitFor(() => h.roots().find((m) => m.ts === job.rootTs && m.text?.endsWith(': completed')), 15_000);
+  expect(done.text).toBe('reboot on died-announced: completed');
+  expect(posts(d.id)).toHaveLength(1);
+});
+
+it('queues a request the previous release left announced, once it is a minute old', async () => {
+  const d = h.digitalocean.addDroplet({ name: 'orphaned' });
+  const req = requestFor(d, 'power_off');
+  const job = jobFor(req, d);
+  const msg = rootMessage(job, 'queued');
+  job.rootTs = (await slack().chat.postMessage({ channel: CHANNEL, text: msg.text, blocks: msg.blocks })).ts!;
+  // The shape the previous release wrote: {at, job}.
+  await redis.hset(`${h.prefix}:intake`, job.requestId, JSON.stringify({ at: Date.now() - 120_000, job }));
+  const done = await h.slack.waitFor(() => h.roots().find((m) => m.ts === job.rootTs && m.text?.endsWith(': completed')), 15_000);
+  expect(done.text).toBe('power-off on orphaned: completed');
+  expect(posts(d.id)).toHaveLength(1);
+});
+
+it('drops a record it cannot read, with a word in its thread and an audit entry, instead of retrying in silence', async () => {
+  const job = { requestId: `unreadable-${Date.now()}`, channel: CHANNEL, requester: USERS.admin, rootTs: '' };
+  const msg = rootMessage({ ...jobFor(requestFor({ id: 1, name: 'x' }), { id: 1, name: 'x' }) }, 'queued');
+  job.rootTs = (await slack().chat.postMessage({ channel: CHANNEL, text: msg.text, blocks: msg.blocks })).ts!;
+  await redis.hset(`${h.prefix}:intake`, job.requestId, JSON.stringify({ v: 3, stage: 'teleported', job }));
+  const line = await h.slack.waitFor(() => h.thread(job.rootTs).find((m) => m.text?.includes('could not be read by this version')), 10_000);
+  expect(line.text).toContain('so it was not run');
+  expect(await redis.hexists(`${h.prefix}:intake`, job.requestId)).toBe(0);
+  expect(await auditEvents(job.requestId)).toEqual(['unreadable']);
+});
+
+it('leaves a record alone while its receiver still beats', async () => {
+  const req = requestFor({ id: 424242, name: 'alive' });
+  await redis.set(intake.heartbeatKey('r-alive'), '1', 'PX', 60_000);
+  expect(await intake.receive(req, 'r-alive')).toBe(true);
+  const deps = {
+    intake,
+    holder: 'w-test',
+    chat: { post: async () => '1.1', update: async () => {}, tell: async () => {} },
+    reporter: { queued: async () => {}, approved: async () => {} },
+    enqueue: async () => {},
+    audit: async () => {},
+    logger: createLogger({ level: 'silent' }),
+  };
+  expect(await sweepIntake(deps)).toEqual({ queued: 0, withdrawn: 0, unreadable: 0 });
+  const raw = await redis.hget(`${h.prefix}:intake`, req.requestId);
+  expect((JSON.parse(raw!) as IntakeRecord).holder).toBe('r-alive');
+  await intake.done(req.requestId);
 });

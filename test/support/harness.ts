@@ -58,7 +58,7 @@ export interface Harness {
 export interface HarnessOptions {
   digitalocean?: SimulatorOptions;
   roleMap?: RoleMap;
-  bot?: Partial<Pick<BotOptions, 'watcher' | 'pendingEventDelayMs' | 'web' | 'worker' | 'shutdownGraceMs'>>;
+  bot?: Partial<Pick<BotOptions, 'watcher' | 'pendingEventDelayMs' | 'web' | 'worker' | 'shutdownGraceMs' | 'intakeSweepMs'>>;
   env?: Record<string, string>;
   /**
    * Socket Mode instead of HTTP: the bot gets SLACK_APP_TOKEN and no signing secret, connects to
@@ -117,6 +117,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     watcher: { minIntervalMs: 20, maxIntervalMs: 100 },
     pendingEventDelayMs: 100,
     shutdownGraceMs: 2000,
+    intakeSweepMs: 200,
     ...opts.bot,
   });
   const eventsUrl = `http://127.0.0.1:${bot.port}/slack/events`;

@@ -5,10 +5,13 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { decideApproval, type DecideDeps } from '../../approvals/decisions.js';
 import type { Logger } from '../../log.js';
 import { APPROVE_ACTION_ID, DENY_ACTION_ID } from '../approval-messages.js';
+import type { AfterAck } from '../after-ack.js';
 
 export interface ApprovalActionDeps {
   decide: DecideDeps;
   logger: Logger;
+  /** Shared with the other listeners, so a shutdown waits for a decision in progress. */
+  afterAck: AfterAck;
 }
 
 export function registerApprovalActions(app: App, deps: ApprovalActionDeps): void {
@@ -26,6 +29,7 @@ export function registerApprovalActions(app: App, deps: ApprovalActionDeps): voi
         else if (channel) await client.chat.postEphemeral({ channel, user, text });
       };
       const messageTs = body.message?.ts ?? body.container?.message_ts;
+      await deps.afterAck(async () => {
       try {
         const result = await decideApproval(deps.decide, {
           approvalId: action.value ?? '',
@@ -42,6 +46,7 @@ export function registerApprovalActions(app: App, deps: ApprovalActionDeps): voi
             : 'Your decision could not be recorded because the job store is unavailable. Nothing was done; try again in a minute.',
         ).catch(() => {});
       }
+      });
     });
   }
 }

@@ -6,8 +6,10 @@ import type { AuditLog } from '../../store/audit-log.js';
 import { parseCommand } from '../../domain/command.js';
 import type { Logger } from '../../log.js';
 import type { AccessResolver } from '../../roles/access.js';
-import { submitAction, type SubmitDeps } from '../../requests/submit-action.js';
-import { afterAckQueue } from '../after-ack.js';
+import { actionBody } from '../../domain/actions.js';
+import { resultText, submitAction, type ActionRequest, type SubmitDeps } from '../../requests/submit-action.js';
+import type { Intake } from '../../store/intake.js';
+import type { AfterAck } from '../after-ack.js';
 import { blocksWithBanner } from '../banner.js';
 import { helpMessage, historyMessage, unresolvedMessage } from '../messages.js';
 import { modalPrefill } from '../modals/prefill.js';
@@ -17,6 +19,10 @@ import { openActionModal, type ModalDeps } from './modal-open.js';
 
 export interface DropletCommandDeps {
   submit: SubmitDeps;
+  /** Where a request is recorded, before the ack, so nothing acked is ever lost. */
+  intake: Pick<Intake, 'receive'>;
+  /** Shared with the other listeners, so a shutdown can wait for all work started after acks. */
+  afterAck: AfterAck;
   access: Pick<AccessResolver, 'of'>;
   audit: Pick<AuditLog, 'forDroplet'>;
   logger: Logger;
@@ -32,8 +38,8 @@ export interface DropletCommandDeps {
 export { requestIdFor };
 
 export function registerDropletCommand(app: App, deps: DropletCommandDeps): void {
-  const afterAck = afterAckQueue();
-  if (deps.modal) registerModalListeners(app, { ...deps.modal, submit: deps.submit });
+  const afterAck = deps.afterAck;
+  if (deps.modal) registerModalListeners(app, { ...deps.modal, submit: deps.submit, intake: deps.intake, afterAck });
   app.command(deps.command ?? '/droplet', async ({ command, ack, respond, client }) => {
     const parsed = parseCommand(command.text ?? '');
     const answer = (text: string) =>
@@ -61,7 +67,30 @@ export function registerDropletCommand(app: App, deps: DropletCommandDeps): void
       await answer(REDIS_DOWN);
       return;
     }
+    let fresh = true;
+    if (parsed.kind === 'action') {
+      const request: ActionRequest = {
+        requestId: requestIdFor(command.trigger_id),
+        userId: command.user_id,
+        channelId: command.channel_id,
+        action: parsed.action,
+        target: parsed.target,
+        body: actionBody(parsed.action, parsed.params),
+      };
+      try {
+        // Durable before Slack hears back: from here on a worker finishes it if this process dies.
+        fresh = await deps.intake.receive(request, deps.submit.holder);
+      } catch (err) {
+        deps.logger.warn({ user: command.user_id, action: parsed.action, err: (err as Error).message }, 'could not record a request; refusing it');
+        await answer(REDIS_DOWN);
+        return;
+      }
+    }
     await ack();
+    if (!fresh) {
+      deps.logger.info({ user: command.user_id }, 'request already taken; ignoring the repeat');
+      return;
+    }
     const reply = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
     await afterAck(async () => {
       try {
@@ -91,9 +120,10 @@ export function registerDropletCommand(app: App, deps: DropletCommandDeps): void
           channelId: command.channel_id,
           action: parsed.action,
           target: parsed.target,
-          params: parsed.params,
+          body: actionBody(parsed.action, parsed.params),
         });
-        if (result.kind === 'rejected') await reply(result.message);
+        const said = resultText(result);
+        if (said) await reply(said);
       } catch (err) {
         deps.logger.error({ err: (err as Error).message, user: command.user_id }, 'command failed');
         await reply(failureText(err)).catch(() => {});

@@ -4,9 +4,11 @@
 // and closing.
 import type { App, BlockAction, StaticSelectAction, ExternalSelectAction } from '@slack/bolt';
 import { authorize, allowedActions } from '../../domain/policy.js';
-import { normalizeActionName, validateParams } from '../../domain/actions.js';
+import { actionBody, normalizeActionName, validateParams } from '../../domain/actions.js';
 import type { Droplet } from '../../digitalocean/types.js';
-import { submitAction, type SubmitDeps } from '../../requests/submit-action.js';
+import { resultText, submitAction, type ActionRequest, type SubmitDeps } from '../../requests/submit-action.js';
+import type { Intake } from '../../store/intake.js';
+import type { AfterAck } from '../after-ack.js';
 import { refusalMessage } from '../messages.js';
 import { actionModal, dropletOption } from '../modals/action-modal.js';
 import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLBACK_ID, decodeMetadata } from '../modals/ids.js';
@@ -16,6 +18,8 @@ import { modalModel, type ModalDeps } from './modal-open.js';
 
 export interface ModalListenerDeps extends ModalDeps {
   submit: SubmitDeps;
+  intake: Pick<Intake, 'receive'>;
+  afterAck: AfterAck;
 }
 
 /** The type-ahead asks on every keystroke; the Droplet list is read at most this often per process. */
@@ -97,7 +101,26 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
       await ack({ response_action: 'errors', errors });
       return;
     }
+    const request: ActionRequest = {
+      // One modal is one request, however often its submission arrives.
+      requestId: requestIdFor(`view:${view.id}`),
+      userId: user,
+      channelId: meta.channel,
+      action: values.action,
+      target: { kind: 'id', id: values.dropletId },
+      body: actionBody(values.action, params),
+    };
+    let fresh;
+    try {
+      // Durable before the form closes: from here on a worker finishes it if this process dies.
+      fresh = await deps.intake.receive(request, deps.submit.holder);
+    } catch (err) {
+      deps.logger.warn({ user, err: (err as Error).message }, 'could not record a modal submission');
+      await ack({ response_action: 'errors', errors: { [ACTION_BLOCK]: 'The job store (Redis) is unavailable, so this could not be recorded. Nothing was done; try again in a minute.' } });
+      return;
+    }
     await ack();
+    if (!fresh) return;
     // The form is closed by now: say it in the channel, or in a direct message when the bot cannot post there.
     const tell = async (text: string) => {
       try {
@@ -106,21 +129,15 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
         await client.chat.postMessage({ channel: user, text }).catch((err) => deps.logger.warn({ err: (err as Error).message, user }, 'could not tell the user'));
       }
     };
-    try {
-      const result = await submitAction(deps.submit, {
-        // One modal is one request, however often its submission arrives.
-        requestId: requestIdFor(`view:${view.id}`),
-        userId: user,
-        channelId: meta.channel,
-        action: values.action,
-        target: { kind: 'id', id: values.dropletId },
-        params,
-      });
-      if (result.kind === 'rejected') await tell(result.message);
-    } catch (err) {
-      deps.logger.error({ err: (err as Error).message, user }, 'modal submission failed');
-      await tell(failureText(err));
-    }
+    await deps.afterAck(async () => {
+      try {
+        const said = resultText(await submitAction(deps.submit, request));
+        if (said) await tell(said);
+      } catch (err) {
+        deps.logger.error({ err: (err as Error).message, user }, 'modal submission failed');
+        await tell(failureText(err));
+      }
+    });
   });
 
   app.view({ type: 'view_closed', callback_id: MODAL_CALLBACK_ID }, async ({ ack, body }) => {

@@ -1,0 +1,109 @@
+// Run by every worker process: finishes or withdraws the requests whose receiver is gone (its
+// heartbeat expired: crashed, killed, frozen) or that have not moved for two minutes. A take-over
+// is one atomic step, so two sweeps, or a sweep and a receiver that wakes up, never both act.
+//   received                 not checked yet (workers hold no role map): withdrawn, told "not run"
+//   resolved                 announced here and queued; one that waits for approval is withdrawn
+//   announced                queued; one that waits for approval is withdrawn, its root says so
+//   approved                 queued, with the approver's line in the thread
+// Unreadable records (a rolling deploy changed their shape) are dropped with a word in their
+// thread and an audit entry, never retried in silence.
+import type { Logger } from '../log.js';
+import { jobAuditEntry, type ActionJob } from '../queue/action-job.js';
+import type { StatusReporter } from '../slack/reporter.js';
+import { rootMessage, threadStatus, type Message } from '../slack/messages.js';
+import { escapeText } from '../slack/escape.js';
+import { displayName } from '../domain/actions.js';
+import type { AuditSink } from '../store/audit-log.js';
+import { threadOf, type Intake, type IntakeRecord, type ReadRecord } from '../store/intake.js';
+
+export interface SweepDeps {
+  intake: Pick<Intake, 'all' | 'takeOver' | 'move' | 'withdraw' | 'done' | 'drop'>;
+  /** This sweeper's ID: the holder of what it takes over. */
+  holder: string;
+  chat: {
+    post(channel: string, message: Message, threadTs?: string): Promise<string>;
+    update(channel: string, ts: string, message: Message): Promise<void>;
+    /** A message only `user` sees in `channel`. */
+    tell(channel: string, user: string, text: string): Promise<void>;
+  };
+  reporter: Pick<StatusReporter, 'queued' | 'approved'>;
+  enqueue: (job: ActionJob) => Promise<void>;
+  audit: AuditSink;
+  logger: Logger;
+  /** Records written by the previous release are left this long to their receiver. */
+  legacyGraceMs?: number;
+}
+
+export interface SweepResult {
+  queued: number;
+  withdrawn: number;
+  unreadable: number;
+}
+
+export async function sweepIntake(deps: SweepDeps): Promise<SweepResult> {
+  const result: SweepResult = { queued: 0, withdrawn: 0, unreadable: 0 };
+  for (const read of await deps.intake.all()) {
+    try {
+      if (read.kind === 'unreadable') {
+        if (await dropUnreadable(deps, read)) result.unreadable++;
+        continue;
+      }
+      if (read.record.holder === 'previous-release' && read.ageMs < (deps.legacyGraceMs ?? 60_000)) continue;
+      const record = await deps.intake.takeOver(read, deps.holder);
+      if (!record) continue;
+      deps.logger.warn({ requestId: read.requestId, stage: record.stage }, 'taking over a request its receiver did not finish');
+      if (await finish(deps, record)) result.queued++;
+      else result.withdrawn++;
+    } catch (err) {
+      // Left in place: the next sweep (here or in another worker) tries again.
+      deps.logger.warn({ requestId: read.requestId, err: (err as Error).message }, 'could not finish a request from the intake; will try again');
+    }
+  }
+  return result;
+}
+
+/** True when the request was queued, false when it was withdrawn. */
+async function finish(deps: SweepDeps, record: IntakeRecord): Promise<boolean> {
+  const { request } = record;
+  const what = `\`${displayName(request.action)}\``;
+  if (record.stage === 'received' || !record.job || (record.needsApproval && record.stage !== 'approved')) {
+    if (!(await deps.intake.withdraw(request.requestId, record.stage, deps.holder))) return false;
+    const job = record.job;
+    const why = record.stage === 'received' ? 'the bot restarted before it had checked your request' : 'the bot restarted before it could ask for approval';
+    if (job?.rootTs) await deps.chat.update(job.channel, job.rootTs, rootMessage(job, 'not run', why)).catch(() => {});
+    await deps.chat.tell(request.channelId, request.userId, `Your ${what} request was not run: ${why}. Nothing was done; run the command again.`);
+    await deps.audit({
+      event: 'withdrawn',
+      requestId: request.requestId,
+      user: request.userId,
+      action: request.action,
+      message: why,
+      ...(job ? { dropletId: job.droplet.id, dropletName: job.droplet.name, channel: job.channel, ts: job.rootTs } : {}),
+    });
+    return false;
+  }
+  let job = record.job;
+  if (record.stage === 'resolved') {
+    // The receiver died before it could say so in the channel (or before it learned where it had).
+    const rootTs = await deps.chat.post(job.channel, rootMessage(job, 'queued', 'announced by a worker: the receiver stopped'));
+    job = { ...job, rootTs };
+    if (!(await deps.intake.move(request.requestId, 'resolved', deps.holder, { ...record, stage: 'announced', job }))) return false;
+  }
+  if (record.stage === 'approved' && record.approvedLine) await deps.reporter.approved(job, record.approvedLine);
+  await deps.reporter.queued(job);
+  await deps.enqueue(job);
+  await deps.intake.done(request.requestId);
+  if (record.stage !== 'approved') await deps.audit(jobAuditEntry(job, 'requested', { message: 'queued by a worker after its receiver stopped' }));
+  return true;
+}
+
+async function dropUnreadable(deps: SweepDeps, read: Extract<ReadRecord, { kind: 'unreadable' }>): Promise<boolean> {
+  if (!(await deps.intake.drop(read.requestId, read.raw))) return false;
+  deps.logger.error({ requestId: read.requestId, problem: read.problem }, 'dropped an intake record this version cannot read');
+  const where = threadOf(read.raw);
+  const text = `This request could not be read by this version of the bot (${escapeText(read.problem)}), so it was not run. Nothing was done; run the command again.`;
+  if (where?.rootTs) await deps.chat.post(where.channel, threadStatus('not run', text), where.rootTs).catch(() => {});
+  else if (where?.user) await deps.chat.tell(where.channel, where.user, text).catch(() => {});
+  await deps.audit({ event: 'unreadable', requestId: read.requestId, user: where?.user ?? 'unknown', action: 'unknown', message: read.problem, ...(where?.rootTs ? { channel: where.channel, ts: where.rootTs } : {}) });
+  return true;
+}
