@@ -1,5 +1,13 @@
 // Why a request could not be finished, in words an operator can act on; never a stack trace or a secret.
+import { displayName } from '../domain/actions.js';
+import { describeRef } from '../domain/command.js';
 import { escapeText } from '../slack/escape.js';
+import type { RecordedRequest } from '../store/intake.js';
+
+/** `reboot web-1`, as the requester would have typed it; safe to put in a message. */
+export function requestLabel(req: Pick<RecordedRequest, 'action' | 'target'>): string {
+  return `\`${displayName(req.action)} ${escapeText(describeRef(req.target)).replace(/`/g, "'")}\``;
+}
 
 export function notRunReason(err: unknown): string {
   const e = err as { name?: string; data?: { error?: string }; message?: string };

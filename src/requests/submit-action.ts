@@ -4,7 +4,6 @@
 // Nothing tells the user "not run" before the record is withdrawn, and a record that was taken
 // over by a worker's sweep is left to it in silence.
 import { authorize } from '../domain/policy.js';
-import type { ActionType } from '../domain/actions.js';
 import { displayName } from '../domain/actions.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { resolveDroplet } from '../digitalocean/resolve-droplet.js';
@@ -18,7 +17,7 @@ import type { AuditSink } from '../store/audit-log.js';
 import { openApproval, type OpenDeps } from '../approvals/decisions.js';
 import { needsApproval } from '../approvals/rules.js';
 import { approvalRootMessage } from '../slack/approval-messages.js';
-import { notRunReason } from './not-run.js';
+import { notRunReason, requestLabel } from './not-run.js';
 
 export interface SubmitDeps {
   access: Pick<AccessResolver, 'of'>;
@@ -144,7 +143,7 @@ async function fail(deps: SubmitDeps, req: ActionRequest, stage: IntakeStage, jo
   const reason = notRunReason(err);
   deps.logger.error({ requestId: req.requestId, stage, err: (err as Error).message }, 'could not finish the request');
   const withdrawn = await deps.intake.withdraw(req.requestId, stage, deps.holder).catch(() => false);
-  const what = `\`${displayName(req.action as ActionType)}\``;
+  const what = requestLabel(req);
   if (withdrawn) {
     if (job?.rootTs) await deps.updateRoot(job.channel, job.rootTs, rootMessage(job, 'not run', reason)).catch(() => {});
     await deps.audit({ event: 'withdrawn', requestId: req.requestId, user: req.userId, action: req.action, message: reason, ...(job ? { dropletId: job.droplet.id, dropletName: job.droplet.name } : {}) }).catch(() => {});

@@ -14,6 +14,7 @@ import { rootMessage, threadStatus, type Message } from '../slack/messages.js';
 import { escapeText } from '../slack/escape.js';
 import { displayName } from '../domain/actions.js';
 import type { AuditSink } from '../store/audit-log.js';
+import { requestLabel } from './not-run.js';
 import { threadOf, type Intake, type IntakeRecord, type ReadRecord } from '../store/intake.js';
 
 export interface SweepDeps {
@@ -65,7 +66,7 @@ export async function sweepIntake(deps: SweepDeps): Promise<SweepResult> {
 /** True when the request was queued, false when it was withdrawn. */
 async function finish(deps: SweepDeps, record: IntakeRecord): Promise<boolean> {
   const { request } = record;
-  const what = `\`${displayName(request.action)}\``;
+  const what = requestLabel(request);
   if (record.stage === 'received' || !record.job || (record.needsApproval && record.stage !== 'approved')) {
     if (!(await deps.intake.withdraw(request.requestId, record.stage, deps.holder))) return false;
     const job = record.job;

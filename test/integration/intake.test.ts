@@ -54,7 +54,7 @@ it('withdraws a request whose receiver died before checking it, says it did not 
   // What the dead receiver did: recorded the request at the ack, and nothing more.
   expect(await intake.receive(req, 'r-dead-1')).toBe(true);
   const told = await h.slack.waitFor(() => h.slack.workspace.ephemerals({ user: USERS.admin, channel: CHANNEL }).find((m) => m.text?.includes('request was not run')), 10_000);
-  expect(told.text).toBe('Your `reboot` request was not run: the bot restarted before it had checked your request. Nothing was done; run the command again.');
+  expect(told.text).toBe('Your `reboot died-unchecked` request was not run: the bot restarted before it had checked your request. Nothing was done; run the command again.');
   expect(await redis.hexists(`${h.prefix}:intake`, req.requestId)).toBe(0);
   // The receiver wakes up: every move it tries now fails.
   expect(await intake.move(req.requestId, 'received', 'r-dead-1', { v: 2, stage: 'resolved', holder: 'r-dead-1', request: req, job: jobFor(req, d) })).toBe(false);

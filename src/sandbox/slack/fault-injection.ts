@@ -23,6 +23,18 @@ export const ANY_METHOD = '*';
 
 export class FaultInjector {
   private readonly queues = new Map<string, Array<{ failure: Failure; remaining: number }>>();
+  private readonly delays = new Map<string, number>();
+
+  /** Every later call of `method` ('*' for any) answers `ms` late; 0 makes it prompt again. */
+  slowDown(method: string, ms: number): void {
+    if (ms > 0) this.delays.set(method, ms);
+    else this.delays.delete(method);
+  }
+
+  /** How late this call of `method` should answer. */
+  delayFor(method: string): number {
+    return this.delays.get(method) ?? this.delays.get(ANY_METHOD) ?? 0;
+  }
 
   failNext(method: string, reply: FailureReply): void {
     const status = reply.status ?? (reply.retryAfter !== undefined ? 429 : 200);
@@ -49,5 +61,6 @@ export class FaultInjector {
 
   clear(): void {
     this.queues.clear();
+    this.delays.clear();
   }
 }

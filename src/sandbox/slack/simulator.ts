@@ -37,6 +37,8 @@ export interface SlackSimulator {
    * HTTP 429 + Retry-After + `ratelimited`; `{error: 'not_in_channel'}` gives 200 `{ok:false}`.
    */
   failNext(method: string, reply: FailureReply): void;
+  /** Every later call of `method` ('*' for any) answers `ms` late, as a slow Slack does; 0 ends it. */
+  slowDown(method: string, ms: number): void;
   /**
    * A response_url on this server. `context` says where its posts land (channel, user, and the
    * source message for replace_original / delete_original); the same id returns the same URL.
@@ -84,6 +86,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
     socketMode,
     calls,
     failNext: (method, reply) => faults.failNext(method, reply),
+    slowDown: (method, ms) => faults.slowDown(method, ms),
     responseUrl(id, context) {
       const record = workspace.responseUrls.register(id, context);
       return `${url}${RESPONSE_URL_PATH}${encodeURIComponent(record.id)}`;

@@ -53,6 +53,8 @@ export function createSlackRequestHandler(opts: SlackRequestHandlerOptions) {
       return reply;
     };
 
+    const delayMs = opts.faults.delayFor(method);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const spec = WEB_API_METHODS[method];
     if (!spec) return record(fail('unknown_method', { req_method: method }));
     if (!parsed.ok) return record(fail(parsed.error));
