@@ -1,6 +1,16 @@
 // Four-eyes approvals end to end: signed slash commands and signed block_actions clicks into the
 // real Bolt receiver, a real Redis (atomic decisions, BullMQ expiry jobs) and both simulators.
+import { webApi } from '@slack/bolt';
 import { Redis } from 'ioredis';
+import { chatOps } from '../../src/approvals/chat-ops.js';
+import { decideApproval } from '../../src/approvals/decisions.js';
+import { ApprovalStore } from '../../src/approvals/store.js';
+import { createLogger } from '../../src/log.js';
+import { DigitalOceanClient } from '../../src/digitalocean/client.js';
+import { SlackOutbox } from '../../src/queue/slack-outbox.js';
+import { AccessResolver } from '../../src/roles/access.js';
+import { OutboxReporter } from '../../src/slack/reporter.js';
+import { Intake } from '../../src/store/intake.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { displayName, type ActionType } from '../../src/domain/actions.js';
 import { roleMapSchema } from '../../src/domain/policy.js';
@@ -157,6 +167,63 @@ describe('approvals', () => {
     expect(await h.slack.waitFor(() => late.replies()[0])).toContain(`<@${U.lead}> already approved this request`);
     await new Promise((r) => setTimeout(r, 300));
     expect(posts(h, d.id)).toHaveLength(1);
+  });
+
+  it('an approved request runs, once, even when the job store fails right after the decision', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'appr-crash' });
+    const { root, request } = await requestApproval(h, 'power-off appr-crash', 'power_off', 'appr-crash');
+    const approvalId = String(buttonIn(request, APPROVE_ACTION_ID)!.element.value);
+    // A receiver that wins the decision, then dies (or loses Redis) before the job is queued.
+    const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+    const slackClient = new webApi.WebClient(SECRETS.botToken, { slackApiUrl: `${h.slack.url}/api/` });
+    const outboxQueue = SlackOutbox.createQueue(redis, h.prefix);
+    const logger = createLogger({ level: 'silent' });
+    try {
+      const result = await decideApproval(
+        {
+          store: new ApprovalStore(redis, h.prefix),
+          chat: chatOps(slackClient),
+          audit: async () => {},
+          logger,
+          settings: roleMap().approvals,
+          access: new AccessResolver(roleMap(), { members: async () => [] }),
+          digitalocean: new DigitalOceanClient({ apiUrl: h.digitalocean.url, token: SECRETS.doToken }),
+          intake: new Intake(redis, h.prefix),
+          holder: 'r-died-after-approve',
+          enqueue: async () => {
+            throw new Error('Connection is closed.');
+          },
+          reporter: new OutboxReporter(new SlackOutbox(redis, h.prefix, outboxQueue), undefined),
+        },
+        { approvalId, user: U.lead, decision: 'approve' },
+      );
+      expect(result).toEqual({ kind: 'decided', outcome: 'approved' });
+    } finally {
+      await outboxQueue.close();
+      redis.disconnect();
+    }
+    // The decision put the job in the intake; a worker's sweep queues it.
+    const final = await waitFinal(h, 'power_off', 'appr-crash');
+    expect(final.text).toBe('power-off on appr-crash: completed');
+    expect(posts(h, d.id)).toHaveLength(1);
+    const thread = h.thread(root.ts).map((m) => m.text ?? '');
+    expect(thread.filter((t) => t.includes(`*approved* by <@${U.lead}>`))).toHaveLength(1);
+    expect(thread.filter((t) => t.includes('*completed*'))).toHaveLength(1);
+  });
+
+  it('withdraws a request whose approval message failed to post, before saying so: its buttons, if they reached Slack, run nothing', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'appr-lost-post' });
+    // The root message goes through; the approval request is posted, but Slack's answer is lost.
+    h.slack.failNext('chat.postMessage', { skip: 1, error: 'internal_error', afterEffect: true });
+    const res = await h.command('power-off appr-lost-post', U.requester);
+    const reply = await h.slack.waitFor(() => h.responses(res.responseUrl)[0]?.text, 10_000);
+    expect(reply).toBe('The approval request could not be posted (something went wrong on the bot\'s side (tell its operators if it keeps happening)). Your request was withdrawn and will not run; nothing was done.');
+    const root = await h.slack.waitFor(() => (rootOf(h, 'power_off', 'appr-lost-post')?.text?.endsWith(': not run') ? rootOf(h, 'power_off', 'appr-lost-post') : undefined));
+    const orphan = h.slack.workspace.replies(CHANNEL, root!.ts).find((m) => buttonIn(m, APPROVE_ACTION_ID))!;
+    expect(orphan).toBeDefined();
+    const click = await clickButton(h, orphan, APPROVE_ACTION_ID, U.lead);
+    expect(await h.slack.waitFor(() => click.replies()[0])).toContain('expired before anyone decided. Nothing was done');
+    expect(posts(h, d.id)).toHaveLength(0);
   });
 
   it('runs a request once when two approvers click Approve at the same moment, twice each', async () => {

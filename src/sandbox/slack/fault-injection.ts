@@ -10,19 +10,24 @@ export interface FailureReply {
   retryAfter?: number;
   /** How many consecutive calls fail this way; defaults to 1. */
   times?: number;
+  /** Let this many calls through first; defaults to 0. */
+  skip?: number;
+  /** Do what the call asks (post the message, say), then answer with the failure: an answer lost on the way back. */
+  afterEffect?: boolean;
 }
 
 export interface Failure {
   status: number;
   error: string;
   retryAfter?: number;
+  afterEffect?: boolean;
 }
 
 /** Method name that matches every method. */
 export const ANY_METHOD = '*';
 
 export class FaultInjector {
-  private readonly queues = new Map<string, Array<{ failure: Failure; remaining: number }>>();
+  private readonly queues = new Map<string, Array<{ failure: Failure; remaining: number; skip: number }>>();
   private readonly delays = new Map<string, number>();
 
   /** Every later call of `method` ('*' for any) answers `ms` late; 0 makes it prompt again. */
@@ -38,12 +43,12 @@ export class FaultInjector {
 
   failNext(method: string, reply: FailureReply): void {
     const status = reply.status ?? (reply.retryAfter !== undefined ? 429 : 200);
-    const failure: Failure =
-      status === 429
-        ? { status, error: reply.error ?? 'ratelimited', retryAfter: reply.retryAfter ?? 1 }
-        : { status, error: reply.error ?? 'fatal_error' };
+    const failure: Failure = {
+      ...(status === 429 ? { status, error: reply.error ?? 'ratelimited', retryAfter: reply.retryAfter ?? 1 } : { status, error: reply.error ?? 'fatal_error' }),
+      ...(reply.afterEffect ? { afterEffect: true } : {}),
+    };
     const queue = this.queues.get(method) ?? [];
-    queue.push({ failure, remaining: Math.max(1, reply.times ?? 1) });
+    queue.push({ failure, remaining: Math.max(1, reply.times ?? 1), skip: Math.max(0, reply.skip ?? 0) });
     this.queues.set(method, queue);
   }
 
@@ -53,6 +58,10 @@ export class FaultInjector {
       const queue = this.queues.get(key);
       const head = queue?.[0];
       if (!queue || !head) continue;
+      if (head.skip > 0) {
+        head.skip--;
+        continue;
+      }
       if (--head.remaining === 0) queue.shift();
       return head.failure;
     }

@@ -70,6 +70,13 @@ export function createSlackRequestHandler(opts: SlackRequestHandlerOptions) {
     const scopeHeaders: Record<string, string> = { 'x-oauth-scopes': granted.join(',') };
     if (spec.scopes.length) scopeHeaders['x-accepted-oauth-scopes'] = spec.scopes.join(',');
     const scripted = opts.faults.take(method);
+    if (scripted?.afterEffect) {
+      try {
+        spec.handle(args, ws, { host: req.headers.host ?? '' });
+      } catch {
+        // The failure is the answer either way.
+      }
+    }
     if (scripted) {
       const headers: Record<string, string> = { ...scopeHeaders };
       if (scripted.retryAfter !== undefined) headers['retry-after'] = String(scripted.retryAfter);
