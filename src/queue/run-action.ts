@@ -2,6 +2,7 @@
 // save its ID before anything else, follow it to its end, report each step. Jobs run at least
 // once, so every step checks what a previous run of the same job already did.
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { z } from 'zod';
 import { actionSpec } from '../domain/actions.js';
 import { FollowDeadlineError, WatcherStoppedError, type ActionWatcher } from '../digitalocean/action-watcher.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
@@ -50,7 +51,9 @@ const FINISHED_STATES = new Set(['completed', 'failed', 'unknown']);
 class ReportedFailure extends UnrecoverableError {}
 
 export async function runActionJob(job: Job<ActionJob>, deps: RunActionDeps, token?: string): Promise<ActionOutcome> {
-  const data = actionJobSchema.parse(job.data);
+  const parsed = actionJobSchema.safeParse(job.data);
+  if (!parsed.success) return reportUnreadable(job, deps, parsed.error);
+  const data = parsed.data;
   const log = deps.logger.child({ requestId: data.requestId, action: data.action, dropletId: data.droplet.id, attempt: job.attemptsMade + 1 });
   try {
     const outcome = await run(job, data, deps, log, token);
@@ -222,4 +225,35 @@ async function handlePostError(
   }
   log.warn({ err: (err as Error).message, ambiguous }, 'action POST failed; will retry');
   throw err;
+}
+
+/**
+ * A job this version cannot read (a rolling deploy changed its shape): say so in its thread and
+ * in the audit trail, free its Droplet, and end it, rather than retry it a dozen times in silence.
+ */
+async function reportUnreadable(job: Job<ActionJob>, deps: RunActionDeps, error: z.ZodError): Promise<never> {
+  const raw = (job.data ?? {}) as Partial<Record<keyof ActionJob, unknown>>;
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const requestId = str(raw.requestId) ?? String(job.id);
+  const problem = error.issues.map((i) => `${i.path.join('.') || 'job'}: ${i.message}`).join('; ');
+  const actionId = typeof raw.actionId === 'number' ? raw.actionId : undefined;
+  const dropletId = typeof (raw.droplet as { id?: unknown } | undefined)?.id === 'number' ? (raw.droplet as { id: number }).id : undefined;
+  deps.logger.error({ requestId, problem }, 'a job this version cannot read; ending it');
+  const text =
+    actionId === undefined
+      ? `This request could not be read by this version of the bot (${problem}), so it was not run. Nothing was done; run the command again.`
+      : `This request could not be read by this version of the bot (${problem}). DigitalOcean action ${actionId} was started and is no longer followed; check the Droplet.`;
+  const channel = str(raw.channel);
+  const rootTs = str(raw.rootTs);
+  try {
+    if (channel && rootTs) await deps.reporter.note({ requestId, channel, rootTs }, 'unreadable', text);
+    await deps.audit({ event: 'unreadable', requestId, user: str(raw.requester) ?? 'unknown', action: str(raw.action) ?? 'unknown', message: problem, ...(dropletId ? { dropletId } : {}), ...(actionId ? { actionId } : {}), ...(channel && rootTs ? { channel, ts: rootTs } : {}) });
+    if (dropletId !== undefined) {
+      const next = await deps.line.leave(dropletId, requestId);
+      if (next) await deps.requests.promote(next);
+    }
+  } catch (err) {
+    deps.logger.warn({ requestId, err: (err as Error).message }, 'could not report an unreadable job');
+  }
+  throw new UnrecoverableError(`unreadable job: ${problem}`);
 }

@@ -2,7 +2,7 @@
 // step. Messages go into the Slack outbox, so a slow or failing Slack never holds up an action.
 import { displayName } from '../domain/actions.js';
 import type { ActionJob } from '../queue/action-job.js';
-import type { OutboxEntry, SlackOutbox } from '../queue/slack-outbox.js';
+import type { OutboxEntry, OutboxTarget, SlackOutbox } from '../queue/slack-outbox.js';
 import { escapeText } from './escape.js';
 import { formatDuration, rootMessage, threadStatus, type Phase } from './messages.js';
 
@@ -21,6 +21,8 @@ export interface StatusReporter {
   waiting(job: ActionJob, ahead: { requestId: string; action: string; requester: string }): Promise<void>;
   inProgress(job: ActionJob, actionId: number, waitedMs: number): Promise<void>;
   finished(job: ActionJob, outcome: Outcome): Promise<void>;
+  /** One line in a thread whose job cannot be read: all that is known is where the thread is. */
+  note(target: OutboxTarget, step: string, text: string): Promise<void>;
 }
 
 export class OutboxReporter implements StatusReporter {
@@ -60,6 +62,10 @@ export class OutboxReporter implements StatusReporter {
     const entries: OutboxEntry[] = [reply(outcome.status, `${detail} · <@${job.requester}>`), root(job, outcome.status, detail)];
     if (this.notifyChannel) entries.push({ kind: 'notify', channel: this.notifyChannel, text: notificationLine(job, outcome) });
     await this.publish(job, 'finished', entries);
+  }
+
+  async note(target: OutboxTarget, step: string, text: string): Promise<void> {
+    await this.outbox.publish(target, [{ kind: 'reply', key: `${step}:0`, text: threadStatus('not run', escapeText(text)).text }]);
   }
 
   /** Each step is published once per request, however often a rerun of the job reaches it. */

@@ -2,7 +2,10 @@
 // records of a receiver that is gone (no heartbeat) and finishes them, or withdraws them and says
 // so; a receiver that wakes after a take-over can do nothing more with them.
 import { webApi } from '@slack/bolt';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { ACTION_QUEUE } from '../../src/queue/action-job.js';
+import { DropletLine } from '../../src/store/droplet-line.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import type { ActionJob } from '../../src/queue/action-job.js';
@@ -129,4 +132,32 @@ it('leaves a record alone while its receiver still beats', async () => {
   const raw = await redis.hget(`${h.prefix}:intake`, req.requestId);
   expect((JSON.parse(raw!) as IntakeRecord).holder).toBe('r-alive');
   await intake.done(req.requestId);
+});
+
+it('ends a job it cannot read with a word in its thread and an audit entry, after one attempt, and frees its Droplet', async () => {
+  const d = h.digitalocean.addDroplet({ name: 'unreadable-job' });
+  const req = requestFor(d);
+  const job = jobFor(req, d);
+  const msg = rootMessage(job, 'queued');
+  job.rootTs = (await slack().chat.postMessage({ channel: CHANNEL, text: msg.text, blocks: msg.blocks })).ts!;
+  // As a newer release might write it: a field this version does not know how to read.
+  const queue = new Queue(ACTION_QUEUE, { connection: redis, prefix: h.prefix });
+  try {
+    await new DropletLine(redis, h.prefix).join(d.id, job.requestId);
+    await queue.add('reboot', { ...job, body: { kind: 'reboot-v2' } }, { jobId: job.requestId, attempts: 12 });
+    const line = await h.slack.waitFor(() => h.thread(job.rootTs).find((m) => m.text?.includes('could not be read by this version')), 10_000);
+    expect(line.text).toContain('so it was not run');
+    const until = Date.now() + 10_000;
+    while ((await queue.getJobState(job.requestId)) !== 'failed' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(await queue.getJobState(job.requestId)).toBe('failed');
+    expect((await queue.getJob(job.requestId))!.attemptsMade).toBe(1);
+    expect(await auditEvents(job.requestId)).toEqual(['unreadable']);
+    expect(await new DropletLine(redis, h.prefix).head(d.id)).toBeNull();
+  } finally {
+    await queue.close();
+  }
+  // The Droplet is free for the next request.
+  await h.command('reboot unreadable-job');
+  await h.slack.waitFor(() => h.roots().find((m) => m.text === 'reboot on unreadable-job: completed'), 15_000);
+  expect(posts(d.id)).toHaveLength(1);
 });

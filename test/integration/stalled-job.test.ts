@@ -49,6 +49,7 @@ it('reports a job that stalled too often as errored and hands the Droplet to the
     waiting: async () => {},
     inProgress: async () => {},
     finished: async (_job, outcome) => void finished.push(outcome),
+    note: async () => {},
   };
   const client = new DigitalOceanClient({ apiUrl: 'http://127.0.0.1:9', token: 'unused-token' });
   const worker = createActionWorker({
