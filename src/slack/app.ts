@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import { boltLogger, type Logger } from '../log.js';
+import { workspaceGuard, type Installation } from './workspace-guard.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -51,10 +52,20 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     deferInitialization: true,
     clientOptions: { slackApiUrl: opts.apiUrl, fetch: opts.fetch, retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000 } },
   });
+  let installed: Installation | undefined;
+  app.use(workspaceGuard(() => installed, opts.logger));
   return {
     app,
     async start() {
       await app.init();
+      // Who we are installed for: requests from any other workspace or app are refused.
+      const me = await app.client.auth.test();
+      installed = {
+        teamId: String(me.team_id ?? ''),
+        ...(me.enterprise_id ? { enterpriseId: String(me.enterprise_id) } : {}),
+        ...(me.app_id ? { appId: String(me.app_id) } : {}),
+        enterpriseInstall: me.is_enterprise_install === true,
+      };
       const server = (await app.start(opts.port)) as unknown;
       const address = (server as { address?: () => unknown })?.address?.();
       return { port: typeof address === 'object' && address && 'port' in address ? Number(address.port) : opts.port };

@@ -2,7 +2,7 @@
 // BullMQ worker, and the Slack and DigitalOcean simulators on loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_TYPES, displayName, type ActionType } from '../../src/domain/actions.js';
-import { signSlackRequest, slashCommandBody } from '../../src/sandbox/slack/index.js';
+import { sendToBot, signSlackRequest, slashCommandBody } from '../../src/sandbox/slack/index.js';
 import { CHANNEL, SECRETS, USERS, startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -155,6 +155,37 @@ describe('refusals', () => {
     expect(text).not.toContain('/droplet rebuild');
     const none = await h.command('help', USERS.nobody);
     expect(await waitForResponse(none.responseUrl)).toContain(`Ask an admin to give your user ID (${USERS.nobody}) a role`);
+  });
+});
+
+describe('requests from elsewhere', () => {
+  it.each([
+    ['another workspace', { team_id: 'T0OTHER01' }],
+    ['another app', { api_app_id: 'A0OTHER01' }],
+    ['another Enterprise Grid org', { team_id: 'T0OTHER02', enterprise_id: 'E0OTHER01' }],
+  ])('refuses a command from %s in the ack, and looks nothing up', async (_what, origin) => {
+    const before = h.digitalocean.requests.length;
+    const body = slashCommandBody({ text: 'reboot web-1', user_id: USERS.admin, channel_id: CHANNEL, response_url: h.slack.responseUrl(), trigger_id: `${Date.now()}.foreign`, ...origin });
+    const res = await sendToBot(h.eventsUrl, SECRETS.signingSecret, body);
+    expect(res.status).toBe(200);
+    expect((res.json as { text: string }).text).toBe('This bot is installed for another Slack workspace or app, so it does not act on requests from here. Nothing was done.');
+    expect(h.digitalocean.requests.length).toBe(before);
+    await h.slack.waitFor(() => h.logs.some((l) => l.includes('refused a request from another workspace or app')));
+  });
+
+  it('a user-group lookup that fails keeps direct rights for everyone else, and is logged', async () => {
+    // A bot of its own, so no earlier test has the group's members cached.
+    const fresh = await startHarness();
+    try {
+      fresh.slack.failNext('usergroups.users.list', { error: 'internal_error' });
+      const droplet = fresh.digitalocean.addDroplet({ name: 'group-down' });
+      await fresh.command('reboot group-down', USERS.admin);
+      await fresh.slack.waitFor(() => fresh.roots().find((m) => m.text === 'reboot on group-down: completed'), 15_000);
+      expect(fresh.digitalocean.requests.filter((r) => r.method === 'POST' && r.path === `/v2/droplets/${droplet.id}/actions`)).toHaveLength(1);
+      expect(fresh.logs.some((l) => l.includes('could not read a user group from Slack'))).toBe(true);
+    } finally {
+      await fresh.stop();
+    }
   });
 });
 

@@ -117,6 +117,7 @@ export const WEB_API_METHODS: Record<string, MethodSpec> = {
       team_id: ws.team.id,
       user_id: ws.bot.user_id,
       bot_id: ws.bot.bot_id,
+      app_id: ws.bot.app_id,
       ...(ws.team.enterprise_id ? { enterprise_id: ws.team.enterprise_id } : {}),
       is_enterprise_install: false,
     }),
