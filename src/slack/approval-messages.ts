@@ -62,10 +62,7 @@ export function approvalRequestMessage(a: Approval, settings: Pick<ApprovalSetti
   if (needsConfirmation(job.body)) {
     approve.confirm = {
       title: { type: 'plain_text', text: 'Approve this action?' },
-      text: {
-        type: 'plain_text',
-        text: `${displayName(job.action)} on ${escapeText(job.droplet.name)} cannot be undone: ${job.action === 'resize' ? 'a disk resize can never be reversed' : 'it overwrites the Droplet\'s disk'}.`,
-      },
+      text: { type: 'plain_text', text: confirmText(job) },
       confirm: { type: 'plain_text', text: 'Approve' },
       deny: { type: 'plain_text', text: 'Cancel' },
       style: 'danger',
@@ -140,4 +137,14 @@ export function approvalThreadLine(a: Approval, event: 'waiting' | Outcome, by =
     case 'expired':
       return { text: `:hourglass: *expired* · nobody decided within ${window}; nothing was done · <@${a.job.requester}>` };
   }
+}
+
+/** A confirmation dialog's text holds at most 300 characters: a long Droplet name is shortened to fit. */
+const CONFIRM_TEXT_MAX = 300;
+function confirmText(job: Approval['job']): string {
+  const why = job.action === 'resize' ? 'a disk resize can never be reversed' : "it overwrites the Droplet's disk";
+  const build = (name: string) => `${displayName(job.action)} on ${name} cannot be undone: ${why}.`;
+  const name = escapeText(job.droplet.name);
+  const room = CONFIRM_TEXT_MAX - build('').length;
+  return build(name.length > room ? `${name.slice(0, room - 1)}…` : name);
 }

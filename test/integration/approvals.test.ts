@@ -318,6 +318,16 @@ describe('approvals', () => {
     expect(h.thread(root.ts).some((m) => m.text?.includes('the Droplet changed since the request: status `active` → `off`'))).toBe(true);
   });
 
+  it('keeps the approval request within Block Kit limits for a 255-character Droplet name', async () => {
+    const name = `${'a'.repeat(200)}-${'b'.repeat(54)}`;
+    expect(name).toHaveLength(255);
+    h.digitalocean.addDroplet({ name });
+    const { request } = await requestApproval(h, `rebuild ${name} image=ubuntu-22-04-x64`, 'rebuild', name);
+    const confirm = buttonIn(request, APPROVE_ACTION_ID)!.element.confirm as { text: { text: string } };
+    expect(confirm.text.text.length).toBeLessThanOrEqual(300);
+    expect(confirm.text.text).toMatch(/^rebuild on a+-b*… cannot be undone: it overwrites the Droplet's disk\.$/);
+  });
+
   it('escapes what DigitalOcean returns in the approval request', async () => {
     const image = { ...h.digitalocean.state.images.find((i) => i.slug === 'ubuntu-24-04-x64')!, id: 990001, slug: null, public: false, distribution: '<!channel>', name: '<https://evil.example|click> & co' };
     h.digitalocean.state.images.push(image);

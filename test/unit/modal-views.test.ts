@@ -69,6 +69,27 @@ describe('the views', () => {
     expect(decodeMetadata(resize.private_metadata)).toEqual({ channel: 'C0OPS' });
   });
 
+  it('sorts option lists before cutting them to 100, and always keeps the current size and kernel', () => {
+    // DigitalOcean's order, shuffled; the Droplet runs the dearest size and the oldest kernel.
+    const sizes = Array.from({ length: 150 }, (_, i) => size((i * 37) % 150));
+    const kernels = Array.from({ length: 130 }, (_, i) => ({ id: 1000 - ((i * 7) % 130), name: `k${i}`, version: String(i) }));
+    const current = { ...droplet, size_slug: 's-149', kernel: kernels.find((k) => k.id === 871)! };
+    const optionsOf = (action: 'resize' | 'change_kernel', key: string) => {
+      const view = actionModal({ channel: 'C0OPS', allowed: [action], action, droplet: current, choices: { sizes, kernels } });
+      expect(viewProblems(view as unknown as JsonObject)).toEqual([]);
+      const b = view.blocks.find((x) => String(x.block_id).startsWith(`param:${key}:`)) as unknown as { element: { options: Array<{ value: string }> } };
+      return b.element.options.map((o) => o.value);
+    };
+    const sizeValues = optionsOf('resize', 'size');
+    expect(sizeValues).toHaveLength(100);
+    expect(sizeValues.slice(0, 99)).toEqual(Array.from({ length: 99 }, (_, i) => `s-${i}`));
+    expect(sizeValues.at(-1)).toBe('s-149');
+    const kernelValues = optionsOf('change_kernel', 'kernel');
+    expect(kernelValues).toHaveLength(100);
+    expect(kernelValues.slice(0, 99)).toEqual(Array.from({ length: 99 }, (_, i) => String(1000 - i)));
+    expect(kernelValues).toContain('871');
+  });
+
   it('offers no form to someone who may run nothing', () => {
     const view = actionModal({ channel: 'C0OPS', allowed: [] });
     expect(view.submit).toBeUndefined();

@@ -26,12 +26,36 @@ export function option(text: string, value: string, description?: string): types
   return { text: plain(fit(escapeText(text))), value, ...(description ? { description: plain(fit(escapeText(description))) } : {}) };
 }
 
+/**
+ * At most Slack's 100 options, from a list already in its display order, always keeping the
+ * options in `keep` (the current size or kernel, the typed value), in that same order.
+ */
+export function fitOptions(options: types.PlainTextOption[], keep: Array<string | undefined> = []): types.PlainTextOption[] {
+  if (options.length <= MAX_OPTIONS) return options;
+  const wanted = new Set(keep.filter((v): v is string => v !== undefined));
+  const kept = options.filter((o) => wanted.has(o.value ?? ''));
+  const room = MAX_OPTIONS - kept.length;
+  const chosen = new Set([...options.filter((o) => !wanted.has(o.value ?? '')).slice(0, Math.max(0, room)), ...kept]);
+  return options.filter((o) => chosen.has(o));
+}
+
+const bySize = (a: Size, b: Size) => a.price_monthly - b.price_monthly || a.memory - b.memory || a.vcpus - b.vcpus || a.slug.localeCompare(b.slug);
+const newestFirst = (a: { created_at?: string; id: number }, b: { created_at?: string; id: number }) => (b.created_at ?? '').localeCompare(a.created_at ?? '') || b.id - a.id;
+const byLabel = (a: types.PlainTextOption, b: types.PlainTextOption) => a.text.text.localeCompare(b.text.text);
+
 function blockId(key: ParamKey, action: ActionType, dependsOn?: number): string {
   // Options that depend on the Droplet get a new block_id per Droplet, so Slack drops a stale pick.
   return `param:${key}:${action}${dependsOn === undefined ? '' : `:${dependsOn}`}`;
 }
 
-function select(key: ParamKey, action: ActionType, label: string, options: types.PlainTextOption[], opts: { initial?: string; optional: boolean; hint?: string; dependsOn?: number }): types.InputBlock {
+function select(
+  key: ParamKey,
+  action: ActionType,
+  label: string,
+  all: types.PlainTextOption[],
+  opts: { initial?: string; optional: boolean; hint?: string; dependsOn?: number; keep?: string },
+): types.InputBlock {
+  const options = fitOptions(all, [opts.keep, opts.initial]);
   const initial = options.find((o) => o.value === opts.initial);
   return {
     type: 'input',
@@ -43,14 +67,14 @@ function select(key: ParamKey, action: ActionType, label: string, options: types
       type: 'static_select',
       action_id: `${PARAM_ACTION_PREFIX}${key}`,
       placeholder: plain(`Choose a ${key}`),
-      options: options.slice(0, MAX_OPTIONS),
+      options,
       ...(initial ? { initial_option: initial } : {}),
     },
   };
 }
 
 function groupedSelect(key: ParamKey, action: ActionType, label: string, groups: Array<[string, types.PlainTextOption[]]>, initial: string | undefined, hint: string): types.InputBlock {
-  const nonEmpty = groups.filter(([, opts]) => opts.length > 0).map(([name, opts]) => ({ label: plain(name), options: opts.slice(0, MAX_OPTIONS) }));
+  const nonEmpty = groups.filter(([, opts]) => opts.length > 0).map(([name, opts]) => ({ label: plain(name), options: fitOptions(opts, [initial]) }));
   const initialOption = nonEmpty.flatMap((g) => g.options).find((o) => o.value === initial);
   return {
     type: 'input',
@@ -75,7 +99,7 @@ const gb = (mb: number) => (mb >= 1024 ? `${mb / 1024} GB` : `${mb} MB`);
 const day = (iso?: string) => (iso ? iso.slice(0, 10) : '');
 
 function sizeOptions(sizes: Size[], current: string): types.PlainTextOption[] {
-  return sizes.map((s) =>
+  return [...sizes].sort(bySize).map((s) =>
     option(`${s.slug}${s.slug === current ? ' (current)' : ''}`, s.slug, `${s.vcpus} vCPU · ${gb(s.memory)} RAM · ${s.disk} GB disk · $${s.price_monthly}/month`),
   );
 }
@@ -116,6 +140,7 @@ export function paramInputs(action: ActionType, droplet: DropletDetail | undefin
             initial: initial.size,
             optional: false,
             dependsOn: droplet.id,
+            keep: droplet.size_slug,
             hint: 'Prices are per month. The Droplet must be powered off to resize.',
           }),
         );
@@ -137,7 +162,18 @@ export function paramInputs(action: ActionType, droplet: DropletDetail | undefin
       const { distributions, applications, snapshots } = choices.images;
       return [
         ...failed,
-        groupedSelect('image', action, 'Image', [['Distributions', distributions.map(imageOption)], ['Applications', applications.map(imageOption)], ['Your snapshots', snapshots.map(imageOption)]], initial.image, 'Distributions and 1-Click applications by slug, your snapshots by ID.'),
+        groupedSelect(
+          'image',
+          action,
+          'Image',
+          [
+            ['Distributions', distributions.map(imageOption).sort(byLabel)],
+            ['Applications', applications.map(imageOption).sort(byLabel)],
+            ['Your snapshots', [...snapshots].sort(newestFirst).map(imageOption)],
+          ],
+          initial.image,
+          'Distributions and 1-Click applications by slug, your snapshots by ID.',
+        ),
         warn,
       ];
     }
@@ -146,15 +182,16 @@ export function paramInputs(action: ActionType, droplet: DropletDetail | undefin
       const warn = note(':warning: *Restoring overwrites the Droplet\'s disk* with the backup.');
       if (!choices.backups) return [...failed, warn];
       if (choices.backups.length === 0) return [note(`*${escapeText(droplet.name)}* has no backups to restore from.`)];
-      const options = choices.backups.map((b) => option(`${b.name}`, String(b.id), `backup ${b.id} · ${day(b.created_at)}`));
+      const options = [...choices.backups].sort(newestFirst).map((b) => option(`${b.name}`, String(b.id), `backup ${b.id} · ${day(b.created_at)}`));
       return [select('image', action, 'Backup to restore', options, { initial: initial.image, optional: false, dependsOn: droplet.id }), warn];
     }
     case 'change_kernel': {
       if (!droplet) return [pickFirst];
       if (!choices.kernels) return failed;
       const current = droplet.kernel?.id;
-      const options = choices.kernels.map((k) => option(`${k.name}${k.id === current ? ' (current)' : ''}`, String(k.id), k.version));
-      return [select('kernel', action, 'Kernel', options, { initial: initial.kernel, optional: false, dependsOn: droplet.id })];
+      // Newest first (DigitalOcean numbers kernels in the order it adds them), the current one always kept.
+      const options = [...choices.kernels].sort((a, b) => b.id - a.id).map((k) => option(`${k.name}${k.id === current ? ' (current)' : ''}`, String(k.id), k.version));
+      return [select('kernel', action, 'Kernel', options, { initial: initial.kernel, optional: false, dependsOn: droplet.id, ...(current !== undefined ? { keep: String(current) } : {}) })];
     }
     case 'enable_backups':
     case 'change_backup_policy':
