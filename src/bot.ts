@@ -13,7 +13,7 @@ import { SlackOutbox, createOutboxWorker } from './queue/slack-outbox.js';
 import { createActionWorker, type ActionWorker } from './queue/worker.js';
 import { JobFence } from './queue/job-fence.js';
 import { AccessResolver } from './roles/access.js';
-import { createSlackApp } from './slack/app.js';
+import { createSlackApp, type HttpLimits } from './slack/app.js';
 import { bannerFetch } from './slack/banner.js';
 import { registerDropletCommand } from './slack/listeners/droplet-command.js';
 import { SlackOutboxDelivery } from './slack/outbox-delivery.js';
@@ -48,6 +48,8 @@ export interface BotOptions {
   shutdownGraceMs?: number;
   /** How often a worker looks for requests whose receiver stopped before queueing them. */
   intakeSweepMs?: number;
+  /** The receiver's HTTP limits (body size, header and request timeouts); defaults in slack/app.ts. */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 export interface RunningBot {
@@ -218,6 +220,7 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
       fetch,
       logger,
       health: () => ({ ok: redisUp(), details: { redis: redisUp() ? 'up' : redis.status } }),
+      ...(opts.httpLimits ? { limits: opts.httpLimits } : {}),
     });
     const client = slack.app.client;
     const access = new AccessResolver(

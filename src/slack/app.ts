@@ -16,7 +16,22 @@ export interface SlackAppOptions {
   fetch?: typeof globalThis.fetch;
   /** 200 when everything the receiver needs is up, 503 with the reason otherwise. */
   health: () => { ok: boolean; details: Record<string, string> };
+  /** HTTP mode: limits that keep a slow or huge request from tying the receiver up. */
+  limits?: Partial<HttpLimits>;
 }
+
+export interface HttpLimits {
+  /** Largest request body accepted; Slack's biggest payloads (a submitted form) are far smaller. */
+  bodyBytes: number;
+  /** Time to receive a request's headers. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request. */
+  requestTimeoutMs: number;
+  /** How often those timeouts are checked. */
+  checkIntervalMs: number;
+}
+
+export const HTTP_LIMITS: HttpLimits = { bodyBytes: 1024 * 1024, headersTimeoutMs: 10_000, requestTimeoutMs: 15_000, checkIntervalMs: 1000 };
 
 export interface SlackApp {
   app: App;
@@ -26,6 +41,7 @@ export interface SlackApp {
 
 export function createSlackApp(opts: SlackAppOptions): SlackApp {
   const logger = boltLogger(opts.logger);
+  const limits = { ...HTTP_LIMITS, ...opts.limits };
   const healthz = {
     path: '/healthz',
     method: ['GET'],
@@ -43,7 +59,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
         // apps.connections.open goes to SLACK_API_URL like every other Web API call.
         installerOptions: { port: opts.port, clientOptions: { slackApiUrl: opts.apiUrl, fetch: opts.fetch } },
       })
-    : new HTTPReceiver({ signingSecret: opts.signingSecret ?? '', logger, customRoutes: [healthz], endpoints: '/slack/events' });
+    : new HTTPReceiver({ signingSecret: opts.signingSecret ?? '', logger, customRoutes: [healthz], endpoints: '/slack/events', bodyLimit: limits.bodyBytes });
   const app = new App({
     token: opts.botToken,
     receiver,
@@ -66,7 +82,13 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
         ...(me.app_id ? { appId: String(me.app_id) } : {}),
         enterpriseInstall: me.is_enterprise_install === true,
       };
-      const server = (await app.start(opts.port)) as unknown;
+      const server = (opts.appToken
+        ? await app.start(opts.port)
+        : await app.start(opts.port, {
+            headersTimeout: limits.headersTimeoutMs,
+            requestTimeout: limits.requestTimeoutMs,
+            connectionsCheckingInterval: limits.checkIntervalMs,
+          })) as unknown;
       const address = (server as { address?: () => unknown })?.address?.();
       return { port: typeof address === 'object' && address && 'port' in address ? Number(address.port) : opts.port };
     },

@@ -1,5 +1,6 @@
 // /droplet end to end: signed slash commands into the real Bolt receiver, a real Redis and
 // BullMQ worker, and the Slack and DigitalOcean simulators on loopback.
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_TYPES, displayName, type ActionType } from '../../src/domain/actions.js';
 import { sendToBot, signSlackRequest, slashCommandBody } from '../../src/sandbox/slack/index.js';
@@ -302,5 +303,45 @@ describe('the receiver', () => {
   it('posts only in the channel the command came from', () => {
     const channels = new Set(h.slack.calls.filter((c) => c.method === 'chat.postMessage').map((c) => c.args.channel));
     expect([...channels]).toEqual([CHANNEL]);
+  });
+});
+
+describe('receiver limits', () => {
+  let limited: Harness;
+  beforeAll(async () => {
+    limited = await startHarness({ bot: { httpLimits: { bodyBytes: 64 * 1024, headersTimeoutMs: 300, requestTimeoutMs: 600, checkIntervalMs: 100 } } });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  /** Sends `data` on a raw connection and never finishes the request; resolves with what came back when the server hangs up. */
+  function stall(data: string): Promise<string> {
+    const url = new URL(limited.eventsUrl);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(url.port), '127.0.0.1', () => socket.write(data));
+      let got = '';
+      socket.on('data', (c) => (got += c.toString()));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(got));
+    });
+  }
+
+  it('refuses a body over the size limit with 413, and runs nothing', async () => {
+    const before = limited.digitalocean.requests.length;
+    const body = slashCommandBody({ text: `reboot web-1 ${'x'.repeat(100 * 1024)}`, user_id: USERS.admin, channel_id: CHANNEL, response_url: limited.slack.responseUrl(), trigger_id: `${Date.now()}.big` });
+    const res = await sendToBot(limited.eventsUrl, SECRETS.signingSecret, body);
+    expect(res.status).toBe(413);
+    expect(limited.digitalocean.requests.length).toBe(before);
+  });
+
+  it('hangs up on a client that never finishes its headers', async () => {
+    const got = await stall('POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slack-Signature: v0=');
+    expect(got).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it('hangs up on a client that trickles its body', async () => {
+    const got = await stall('POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\ntext=');
+    expect(got).toMatch(/^HTTP\/1\.1 408/);
   });
 });

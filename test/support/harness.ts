@@ -58,7 +58,7 @@ export interface Harness {
 export interface HarnessOptions {
   digitalocean?: SimulatorOptions;
   roleMap?: RoleMap;
-  bot?: Partial<Pick<BotOptions, 'watcher' | 'pendingEventDelayMs' | 'web' | 'worker' | 'shutdownGraceMs' | 'intakeSweepMs'>>;
+  bot?: Partial<Pick<BotOptions, 'watcher' | 'pendingEventDelayMs' | 'web' | 'worker' | 'shutdownGraceMs' | 'intakeSweepMs' | 'httpLimits'>>;
   env?: Record<string, string>;
   /**
    * Socket Mode instead of HTTP: the bot gets SLACK_APP_TOKEN and no signing secret, connects to

@@ -1,7 +1,7 @@
 // The approval decision is one atomic step in a real Redis: whoever comes first wins, and an
 // approval after the deadline turns into the expiry.
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApprovalStore, type Approval } from '../../src/approvals/store.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
 
@@ -38,7 +38,26 @@ function approval(expiresInMs = 60_000): Approval {
   };
 }
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('ApprovalStore', () => {
+  it("decides deadlines on Redis's clock, not on the deciding process's own", async () => {
+    const redisNow = await store.time();
+    const live = { ...approval(), requestedAt: redisNow, expiresAt: redisNow + 60_000 };
+    const lapsed = { ...approval(), id: ApprovalStore.newId(), requestedAt: redisNow - 120_000, expiresAt: redisNow - 1 };
+    await store.create(live);
+    await store.create(lapsed);
+    // This process's clock is an hour fast: by it, both deadlines have passed.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(redisNow + 3_600_000);
+    expect(await store.decide(live.id, 'approved', 'U0A')).toEqual({ kind: 'won', state: 'approved', by: 'U0A' });
+    // And an hour slow: by it, this one is still open.
+    vi.setSystemTime(redisNow - 3_600_000);
+    expect(await store.decide(lapsed.id, 'approved', 'U0A')).toEqual({ kind: 'won', state: 'expired', by: '' });
+  });
+
   it('stores under the prefix and reads back what it stored', async () => {
     const a = approval();
     await store.create(a);
