@@ -7,7 +7,7 @@ import { ActionWatcher, type WatcherOptions } from './digitalocean/action-watche
 import { DigitalOceanClient } from './digitalocean/client.js';
 import { tokenBudget } from './digitalocean/rate-budget.js';
 import type { RoleMap } from './domain/policy.js';
-import { boltLogger, type Logger } from './log.js';
+import { boltLogger, redactUrl, type Logger } from './log.js';
 import { ActionProducer } from './queue/producer.js';
 import { SlackOutbox, createOutboxWorker } from './queue/slack-outbox.js';
 import { createActionWorker, type ActionWorker } from './queue/worker.js';
@@ -325,9 +325,4 @@ async function closeWorker(worker: ActionWorker, watcher: ActionWatcher, graceMs
   if ((await Promise.race([closing, wait(5000)])) === 'timeout') {
     logger.warn('exiting with a job still inside a DigitalOcean call; another worker takes it over when its lock runs out');
   }
-}
-
-/** redis://user:password@host -> redis://host, for logs. */
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//');
 }

@@ -33,6 +33,13 @@ export interface LoggerOptions {
   name?: string;
 }
 
+// Capabilities: whoever holds one can act without a token. A response_url posts into the
+// requester's channel for 30 minutes; a Socket Mode URL's ticket opens the app's connection.
+// Bolt's debug lines carry whole payloads and Web API answers, escaped once or twice over.
+const CAPABILITY_FIELDS = /(response_url\\*"\s*:\s*\\*")[^"\\]*/g;
+const SLACK_HOOKS = /https?:\/\/hooks\.slack\.com\/[^\s"\\]+/g;
+const TICKETS = /([?&]ticket=)[^&\s"\\]+/g;
+
 export function scrubber(secrets: Array<string | undefined>): (line: string) => string {
   const values = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6))].sort((a, b) => b.length - a.length);
   // Token shapes are scrubbed too, in case a secret we were never told about shows up.
@@ -40,7 +47,11 @@ export function scrubber(secrets: Array<string | undefined>): (line: string) => 
   return (line) => {
     let out = line;
     for (const value of values) out = out.split(value).join('[REDACTED]');
-    return out.replace(shapes, '[REDACTED]');
+    return out
+      .replace(shapes, '[REDACTED]')
+      .replace(CAPABILITY_FIELDS, '$1[REDACTED]')
+      .replace(SLACK_HOOKS, '[REDACTED]')
+      .replace(TICKETS, '$1[REDACTED]');
   };
 }
 
@@ -74,4 +85,19 @@ export function boltLogger(logger: Logger): BoltLogger {
     getLevel: () => level,
     setName: () => {},
   };
+}
+
+/** redis://user:password@host -> redis://host, for anything printed. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//');
+}
+
+/** The password in a redis:// URL, so it can join the secrets every log line is scrubbed of. */
+export function urlPassword(url: string): string | undefined {
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,7 +2,7 @@
 // With no Slack or DigitalOcean settings at all, it runs the local sandbox and playground instead.
 import { startBot } from './bot.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './log.js';
+import { createLogger, redactUrl, urlPassword } from './log.js';
 import { loadRoleMap, RoleMapError } from './roles/load-role-map.js';
 import { decideMode } from './sandbox/mode.js';
 import { LocalRedisError } from './sandbox/playground/local-redis.js';
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({
     level: config.logLevel,
-    secrets: [config.slack.botToken, config.slack.signingSecret, config.slack.appToken, config.digitalocean.token],
+    secrets: [config.slack.botToken, config.slack.signingSecret, config.slack.appToken, config.digitalocean.token, urlPassword(config.redis.url)],
   });
   const web = mode !== 'worker';
   let roleMap;
@@ -89,7 +89,7 @@ async function runSandbox(): Promise<void> {
     throw err;
   }
   const redis =
-    sandbox.redis.source === 'private redis-server' ? 'a private redis-server (data in .data/redis)' : `${sandbox.config.redis.url} (${sandbox.redis.source})`;
+    sandbox.redis.source === 'private redis-server' ? 'a private redis-server (data in .data/redis)' : `${redactUrl(sandbox.config.redis.url)} (${sandbox.redis.source})`;
   console.log(
     [
       '',

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { parse } from 'yaml';
 import { startBot, type BotOptions, type RunningBot } from '../bot.js';
 import { loadConfig, type Config } from '../config.js';
-import { createLogger } from '../log.js';
+import { createLogger, urlPassword } from '../log.js';
 import { startDigitalOceanSimulator, type DigitalOceanSimulator } from './digitalocean/index.js';
 import { findOrStartRedis, type LocalRedis } from './playground/local-redis.js';
 import { PLAYGROUND_PEOPLE, sandboxRoleMap } from './playground/people.js';
@@ -100,7 +100,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
 
     const logger = createLogger({
       level: config.logLevel,
-      secrets: [botToken, signingSecret, doToken],
+      secrets: [botToken, signingSecret, doToken, urlPassword(config.redis.url)],
       ...(opts.logDestination ? { destination: opts.logDestination } : {}),
     });
     const bot = await startBot({ config, logger, roleMap: sandboxRoleMap(), web: true, worker: true, ...opts.bot });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDigitalOceanSimulator, type DigitalOceanSimulator } from '../../src/sandbox/digitalocean/index.js';
 import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from '../../src/sandbox/slack/index.js';
 import { freePort } from '../support/global-redis.js';
+import { spawnRedisServer } from '../../src/sandbox/playground/local-redis.js';
 import { buildDist, runBot, waitForHealth, writeRoleMap, type BotProcess } from '../support/processes.js';
 import { CHANNEL, SECRETS, USERS } from '../support/harness.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
@@ -111,5 +112,39 @@ describe('start-up checks', () => {
     for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'DIGITALOCEAN_TOKEN']) expect(out).toContain(name);
     expect(out).toContain('npm run sandbox');
     expect(out).not.toContain('playground');
+  });
+
+  it('the sandbox never prints a Redis password, at any log level', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'droplet-bot-redis-auth-'));
+    const port = await freePort();
+    const password = 's3cret-redis-pass-4242';
+    const redis = await spawnRedisServer(port, dir, ['--save', '', '--appendonly', 'no', '--requirepass', password]);
+    try {
+      const p = runBot('sandbox', {
+        REDIS_URL: `redis://:${password}@127.0.0.1:${port}`,
+        PORT: String(await freePort()),
+        PLAYGROUND_PORT: String(await freePort()),
+        LOG_LEVEL: 'debug',
+      });
+      children.push(p);
+      await new Promise<void>((resolve, reject) => {
+        const until = Date.now() + 20_000;
+        const check = setInterval(() => {
+          if (p.output().includes('Open the playground')) {
+            clearInterval(check);
+            resolve();
+          } else if (p.child.exitCode !== null || Date.now() > until) {
+            clearInterval(check);
+            reject(new Error(`the sandbox did not start:\n${p.output()}`));
+          }
+        }, 50);
+      });
+      p.child.kill('SIGTERM');
+      await p.exited();
+      expect(p.output()).toContain(`redis://127.0.0.1:${port}`);
+      expect(p.output()).not.toContain(password);
+    } finally {
+      redis.kill('SIGKILL');
+    }
   });
 });

@@ -115,6 +115,15 @@ describe('/droplet over the socket', () => {
     expect(all.length).toBeGreaterThan(1000);
     for (const secret of [SECRETS.appToken, SECRETS.botToken, SECRETS.doToken]) expect(all).not.toContain(secret);
   });
+
+  it('never writes a capability to its debug log: no Socket Mode ticket, no response_url', () => {
+    const all = h.logs.join('');
+    // Bolt logs the connection URL and every envelope at debug level: both were there, scrubbed.
+    expect(all).toContain('ticket=[REDACTED]');
+    expect(all).toContain('response_url\\":\\"[REDACTED]');
+    expect(all).not.toMatch(/ticket=[0-9a-f-]{8,}/);
+    expect(all).not.toContain('/response-url/');
+  });
 });
 
 describe('a wrong app-level token', () => {

@@ -26,7 +26,7 @@ export interface BotProcess {
   exited(): Promise<number | null>;
 }
 
-export function runBot(mode: 'web' | 'worker' | 'all', env: Record<string, string>): BotProcess {
+export function runBot(mode: 'web' | 'worker' | 'all' | 'sandbox', env: Record<string, string>): BotProcess {
   const child = spawn(process.execPath, ['dist/main.js', ...(mode === 'all' ? [] : [mode])], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },

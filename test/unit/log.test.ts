@@ -35,4 +35,18 @@ describe('logger', () => {
     createLogger({ destination }).info('leak xoxb-9999-unknown-token and xapp-1-A0-something');
     expect(lines.join('')).not.toMatch(/xoxb-9999|xapp-1-A0/);
   });
+
+  it('never writes a capability: response_url values, Slack hook URLs, or a Socket Mode ticket', () => {
+    const { lines, destination } = capture();
+    const log = createLogger({ destination, level: 'debug' });
+    const payload = { type: 'slash_commands', payload: { text: 'reboot web-1', response_url: 'http://127.0.0.1:4000/response-url/cap-one' } };
+    boltLogger(log).debug(`Received a message on the WebSocket: ${JSON.stringify(payload)}`);
+    log.debug({ body: { response_urls: [{ response_url: 'http://127.0.0.1:4000/response-url/cap-two' }] } }, 'view');
+    log.debug('posting to https://hooks.slack.com/commands/T0123/456/cap-three');
+    boltLogger(log).debug(`http request result: ${JSON.stringify({ ok: true, url: 'wss://wss-primary.slack.com/link/?ticket=cap-four&app_id=A0BOT' })}`);
+    const out = lines.join('');
+    for (const cap of ['cap-one', 'cap-two', 'cap-three', 'cap-four']) expect(out).not.toContain(cap);
+    expect(out).toContain('app_id=A0BOT');
+    expect(lines).toHaveLength(4);
+  });
 });
