@@ -135,8 +135,9 @@ servers), and the bot started as in production (\`node main.js [web|worker]\`, s
 environment) in processes of its own.
 
 **Ack latency.** ${ACK.rounds} rounds of ${ACK.perRound} signed \`/droplet reboot ack-N\` commands at
-${ACK.concurrency} in flight, alternating between the real receiver (\`main.js web\`, which after
-each ack looks the Droplet up, claims the request, posts the root message and queues the job)
+${ACK.concurrency} in flight, alternating between the real receiver (\`main.js web\`, which records and
+claims the request in Redis before each ack, then looks the Droplet up, posts the root message
+and queues the job)
 and a bare Bolt app with the same \`HTTPReceiver\` whose handler only acks. ${ACK.warmup} warm-up
 commands for each are not counted. Time runs from sending the request to the last byte of the
 ack, as Slack's 3-second limit counts it.
