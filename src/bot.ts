@@ -133,9 +133,13 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
       retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2000 },
       logger: boltLogger(logger),
     });
+    const sweepIntakeStore = new Intake(redis, config.redis.prefix);
+    // The sweeper beats too, so no other worker takes a record back while this one works on it.
+    const sweeperBeat = new Heartbeat(redis, (id) => sweepIntakeStore.heartbeatKey(id), 15_000, (err) => logger.warn({ err: err.message }, 'could not renew the sweeper heartbeat'));
+    await sweeperBeat.start();
     const sweepDeps: SweepDeps = {
-      intake: new Intake(redis, config.redis.prefix),
-      holder: `w-${randomBytes(6).toString('hex')}`,
+      intake: sweepIntakeStore,
+      holder: sweeperBeat.id,
       chat: {
         ...chatOps(sweepSlack),
         async tell(channel, user, text) {
@@ -148,15 +152,20 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
       },
       reporter: new OutboxReporter(outbox, config.notifyChannel),
       enqueue: (job) => sweeper.enqueue(job),
+      wasQueued: (requestId) => sweeper.wasQueued(requestId),
       audit: workerAudit,
       logger: logger.child({ component: 'intake-sweep' }),
     };
-    let sweeping: Promise<unknown> = Promise.resolve();
+    let sweeping: Promise<unknown> | undefined;
     const sweep = setInterval(() => {
+      // One sweep at a time: a slow Slack must not let the next tick act on the same records.
+      if (sweeping) return;
       sweeping = sweepIntake(sweepDeps).then(
         (r) => (r.queued || r.withdrawn || r.unreadable) && logger.warn(r, 'finished requests their receivers left in the intake'),
         (err) => logger.warn({ err: (err as Error).message }, 'intake sweep failed; will try again'),
-      );
+      ).finally(() => {
+        sweeping = undefined;
+      });
     }, opts.intakeSweepMs ?? 5000);
     sweep.unref();
     // Approval requests expire here, in the workers, whether or not anyone clicks.
@@ -186,6 +195,7 @@ async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): 
     stops.push(async () => {
       clearInterval(sweep);
       await sweeping;
+      await sweeperBeat.stop(true);
       await sweeper.close();
       await Promise.all([expiryWorker.close(), closeWorker(worker, watcher, opts.shutdownGraceMs ?? config.shutdownGraceMs, logger)]);
       // Status messages still waiting are delivered by whichever worker runs next.

@@ -93,7 +93,8 @@ export async function openApproval(deps: OpenDeps, job: ActionJob, droplet: Drop
     return closeUnposted(deps, approval, err);
   }
   approval.message = { channel, ts };
-  await deps.store.setMessage(approval.id, channel, ts);
+  // Clicks carry the message's location too, so a lost write here changes nothing that matters.
+  await quietly(deps, 'remember where the approval request is', () => deps.store.setMessage(approval.id, channel, ts));
   if (settings.channel && settings.channel !== job.channel) {
     await quietly(deps, 'post the waiting line', () => deps.chat.post(job.channel, approvalThreadLine(approval, 'waiting'), job.rootTs));
   }
@@ -112,6 +113,7 @@ async function closeUnposted(deps: OpenDeps, approval: Approval, err: unknown): 
   let closed;
   try {
     closed = await deps.store.decide(approval.id, 'expired', '');
+    if (closed.kind === 'early' || closed.kind === 'missing') throw new Error(`unexpected ${closed.kind}`);
   } catch {
     const until = new Date(approval.expiresAt).toISOString().slice(11, 16);
     return {
@@ -174,7 +176,7 @@ export async function decideApproval(deps: DecideDeps, click: Click): Promise<Cl
     requestId: job.requestId,
     record: JSON.stringify(record),
   });
-  if (result.kind === 'missing') return { kind: 'refused', message: 'This approval request is no longer on record. Nothing was done.' };
+  if (result.kind === 'missing' || result.kind === 'early') return { kind: 'refused', message: 'This approval request is no longer on record. Nothing was done.' };
   if (result.kind === 'lost') return { kind: 'refused', message: alreadyDecided(approval, result.state, result.by) };
   if (result.state === 'expired') {
     await finishClosed(deps, approval, 'expired', '');
@@ -185,11 +187,20 @@ export async function decideApproval(deps: DecideDeps, click: Click): Promise<Cl
   return { kind: 'decided', outcome: result.state };
 }
 
+/** The expiry job ran before the deadline on Redis's clock (process clocks differ): run it again later. */
+export class ExpiryTooEarly extends Error {
+  override name = 'ExpiryTooEarly';
+  constructor(readonly retryInMs: number) {
+    super(`the approval request is due to expire in ${retryInMs} ms`);
+  }
+}
+
 /** Run by the expiry job when the deadline passes; does nothing if someone decided first. */
-export async function expireApproval(deps: ExpireDeps, approvalId: string, now = Date.now()): Promise<boolean> {
+export async function expireApproval(deps: ExpireDeps, approvalId: string): Promise<boolean> {
   const stored = await deps.store.get(approvalId);
   if (!stored || stored.state !== 'pending') return false;
-  const result = await deps.store.decide(approvalId, 'expired', '', now);
+  const result = await deps.store.decide(approvalId, 'expired', '', undefined, undefined, { onlyWhenDue: true });
+  if (result.kind === 'early') throw new ExpiryTooEarly(result.inMs);
   if (result.kind !== 'won') return false;
   await finishClosed(deps, stored.approval, 'expired', '');
   return true;

@@ -26,6 +26,8 @@ export type Outcome = Exclude<ApprovalState, 'pending'>;
 export type DecideResult =
   | { kind: 'won'; state: Outcome; by: string }
   | { kind: 'lost'; state: Outcome; by: string }
+  /** An expiry asked with `due` before the deadline (on Redis's clock): try again in `inMs`. */
+  | { kind: 'early'; inMs: number }
   | { kind: 'missing' };
 
 export interface StoredApproval {
@@ -40,10 +42,18 @@ export interface StoredApproval {
 // arrives after the deadline turns into the expiry, so nothing is approved late even if the
 // expiry job is slow. An approval writes the job to run into the intake in the same step, so a
 // crash right after the decision leaves it for a worker to queue: approved always means run.
+// ARGV[6] is a nonce for this one call: ioredis may send it again after a reconnect, and the
+// second run must answer "won", as the first did. ARGV[7] = 'due' makes an expiry wait for the
+// deadline on Redis's clock (the expiry job's timer runs on a process's own).
 const DECIDE = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'missing', '', ''} end
-if state ~= 'pending' then return {'lost', state, redis.call('HGET', KEYS[1], 'decidedBy') or ''} end
+if state ~= 'pending' then
+  if ARGV[6] ~= '' and redis.call('HGET', KEYS[1], 'nonce') == ARGV[6] then
+    return {'won', state, redis.call('HGET', KEYS[1], 'decidedBy') or ''}
+  end
+  return {'lost', state, redis.call('HGET', KEYS[1], 'decidedBy') or ''}
+end
 local now = tonumber(ARGV[3])
 if not now then
   local t = redis.call('TIME')
@@ -51,11 +61,13 @@ if not now then
 end
 local outcome = ARGV[1]
 local by = ARGV[2]
-if outcome ~= 'expired' and now >= tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) then
+local expiresAt = tonumber(redis.call('HGET', KEYS[1], 'expiresAt'))
+if outcome == 'expired' and ARGV[7] == 'due' and now < expiresAt then return {'early', tostring(expiresAt - now), ''} end
+if outcome ~= 'expired' and now >= expiresAt then
   outcome = 'expired'
   by = ''
 end
-redis.call('HSET', KEYS[1], 'state', outcome, 'decidedBy', by, 'decidedAt', now)
+redis.call('HSET', KEYS[1], 'state', outcome, 'decidedBy', by, 'decidedAt', now, 'nonce', ARGV[6])
 if outcome == 'approved' and ARGV[5] ~= '' then
   redis.call('HSET', KEYS[2], ARGV[4], ARGV[5])
   redis.call('ZADD', KEYS[3], now, ARGV[4])
@@ -67,11 +79,12 @@ return {'won', outcome, by}
 // request ID, holder ('' for no intake check). Opens the request only while its intake record is
 // still announced and held by this receiver, and clears that record in the same step.
 const CREATE = `
+if redis.call('HGET', KEYS[1], 'data') == ARGV[1] then return 1 end
 if ARGV[5] ~= '' then
   local raw = redis.call('HGET', KEYS[2], ARGV[4])
   if not raw then return 0 end
   local ok, r = pcall(cjson.decode, raw)
-  if not ok or r.stage ~= 'announced' or r.holder ~= ARGV[5] then return 0 end
+  if not ok or type(r) ~= 'table' or r.stage ~= 'announced' or r.holder ~= ARGV[5] then return 0 end
   redis.call('HDEL', KEYS[2], ARGV[4])
   redis.call('ZREM', KEYS[3], ARGV[4])
 end
@@ -153,8 +166,16 @@ export class ApprovalStore {
    * Moves a pending request to `outcome`, atomically; only the first caller wins. `approved`
    * writes `onApprove.record` into the intake in the same step. `now` defaults to Redis's clock.
    */
-  async decide(id: string, outcome: Outcome, user: string, now?: number, onApprove?: { intake: IntakeKeys; requestId: string; record: string }): Promise<DecideResult> {
+  async decide(
+    id: string,
+    outcome: Outcome,
+    user: string,
+    now?: number,
+    onApprove?: { intake: IntakeKeys; requestId: string; record: string },
+    opts: { onlyWhenDue?: boolean } = {},
+  ): Promise<DecideResult> {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return { kind: 'missing' };
+    const nonce = randomBytes(8).toString('hex');
     const [kind, state, by] = (await this.redis.eval(
       DECIDE,
       3,
@@ -166,8 +187,11 @@ export class ApprovalStore {
       now === undefined ? '' : String(now),
       onApprove?.requestId ?? '',
       onApprove?.record ?? '',
+      nonce,
+      opts.onlyWhenDue ? 'due' : '',
     )) as [string, string, string];
     if (kind === 'missing') return { kind: 'missing' };
+    if (kind === 'early') return { kind: 'early', inMs: Number(state) };
     return { kind: kind === 'won' ? 'won' : 'lost', state: state as Outcome, by };
   }
 

@@ -1,7 +1,7 @@
 // Approval requests expire even when nobody clicks: each one gets a delayed BullMQ job on its own
 // queue, run by the worker processes when the deadline passes. The job carries only the ID; the
 // expiry itself is the same atomic state change as Approve and Deny, so exactly one of them wins.
-import { Queue, Worker } from 'bullmq';
+import { DelayedError, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 
@@ -49,11 +49,26 @@ export interface ApprovalExpiryWorkerOptions {
 }
 
 export function createApprovalExpiryWorker(opts: ApprovalExpiryWorkerOptions): Worker<ExpiryJobData> {
-  const worker = new Worker<ExpiryJobData>(APPROVAL_EXPIRY_QUEUE, (job) => opts.expire(job.data.approvalId), {
+  const worker: Worker<ExpiryJobData> = new Worker<ExpiryJobData>(
+    APPROVAL_EXPIRY_QUEUE,
+    async (job, token) => {
+      try {
+        await opts.expire(job.data.approvalId);
+      } catch (err) {
+        // Due later by Redis's clock than by this process's: look again then, without spending an attempt.
+        if (err instanceof Error && err.name === 'ExpiryTooEarly') {
+          await job.moveToDelayed(Date.now() + (err as Error & { retryInMs: number }).retryInMs + 50, token);
+          throw new DelayedError();
+        }
+        throw err;
+      }
+    },
+    {
     connection: opts.connection,
     prefix: opts.prefix,
     concurrency: 5,
-  });
+    },
+  );
   worker.on('failed', (job, err) => opts.logger.warn({ approvalId: job?.data.approvalId, err: err.message }, 'approval expiry attempt failed'));
   worker.on('error', (err) => opts.logger.error({ err: err.message }, 'approval expiry worker error'));
   return worker;

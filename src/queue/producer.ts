@@ -5,14 +5,17 @@ import type { Redis } from 'ioredis';
 import type { DropletLine } from '../store/droplet-line.js';
 import { ACTION_QUEUE, type ActionJob } from './action-job.js';
 
+const QUEUED_MARK_SECONDS = 8 * 24 * 3600;
+
 export class ActionProducer {
   readonly queue: Queue<ActionJob>;
 
   constructor(
-    connection: Redis,
-    prefix: string,
+    private readonly redis: Redis,
+    private readonly prefix: string,
     private readonly line: Pick<DropletLine, 'join' | 'leave'>,
   ) {
+    const connection = redis;
     this.queue = new Queue<ActionJob>(ACTION_QUEUE, {
       connection,
       prefix,
@@ -37,6 +40,18 @@ export class ActionProducer {
       await this.line.leave(job.droplet.id, job.requestId).catch(() => {});
       throw err;
     }
+    // Outlives the finished job (removed after 7 days), so the request is never added twice.
+    await this.redis.set(this.queuedKey(job.requestId), '1', 'EX', QUEUED_MARK_SECONDS);
+  }
+
+  /** Whether this request's job was ever added. */
+  async wasQueued(requestId: string): Promise<boolean> {
+    if ((await this.redis.exists(this.queuedKey(requestId))) === 1) return true;
+    return (await this.queue.getJob(requestId)) !== undefined;
+  }
+
+  private queuedKey(requestId: string): string {
+    return `${this.prefix}:queued:${requestId}`;
   }
 
   async close(): Promise<void> {

@@ -56,6 +56,7 @@ class TakenOver extends Error {}
 export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promise<SubmitResult> {
   let stage: IntakeStage = 'received';
   let job: ActionJob | undefined;
+  let waits = false;
   const move = async (next: Omit<IntakeRecord, 'v' | 'holder' | 'request'>) => {
     if (!(await deps.intake.move(req.requestId, stage, deps.holder, { v: 2, holder: deps.holder, request: req, ...next }))) throw new TakenOver();
     stage = next.stage;
@@ -84,7 +85,7 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
       requestedAt: Date.now(),
     };
     const approvals = deps.approvals;
-    const waits = Boolean(approvals?.settings && needsApproval(approvals.settings, job.action));
+    waits = Boolean(approvals?.settings && needsApproval(approvals.settings, job.action));
     await move({ stage: 'resolved', job, needsApproval: waits });
 
     const rootTs = await deps.postRoot(req.channelId, waits ? approvalRootMessage(job, 'awaiting approval') : rootMessage(job, 'queued'));
@@ -94,10 +95,12 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
     } catch (err) {
       // A worker took the request over while Slack was posting this message, and announces it
       // itself: point this copy at that one rather than leave it saying "queued" for ever.
+      // A request that waits for approval is withdrawn by the sweep instead, with nothing posted.
       if (err instanceof TakenOver) {
-        await deps
-          .updateRoot(job.channel, rootTs, rootMessage(job, 'queued', 'continued in a newer message below (the receiver was slow)'))
-          .catch(() => {});
+        const note = waits
+          ? rootMessage(job, 'not run', 'withdrawn: the receiver was too slow to ask for approval')
+          : rootMessage(job, 'queued', 'continued in a newer message below (the receiver was slow)');
+        await deps.updateRoot(job.channel, rootTs, note).catch(() => {});
       }
       throw err;
     }
@@ -127,7 +130,7 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
       deps.logger.warn({ requestId: req.requestId, stage }, 'a worker took this request over; leaving it to it');
       return { kind: 'taken_over' };
     }
-    return fail(deps, req, stage, job, err);
+    return fail(deps, req, stage, job, waits, err);
   }
 }
 
@@ -139,11 +142,19 @@ async function refuse(deps: SubmitDeps, req: ActionRequest, message: string, why
 }
 
 /** Something failed after the record was made: withdraw it, then say it did not run; else leave it to the sweep. */
-async function fail(deps: SubmitDeps, req: ActionRequest, stage: IntakeStage, job: ActionJob | undefined, err: unknown): Promise<SubmitResult> {
+async function fail(deps: SubmitDeps, req: ActionRequest, stage: IntakeStage, job: ActionJob | undefined, waits: boolean, err: unknown): Promise<SubmitResult> {
   const reason = notRunReason(err);
   deps.logger.error({ requestId: req.requestId, stage, err: (err as Error).message }, 'could not finish the request');
-  const withdrawn = await deps.intake.withdraw(req.requestId, stage, deps.holder).catch(() => false);
   const what = requestLabel(req);
+  if (stage === 'announced' && !waits) {
+    // Announced and (perhaps) already queued: a failure here may have come after the job was
+    // added, so withdrawing could lie. A worker's sweep queues it (a second add is a no-op).
+    return {
+      kind: 'pending',
+      message: `I could not confirm that your ${what} request was queued (${reason}). It is on record, and a worker queues it as soon as the job store answers: its thread shows the result.`,
+    };
+  }
+  const withdrawn = await deps.intake.withdraw(req.requestId, stage, deps.holder).catch(() => false);
   if (withdrawn) {
     if (job?.rootTs) await deps.updateRoot(job.channel, job.rootTs, rootMessage(job, 'not run', reason)).catch(() => {});
     await deps.audit({ event: 'withdrawn', requestId: req.requestId, user: req.userId, action: req.action, message: reason, ...(job ? { dropletId: job.droplet.id, dropletName: job.droplet.name } : {}) }).catch(() => {});
@@ -151,9 +162,10 @@ async function fail(deps: SubmitDeps, req: ActionRequest, stage: IntakeStage, jo
   }
   return {
     kind: 'pending',
-    message:
-      `I could not finish handling your ${what} request (${reason}). It is on record: as soon as the job store answers, ` +
-      'a worker either runs it, and its thread shows the result, or tells you here that it did not run.',
+    message: waits
+      ? `I could not finish asking for approval of your ${what} request (${reason}). If the approval request appears, it can be approved; otherwise it lapses at its deadline and nothing runs.`
+      : `I could not finish handling your ${what} request (${reason}). It is on record: as soon as the job store answers, ` +
+        'a worker either runs it, and its thread shows the result, or tells you here that it did not run.',
   };
 }
 

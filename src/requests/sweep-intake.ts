@@ -29,6 +29,8 @@ export interface SweepDeps {
   };
   reporter: Pick<StatusReporter, 'queued' | 'approved'>;
   enqueue: (job: ActionJob) => Promise<void>;
+  /** Whether this request's job was ever added (its record may outlive a failed clean-up). */
+  wasQueued: (requestId: string) => Promise<boolean>;
   audit: AuditSink;
   logger: Logger;
   /** Records written by the previous release are left this long to their receiver. */
@@ -67,12 +69,14 @@ export async function sweepIntake(deps: SweepDeps): Promise<SweepResult> {
 async function finish(deps: SweepDeps, record: IntakeRecord): Promise<boolean> {
   const { request } = record;
   const what = requestLabel(request);
-  if (record.stage === 'received' || !record.job || (record.needsApproval && record.stage !== 'approved')) {
+  const withdraw = async (why: string) => {
     if (!(await deps.intake.withdraw(request.requestId, record.stage, deps.holder))) return false;
     const job = record.job;
-    const why = record.stage === 'received' ? 'the bot restarted before it had checked your request' : 'the bot restarted before it could ask for approval';
     if (job?.rootTs) await deps.chat.update(job.channel, job.rootTs, rootMessage(job, 'not run', why)).catch(() => {});
-    await deps.chat.tell(request.channelId, request.userId, `Your ${what} request was not run: ${why}. Nothing was done; run the command again.`);
+    // Withdrawn for good: a failure to say so is logged, never a reason to try again.
+    await deps.chat.tell(request.channelId, request.userId, `Your ${what} request was not run: ${why}. Nothing was done; run the command again.`).catch((err) => {
+      deps.logger.warn({ requestId: request.requestId, err: (err as Error).message }, 'could not tell the requester their request did not run');
+    });
     await deps.audit({
       event: 'withdrawn',
       requestId: request.requestId,
@@ -82,11 +86,25 @@ async function finish(deps: SweepDeps, record: IntakeRecord): Promise<boolean> {
       ...(job ? { dropletId: job.droplet.id, dropletName: job.droplet.name, channel: job.channel, ts: job.rootTs } : {}),
     });
     return false;
-  }
+  };
+  if (record.stage === 'received' || !record.job) return withdraw('the bot restarted before it had checked your request');
+  if (record.needsApproval && record.stage !== 'approved') return withdraw('the bot restarted before it could ask for approval');
   let job = record.job;
+  if (await deps.wasQueued(request.requestId)) {
+    // Queued before, and only the clean-up failed: adding it again could run it a second time.
+    await deps.intake.done(request.requestId);
+    return true;
+  }
   if (record.stage === 'resolved') {
     // The receiver died before it could say so in the channel (or before it learned where it had).
-    const rootTs = await deps.chat.post(job.channel, rootMessage(job, 'queued', 'announced by a worker: the receiver stopped'));
+    let rootTs: string;
+    try {
+      rootTs = await deps.chat.post(job.channel, rootMessage(job, 'queued', 'announced by a worker: the receiver stopped'));
+    } catch (err) {
+      // Slack will not take it (the bot was removed from the channel, say): nobody could follow it.
+      if (isPermanentSlackError(err)) return withdraw(`I cannot post in <#${job.channel}> (${escapeText(slackError(err) ?? '')})`);
+      throw err;
+    }
     job = { ...job, rootTs };
     if (!(await deps.intake.move(request.requestId, 'resolved', deps.holder, { ...record, stage: 'announced', job }))) return false;
   }
@@ -108,3 +126,7 @@ async function dropUnreadable(deps: SweepDeps, read: Extract<ReadRecord, { kind:
   await deps.audit({ event: 'unreadable', requestId: read.requestId, user: where?.user ?? 'unknown', action: 'unknown', message: read.problem, ...(where?.rootTs ? { channel: where.channel, ts: where.rootTs } : {}) });
   return true;
 }
+
+const PERMANENT_SLACK_ERRORS = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'account_inactive', 'invalid_auth', 'restricted_action']);
+const slackError = (err: unknown) => (err as { data?: { error?: string } }).data?.error;
+const isPermanentSlackError = (err: unknown) => PERMANENT_SLACK_ERRORS.has(slackError(err) ?? '');

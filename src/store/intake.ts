@@ -10,6 +10,7 @@
 // record whose receiver is gone (its heartbeat key expired) or that has not moved for a while,
 // and either finishes it or withdraws it and says it did not run; because every move checks the
 // holder, a receiver that wakes after a take-over can do nothing more with it.
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ACTION_TYPES, actionBodySchema } from '../domain/actions.js';
@@ -40,6 +41,8 @@ export const intakeRecordSchema = z.object({
   needsApproval: z.boolean().optional(),
   /** Stage "approved": the line the thread gets, as the approver's receiver wrote it. */
   approvedLine: z.string().optional(),
+  /** Stage "received": unique per delivery, so a redelivered command never matches a resent write. */
+  nonce: z.string().optional(),
 });
 export type IntakeRecord = z.output<typeof intakeRecordSchema>;
 
@@ -53,44 +56,84 @@ export type ReadRecord =
 const now = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
+// Every script below can run twice for one call: ioredis sends a command again after a
+// reconnect when its first answer was lost. So each one also answers "yes" when it finds its
+// own earlier write, never "someone else got there first".
+
 // KEYS: claim, records, moved-at. ARGV: id, claim ttl (s), record.
 const RECEIVE = `${now}
-if not redis.call('SET', KEYS[1], now, 'EX', ARGV[2], 'NX') then return 0 end
+if not redis.call('SET', KEYS[1], now, 'EX', ARGV[2], 'NX') then
+  if redis.call('HGET', KEYS[2], ARGV[1]) == ARGV[3] then return 1 end
+  return 0
+end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('ZADD', KEYS[3], now, ARGV[1])
 return 1`;
 
-// KEYS: records, moved-at. ARGV: id, expected stage, expected holder, new record ('' deletes).
+// Decodes the record in ARGV[1]'s field, or returns false for anything that is not one.
+const decode = `local function record(raw)
+  if not raw then return false end
+  local ok, r = pcall(cjson.decode, raw)
+  if not ok or type(r) ~= 'table' then return false end
+  return r
+end`;
+
+// KEYS: records, moved-at. ARGV: id, expected stage, expected holder, new record.
 const MOVE = `${now}
+${decode}
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return 0 end
-local ok, r = pcall(cjson.decode, raw)
-if not ok or r.stage ~= ARGV[2] or r.holder ~= ARGV[3] then return 0 end
-if ARGV[4] == '' then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  redis.call('ZREM', KEYS[2], ARGV[1])
-else
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
-  redis.call('ZADD', KEYS[2], now, ARGV[1])
-end
+if raw == ARGV[4] then return 1 end
+local r = record(raw)
+if not r or r.stage ~= ARGV[2] or r.holder ~= ARGV[3] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+redis.call('ZADD', KEYS[2], now, ARGV[1])
+return 1`;
+
+// KEYS: records, moved-at, tombstone. ARGV: id, expected stage, expected holder. The tombstone
+// remembers who withdrew it, so a second run of the same withdrawal still answers yes.
+const WITHDRAW = `
+${decode}
+local r = record(redis.call('HGET', KEYS[1], ARGV[1]))
+if not r then return redis.call('GET', KEYS[3]) == ARGV[3] and 1 or 0 end
+if r.stage ~= ARGV[2] or r.holder ~= ARGV[3] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[3], ARGV[3], 'EX', 86400)
 return 1`;
 
 // KEYS: records, moved-at, the holder's heartbeat. ARGV: id, record as read, new record, stale after (ms).
 const TAKE_OVER = `${now}
-if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw == ARGV[3] then return 1 end
+if raw ~= ARGV[2] then return 0 end
 local moved = tonumber(redis.call('ZSCORE', KEYS[2], ARGV[1]) or '0')
 if redis.call('EXISTS', KEYS[3]) == 1 and now - moved < tonumber(ARGV[4]) then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('ZADD', KEYS[2], now, ARGV[1])
 return 1`;
 
-// KEYS: records, moved-at. ARGV: id, record. Returns the age in ms of every record (id, age pairs).
+// KEYS: records, moved-at, the holder's heartbeat (or a key that never exists). ARGV: id,
+// record as read, stale after (ms). Drops an unreadable record, unless its holder still beats
+// and it moved lately (a newer release may be writing records this one cannot read).
+const DROP = `${now}
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+local moved = tonumber(redis.call('ZSCORE', KEYS[2], ARGV[1]) or '0')
+if redis.call('EXISTS', KEYS[3]) == 1 and now - moved < tonumber(ARGV[3]) then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1`;
+
+// KEYS: records, moved-at. Returns (id, age in ms) pairs, and forgets ages of records that are gone.
 const AGES = `${now}
 local out = {}
-local all = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local all = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
 for i = 1, #all, 2 do
-  out[#out + 1] = all[i]
-  out[#out + 1] = tostring(now - tonumber(all[i + 1]))
+  if redis.call('HEXISTS', KEYS[1], all[i]) == 1 then
+    out[#out + 1] = all[i]
+    out[#out + 1] = tostring(now - tonumber(all[i + 1]))
+  else
+    redis.call('ZREM', KEYS[2], all[i])
+  end
 end
 return out`;
 
@@ -119,7 +162,7 @@ export class Intake {
    * before: Slack delivered the same command again, or the form was submitted twice.
    */
   async receive(request: RecordedRequest, holder: string): Promise<boolean> {
-    const record: IntakeRecord = { v: 2, stage: 'received', holder, request };
+    const record: IntakeRecord = { v: 2, stage: 'received', holder, request, nonce: randomBytes(8).toString('hex') };
     const claim = `${this.prefix}:claim:${request.requestId}`;
     return Number(await this.redis.eval(RECEIVE, 3, claim, this.recordsKey, this.movedKey, request.requestId, String(this.claimTtlSeconds), JSON.stringify(record))) === 1;
   }
@@ -131,7 +174,7 @@ export class Intake {
 
   /** Withdraws a record still at `from` and held by `holder`: once this returns true, it never runs. */
   async withdraw(requestId: string, from: IntakeStage, holder: string): Promise<boolean> {
-    return Number(await this.redis.eval(MOVE, 2, this.recordsKey, this.movedKey, requestId, from, holder, '')) === 1;
+    return Number(await this.redis.eval(WITHDRAW, 3, this.recordsKey, this.movedKey, `${this.prefix}:intake:withdrawn:${requestId}`, requestId, from, holder)) === 1;
   }
 
   /** Forgets a record whose job is queued (or whose approval request is open). */
@@ -141,7 +184,7 @@ export class Intake {
 
   /** Every record, read and checked; the legacy shape comes back as an announced record. */
   async all(): Promise<ReadRecord[]> {
-    const [raws, ages] = await Promise.all([this.redis.hgetall(this.recordsKey), this.redis.eval(AGES, 1, this.movedKey) as Promise<string[]>]);
+    const [raws, ages] = await Promise.all([this.redis.hgetall(this.recordsKey), this.redis.eval(AGES, 2, this.recordsKey, this.movedKey) as Promise<string[]>]);
     const ageOf = new Map<string, number>();
     for (let i = 0; i < ages.length; i += 2) ageOf.set(ages[i]!, Number(ages[i + 1]));
     return Object.entries(raws).map(([requestId, raw]) => readRecord(requestId, raw, ageOf.get(requestId)));
@@ -159,13 +202,20 @@ export class Intake {
     return taken === 1 ? next : undefined;
   }
 
-  /** Removes a record nobody can read, if it is still the one that was read. */
-  async drop(requestId: string, raw: string): Promise<boolean> {
-    const script = `if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-return 1`;
-    return Number(await this.redis.eval(script, 2, this.recordsKey, this.movedKey, requestId, raw)) === 1;
+  /**
+   * Removes a record nobody can read, if it is still the one that was read, and unless the
+   * receiver that holds it (when that much can be read) still beats and moved it lately.
+   */
+  async drop(requestId: string, raw: string, staleAfterMs = STALE_AFTER_MS): Promise<boolean> {
+    let holder: string | undefined;
+    try {
+      const h = (JSON.parse(raw) as { holder?: unknown }).holder;
+      if (typeof h === 'string' && h !== '') holder = h;
+    } catch {
+      // Nothing to read: no holder to wait for.
+    }
+    const heartbeat = holder ? this.heartbeatKey(holder) : `${this.prefix}:receiver:-none-`;
+    return Number(await this.redis.eval(DROP, 3, this.recordsKey, this.movedKey, heartbeat, requestId, raw, String(staleAfterMs))) === 1;
   }
 }
 

@@ -174,6 +174,15 @@ describe('requests from elsewhere', () => {
     await h.slack.waitFor(() => h.logs.some((l) => l.includes('refused a request from another workspace or app')));
   });
 
+  it('runs a command that arrives without a trigger_id', async () => {
+    const droplet = h.digitalocean.addDroplet({ name: 'no-trigger' });
+    const form = new URLSearchParams(slashCommandBody({ text: 'reboot no-trigger', user_id: USERS.admin, channel_id: CHANNEL, response_url: h.slack.responseUrl() }));
+    form.delete('trigger_id');
+    expect((await sendToBot(h.eventsUrl, SECRETS.signingSecret, form.toString())).status).toBe(200);
+    await waitForFinal('reboot', 'no-trigger');
+    expect(posts(droplet.id)).toHaveLength(1);
+  });
+
   it('a user-group lookup that fails keeps direct rights for everyone else, and is logged', async () => {
     // A bot of its own, so no earlier test has the group's members cached.
     const fresh = await startHarness();

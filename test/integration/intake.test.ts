@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import type { ActionJob } from '../../src/queue/action-job.js';
 import { sweepIntake } from '../../src/requests/sweep-intake.js';
+import { requestIdFor } from '../../src/slack/listeners/failure-text.js';
 import { rootMessage } from '../../src/slack/messages.js';
 import { Intake, type IntakeRecord, type RecordedRequest } from '../../src/store/intake.js';
 import { CHANNEL, SECRETS, USERS, startHarness, type Harness } from '../support/harness.js';
@@ -68,8 +69,11 @@ it('withdraws a request whose receiver died before checking it, says it did not 
 it('announces and runs, once, a request whose receiver died after checking it and before the root message', async () => {
   const d = h.digitalocean.addDroplet({ name: 'died-resolved' });
   const req = requestFor(d, 'power_off');
+  // Alive while it gets this far, then gone: its heartbeat key disappears.
+  await redis.set(intake.heartbeatKey('r-dead-2'), '1', 'PX', 60_000);
   expect(await intake.receive(req, 'r-dead-2')).toBe(true);
   expect(await intake.move(req.requestId, 'received', 'r-dead-2', { v: 2, stage: 'resolved', holder: 'r-dead-2', request: req, job: jobFor(req, d), needsApproval: false })).toBe(true);
+  await redis.del(intake.heartbeatKey('r-dead-2'));
   const done = await h.slack.waitFor(() => h.roots().find((m) => m.text === 'power-off on died-resolved: completed'), 15_000);
   expect(done.text).toBe('power-off on died-resolved: completed');
   expect(h.logs.some((l) => l.includes('taking over a request its receiver did not finish') && l.includes(req.requestId))).toBe(true);
@@ -83,9 +87,11 @@ it('queues, once, a request whose receiver died after announcing it', async () =
   const job = jobFor(req, d);
   const msg = rootMessage(job, 'queued');
   job.rootTs = (await slack().chat.postMessage({ channel: CHANNEL, text: msg.text, blocks: msg.blocks })).ts!;
+  await redis.set(intake.heartbeatKey('r-dead-3'), '1', 'PX', 60_000);
   expect(await intake.receive(req, 'r-dead-3')).toBe(true);
   expect(await intake.move(req.requestId, 'received', 'r-dead-3', { v: 2, stage: 'resolved', holder: 'r-dead-3', request: req, job: { ...job, rootTs: '' } })).toBe(true);
   expect(await intake.move(req.requestId, 'resolved', 'r-dead-3', { v: 2, stage: 'announced', holder: 'r-dead-3', request: req, job })).toBe(true);
+  await redis.del(intake.heartbeatKey('r-dead-3'));
   const done = await h.slack.waitFor(() => h.roots().find((m) => m.ts === job.rootTs && m.text?.endsWith(': completed')), 15_000);
   expect(done.text).toBe('reboot on died-announced: completed');
   expect(posts(d.id)).toHaveLength(1);
@@ -125,6 +131,7 @@ it('leaves a record alone while its receiver still beats', async () => {
     chat: { post: async () => '1.1', update: async () => {}, tell: async () => {} },
     reporter: { queued: async () => {}, approved: async () => {} },
     enqueue: async () => {},
+    wasQueued: async () => false,
     audit: async () => {},
     logger: createLogger({ level: 'silent' }),
   };
@@ -159,5 +166,45 @@ it('ends a job it cannot read with a word in its thread and an audit entry, afte
   // The Droplet is free for the next request.
   await h.command('reboot unreadable-job');
   await h.slack.waitFor(() => h.roots().find((m) => m.text === 'reboot on unreadable-job: completed'), 15_000);
+  expect(posts(d.id)).toHaveLength(1);
+});
+
+it('withdraws, and tells the requester directly, a request it cannot announce because the bot is not in the channel', async () => {
+  const d = h.digitalocean.addDroplet({ name: 'died-no-channel' });
+  h.slack.workspace.resolveChannel('C0PRIVATE9');
+  h.slack.workspace.setBotMembership('C0PRIVATE9', false);
+  const req = { ...requestFor(d), channelId: 'C0PRIVATE9' };
+  await redis.set(intake.heartbeatKey('r-dead-4'), '1', 'PX', 60_000);
+  expect(await intake.receive(req, 'r-dead-4')).toBe(true);
+  expect(await intake.move(req.requestId, 'received', 'r-dead-4', { v: 2, stage: 'resolved', holder: 'r-dead-4', request: req, job: { ...jobFor(req, d), channel: 'C0PRIVATE9' } })).toBe(true);
+  await redis.del(intake.heartbeatKey('r-dead-4'));
+  const dm = await h.slack.waitFor(() => h.slack.workspace.messages().find((m) => m.text.includes('`reboot died-no-channel` request was not run')), 10_000);
+  expect(dm.text).toContain('I cannot post in <#C0PRIVATE9>');
+  expect(await redis.hexists(`${h.prefix}:intake`, req.requestId)).toBe(0);
+  expect(await auditEvents(req.requestId)).toEqual(['withdrawn']);
+  expect(posts(d.id)).toHaveLength(0);
+});
+
+it('does not queue again a request whose job ran (and was since removed) when only its clean-up failed', async () => {
+  const d = h.digitalocean.addDroplet({ name: 'queued-then-died' });
+  const triggerId = `${Date.now()}.queued-then-died`;
+  await h.command('reboot queued-then-died', USERS.admin, { triggerId });
+  await h.slack.waitFor(() => h.roots().find((m) => m.text === 'reboot on queued-then-died: completed'), 15_000);
+  const requestId = requestIdFor(triggerId);
+  const queue = new Queue(ACTION_QUEUE, { connection: redis, prefix: h.prefix });
+  try {
+    const job = (await queue.getJob(requestId))!;
+    // The finished job is gone (removeOnComplete), and a record was left as if the receiver had
+    // died between queueing the job and clearing its record.
+    await job.remove();
+    const record: IntakeRecord = { v: 2, stage: 'announced', holder: 'r-dead-5', request: { ...requestFor(d), requestId }, job: job.data };
+    await redis.hset(`${h.prefix}:intake`, requestId, JSON.stringify(record));
+    const until = Date.now() + 10_000;
+    while ((await redis.hexists(`${h.prefix}:intake`, requestId)) === 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(await redis.hexists(`${h.prefix}:intake`, requestId)).toBe(0);
+    expect(await queue.getJob(requestId)).toBeUndefined();
+  } finally {
+    await queue.close();
+  }
   expect(posts(d.id)).toHaveLength(1);
 });

@@ -10,6 +10,7 @@ import { actionBody } from '../../domain/actions.js';
 import { resultText, submitAction, type ActionRequest, type SubmitDeps } from '../../requests/submit-action.js';
 import type { Intake } from '../../store/intake.js';
 import type { AfterAck } from '../after-ack.js';
+import { recordInTime } from './record-request.js';
 import { blocksWithBanner } from '../banner.js';
 import { helpMessage, historyMessage, unresolvedMessage } from '../messages.js';
 import { modalPrefill } from '../modals/prefill.js';
@@ -20,7 +21,7 @@ import { openActionModal, type ModalDeps } from './modal-open.js';
 export interface DropletCommandDeps {
   submit: SubmitDeps;
   /** Where a request is recorded, before the ack, so nothing acked is ever lost. */
-  intake: Pick<Intake, 'receive'>;
+  intake: Pick<Intake, 'receive' | 'withdraw'>;
   /** Shared with the other listeners, so a shutdown can wait for all work started after acks. */
   afterAck: AfterAck;
   access: Pick<AccessResolver, 'of'>;
@@ -68,8 +69,9 @@ export function registerDropletCommand(app: App, deps: DropletCommandDeps): void
       return;
     }
     let fresh = true;
+    let request: ActionRequest | undefined;
     if (parsed.kind === 'action') {
-      const request: ActionRequest = {
+      request = {
         requestId: requestIdFor(command.trigger_id),
         userId: command.user_id,
         channelId: command.channel_id,
@@ -79,7 +81,7 @@ export function registerDropletCommand(app: App, deps: DropletCommandDeps): void
       };
       try {
         // Durable before Slack hears back: from here on a worker finishes it if this process dies.
-        fresh = await deps.intake.receive(request, deps.submit.holder);
+        fresh = await recordInTime(deps.intake, request, deps.submit.holder, deps.logger);
       } catch (err) {
         deps.logger.warn({ user: command.user_id, action: parsed.action, err: (err as Error).message }, 'could not record a request; refusing it');
         await answer(REDIS_DOWN);
@@ -114,14 +116,8 @@ export function registerDropletCommand(app: App, deps: DropletCommandDeps): void
           await reply(historyMessage(resolved.droplet.name, resolved.droplet.id, entries).text);
           return;
         }
-        const result = await submitAction(deps.submit, {
-          requestId: requestIdFor(command.trigger_id),
-          userId: command.user_id,
-          channelId: command.channel_id,
-          action: parsed.action,
-          target: parsed.target,
-          body: actionBody(parsed.action, parsed.params),
-        });
+        if (!request) throw new Error('an action without its recorded request');
+        const result = await submitAction(deps.submit, request);
         const said = resultText(result);
         if (said) await reply(said);
       } catch (err) {

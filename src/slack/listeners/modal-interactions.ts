@@ -15,10 +15,11 @@ import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLB
 import { fieldErrors, readValues, type StateValues } from '../modals/read-values.js';
 import { failureText, requestIdFor } from './failure-text.js';
 import { modalModel, type ModalDeps } from './modal-open.js';
+import { recordInTime } from './record-request.js';
 
 export interface ModalListenerDeps extends ModalDeps {
   submit: SubmitDeps;
-  intake: Pick<Intake, 'receive'>;
+  intake: Pick<Intake, 'receive' | 'withdraw'>;
   afterAck: AfterAck;
 }
 
@@ -113,7 +114,7 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
     let fresh;
     try {
       // Durable before the form closes: from here on a worker finishes it if this process dies.
-      fresh = await deps.intake.receive(request, deps.submit.holder);
+      fresh = await recordInTime(deps.intake, request, deps.submit.holder, deps.logger);
     } catch (err) {
       deps.logger.warn({ user, err: (err as Error).message }, 'could not record a modal submission');
       await ack({ response_action: 'errors', errors: { [ACTION_BLOCK]: 'The job store (Redis) is unavailable, so this could not be recorded. Nothing was done; try again in a minute.' } });
