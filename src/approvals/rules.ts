@@ -1,7 +1,7 @@
 // Four-eyes rules, pure: which actions wait for a second person, who may decide, and what about
 // a Droplet changed while the request waited.
 import { z } from 'zod';
-import { actionSpec, type ActionBody, type ActionType } from '../domain/actions.js';
+import { isDestructive, type ActionBody, type ActionType } from '../domain/catalogue/index.js';
 import { authorize, type RoleMap } from '../domain/policy.js';
 import type { Droplet } from '../digitalocean/types.js';
 import type { Access } from '../roles/access.js';
@@ -45,7 +45,7 @@ export function mayDecide(
 
 /** Actions that destroy data or cannot be undone: Approve asks for confirmation first. */
 export function needsConfirmation(body: ActionBody): boolean {
-  return actionSpec(body.type).destructive || (body.type === 'resize' && body.disk === true);
+  return isDestructive(body);
 }
 
 /** The parts of a Droplet an approver judges a request by. */

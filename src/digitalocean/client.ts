@@ -4,7 +4,7 @@
 // DigitalOcean's own message. With a `budget`, every request first takes a slot from the
 // token's shared rate budget (rate-budget.ts) and reports what came back.
 import { Pool } from 'undici';
-import type { ActionBody } from '../domain/actions.js';
+import type { ActionBody } from '../domain/catalogue/index.js';
 import { DigitalOceanError, networkError } from './errors.js';
 import { BUDGET_SPENT, type BudgetAnswer, type BudgetTicket, type RequestBudget } from './rate-budget.js';
 import type { Action, Droplet, RateLimitState } from './types.js';

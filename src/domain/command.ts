@@ -10,7 +10,7 @@ import {
   type ActionType,
   type ParamKey,
   type ParamProblem,
-} from './actions.js';
+} from './catalogue/index.js';
 
 export type DropletRef = { kind: 'id'; id: number } | { kind: 'name'; name: string };
 

@@ -1,6 +1,6 @@
 // Who may do what: the role map's shape, and the decision for one user and one action.
 import { z } from 'zod';
-import { ACTION_TYPES, SCOPES, requiredScopes, type ActionType, type Scope } from './actions.js';
+import { ACTION_TYPES, SCOPES, requiredScopes, type ActionType, type Scope } from './catalogue/index.js';
 
 const memberId = z
   .string()

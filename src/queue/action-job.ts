@@ -1,7 +1,7 @@
 // The one kind of job the bot runs: a Droplet action someone asked for. Its data lives in
 // Redis between the receiver and a worker, so it is checked on the way out.
 import { z } from 'zod';
-import { ACTION_TYPES, actionBodySchema } from '../domain/actions.js';
+import { ACTION_TYPES, actionBodySchema } from '../domain/catalogue/index.js';
 import type { AuditEntry } from '../store/audit-log.js';
 
 export const ACTION_QUEUE = 'droplet-actions';

@@ -3,7 +3,7 @@
 // once, so every step checks what a previous run of the same job already did.
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { z } from 'zod';
-import { actionSpec } from '../domain/actions.js';
+import { actionEntry } from '../domain/catalogue/index.js';
 import { FollowDeadlineError, WatcherStoppedError, type ActionWatcher } from '../digitalocean/action-watcher.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { DigitalOceanError, DigitalOceanNetworkError } from '../digitalocean/errors.js';
@@ -134,7 +134,7 @@ async function run(job: Job<ActionJob>, data: ActionJob, deps: RunActionDeps, lo
   }
 
   const startedAt = Date.parse(action?.started_at ?? data.actionStartedAt ?? '') || Date.now();
-  const final = action && action.status !== 'in-progress' ? action : await deps.watcher.follow(actionId, actionSpec(data.action).typicalSeconds, undefined, startedAt);
+  const final = action && action.status !== 'in-progress' ? action : await deps.watcher.follow(actionId, actionEntry(data.action).typicalSeconds, undefined, startedAt);
   const durationMs = Math.max(0, (Date.parse(final.completed_at ?? '') || Date.now()) - startedAt);
   const status = final.status === 'completed' ? 'completed' : 'errored';
   const message = status === 'errored' ? 'DigitalOcean reports the action as errored' : undefined;

@@ -1,5 +1,5 @@
 // Why a request could not be finished, in words an operator can act on; never a stack trace or a secret.
-import { displayName } from '../domain/actions.js';
+import { displayName } from '../domain/catalogue/index.js';
 import { describeRef } from '../domain/command.js';
 import { escapeText } from '../slack/escape.js';
 import type { RecordedRequest } from '../store/intake.js';

@@ -4,7 +4,7 @@
 // Nothing tells the user "not run" before the record is withdrawn, and a record that was taken
 // over by a worker's sweep is left to it in silence.
 import { authorize } from '../domain/policy.js';
-import { displayName } from '../domain/actions.js';
+import { displayName } from '../domain/catalogue/index.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { resolveDroplet } from '../digitalocean/resolve-droplet.js';
 import type { Logger } from '../log.js';

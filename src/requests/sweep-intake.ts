@@ -12,7 +12,7 @@ import { jobAuditEntry, type ActionJob } from '../queue/action-job.js';
 import type { StatusReporter } from '../slack/reporter.js';
 import { rootMessage, threadStatus, type Message } from '../slack/messages.js';
 import { escapeText } from '../slack/escape.js';
-import { displayName } from '../domain/actions.js';
+import { displayName } from '../domain/catalogue/index.js';
 import type { AuditSink } from '../store/audit-log.js';
 import { requestLabel } from './not-run.js';
 import { threadOf, type Intake, type IntakeRecord, type ReadRecord } from '../store/intake.js';

@@ -2,7 +2,7 @@
 // decided, the root message while it waits, and the lines in the request's thread. Pure
 // functions returning {text, blocks}; every user or DigitalOcean string goes through escapeText.
 import type { types } from '@slack/bolt';
-import { displayName } from '../domain/actions.js';
+import { displayName } from '../domain/catalogue/index.js';
 import type { ApprovalSettings, Change, DropletState } from '../approvals/rules.js';
 import { describeWindow, needsConfirmation } from '../approvals/rules.js';
 import type { Approval, Outcome } from '../approvals/store.js';

@@ -1,7 +1,7 @@
 // Block Kit for everything the bot says. Every piece of text that came from a user or from
 // DigitalOcean passes through escapeText/code here.
 import type { types } from '@slack/bolt';
-import { ACTIONS, displayName, usageLine, type ActionBody, type ActionType, type Scope } from '../domain/actions.js';
+import { actionEntry, displayName, usageLine, type ActionBody, type ActionType, type Scope } from '../domain/catalogue/index.js';
 import { describeRef } from '../domain/command.js';
 import type { Resolved } from '../digitalocean/resolve-droplet.js';
 import type { ActionJob } from '../queue/action-job.js';
@@ -73,7 +73,7 @@ export function helpMessage(allowed: ActionType[], userId: string): Message {
         'Commands look like `/droplet reboot web-1`.',
     };
   }
-  const lines = allowed.map((a) => `• \`${escapeText(usageLine(a))}\` · ${ACTIONS.get(a)!.summary}`);
+  const lines = allowed.map((a) => `• \`${escapeText(usageLine(a))}\` · ${actionEntry(a).summary}`);
   return {
     text: [
       '*Droplet actions you may run*',

@@ -1,6 +1,6 @@
 // What the request's thread, its root message and the notification channel should say at each
 // step. Messages go into the Slack outbox, so a slow or failing Slack never holds up an action.
-import { displayName } from '../domain/actions.js';
+import { displayName } from '../domain/catalogue/index.js';
 import type { ActionJob } from '../queue/action-job.js';
 import type { OutboxEntry, OutboxTarget, SlackOutbox } from '../queue/slack-outbox.js';
 import { escapeText } from './escape.js';

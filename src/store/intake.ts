@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { ACTION_TYPES, actionBodySchema } from '../domain/actions.js';
+import { ACTION_TYPES, actionBodySchema } from '../domain/catalogue/index.js';
 import { actionJobSchema, type ActionJob } from '../queue/action-job.js';
 
 export const requestSchema = z.object({

@@ -12,7 +12,7 @@ import { AccessResolver } from '../../src/roles/access.js';
 import { OutboxReporter } from '../../src/slack/reporter.js';
 import { Intake } from '../../src/store/intake.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { displayName, type ActionType } from '../../src/domain/actions.js';
+import { displayName, type ActionType } from '../../src/domain/catalogue/index.js';
 import { roleMapSchema } from '../../src/domain/policy.js';
 import { blockActionsBody, signSlackRequest, type JsonObject, type StoredMessage } from '../../src/sandbox/slack/index.js';
 import { APPROVE_ACTION_ID, DENY_ACTION_ID } from '../../src/slack/approval-messages.js';

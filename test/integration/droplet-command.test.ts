@@ -2,7 +2,7 @@
 // BullMQ worker, and the Slack and DigitalOcean simulators on loopback.
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_TYPES, displayName, type ActionType } from '../../src/domain/actions.js';
+import { ACTION_TYPES, displayName, type ActionType } from '../../src/domain/catalogue/index.js';
 import { sendToBot, signSlackRequest, slashCommandBody } from '../../src/sandbox/slack/index.js';
 import { CHANNEL, SECRETS, USERS, startHarness, type Harness } from '../support/harness.js';
 

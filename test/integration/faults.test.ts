@@ -1,7 +1,7 @@
 // The bot's promises under faults, in-process: one action at a time per Droplet, no double POST
 // when an answer is lost, DigitalOcean's 422/429/5xx and slow answers, Slack rate limits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { displayName, type ActionType } from '../../src/domain/actions.js';
+import { displayName, type ActionType } from '../../src/domain/catalogue/index.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;

@@ -1,7 +1,7 @@
 // Every body the bot sends validates against DigitalOcean's own schema for its type.
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { ACTION_TYPES, actionBody, type ActionType } from '../../src/domain/actions.js';
+import { ACTION_TYPES, actionBody, type ActionType } from '../../src/domain/catalogue/index.js';
 import { parseCommand } from '../../src/domain/command.js';
 import { readReferenceJson } from '../support/reference.js';
 

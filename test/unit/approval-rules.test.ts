@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeWindow, dropletChanges, dropletState, mayDecide, needsApproval, needsConfirmation, type ApprovalSettings } from '../../src/approvals/rules.js';
 import type { Approval } from '../../src/approvals/store.js';
-import type { Scope } from '../../src/domain/actions.js';
+import type { Scope } from '../../src/domain/catalogue/index.js';
 import { messageBlockProblems } from '../../src/sandbox/slack/index.js';
 import { APPROVE_ACTION_ID, approvalDecidedMessage, approvalRequestMessage, approvalRootMessage, approvalThreadLine } from '../../src/slack/approval-messages.js';
 

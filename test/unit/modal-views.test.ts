@@ -1,7 +1,7 @@
 // The modal's pure parts: which commands open it, the views it builds (valid Block Kit, within
 // Slack's limits, escaped), and reading submitted values back into validateParams' input.
 import { describe, expect, it } from 'vitest';
-import { ACTION_TYPES, validateParams } from '../../src/domain/actions.js';
+import { ACTION_TYPES, validateParams } from '../../src/domain/catalogue/index.js';
 import { parseCommand } from '../../src/domain/command.js';
 import type { DropletDetail, Size } from '../../src/digitalocean/catalog.js';
 import { viewProblems, type JsonObject } from '../../src/sandbox/slack/index.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ACTION_TYPES, requiredScopes } from '../../src/domain/actions.js';
+import { ACTION_TYPES, requiredScopes } from '../../src/domain/catalogue/index.js';
 import { allowedActions, authorize, roleMapSchema, rolesOf, scopesOf } from '../../src/domain/policy.js';
 import { AccessResolver } from '../../src/roles/access.js';
 import { loadRoleMap, parseRoleMap } from '../../src/roles/load-role-map.js';

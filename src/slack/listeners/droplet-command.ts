@@ -6,7 +6,7 @@ import type { AuditLog } from '../../store/audit-log.js';
 import { parseCommand } from '../../domain/command.js';
 import type { Logger } from '../../log.js';
 import type { AccessResolver } from '../../roles/access.js';
-import { actionBody } from '../../domain/actions.js';
+import { actionBody } from '../../domain/catalogue/index.js';
 import { resultText, submitAction, type ActionRequest, type SubmitDeps } from '../../requests/submit-action.js';
 import type { Intake } from '../../store/intake.js';
 import type { AfterAck } from '../after-ack.js';

@@ -4,7 +4,7 @@
 // and closing.
 import type { App, BlockAction, StaticSelectAction, ExternalSelectAction } from '@slack/bolt';
 import { authorize, allowedActions } from '../../domain/policy.js';
-import { actionBody, normalizeActionName, validateParams } from '../../domain/actions.js';
+import { actionBody, normalizeActionName, validateParams } from '../../domain/catalogue/index.js';
 import type { Droplet } from '../../digitalocean/types.js';
 import { resultText, submitAction, type ActionRequest, type SubmitDeps } from '../../requests/submit-action.js';
 import type { Intake } from '../../store/intake.js';

@@ -1,7 +1,7 @@
 // Opening and refreshing the /droplet modal. A trigger_id lives 3 seconds, so views.open shows a
 // loading view at once; the choices are then read from DigitalOcean and views.update fills it in.
 import type { webApi } from '@slack/bolt';
-import { displayName, type ActionType, type ParamKey } from '../../domain/actions.js';
+import { displayName, type ActionType, type ParamKey } from '../../domain/catalogue/index.js';
 import { describeRef, type DropletRef } from '../../domain/command.js';
 import { allowedActions } from '../../domain/policy.js';
 import type { DigitalOceanCatalog, DropletDetail } from '../../digitalocean/catalog.js';

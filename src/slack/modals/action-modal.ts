@@ -1,7 +1,7 @@
 // The /droplet modal: pick an action, pick a Droplet (type-ahead), then the inputs that action
 // needs. Pure: a model in, a view out; listeners fetch the model's data and call views.update.
 import type { types } from '@slack/bolt';
-import { actionSpec, displayName, type ActionType } from '../../domain/actions.js';
+import { actionEntry, displayName, type ActionType } from '../../domain/catalogue/index.js';
 import type { DropletDetail } from '../../digitalocean/catalog.js';
 import { escapeText } from '../escape.js';
 import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLBACK_ID, encodeMetadata } from './ids.js';
@@ -55,7 +55,7 @@ export function dropletOption(d: Pick<DropletDetail, 'id' | 'name' | 'status' | 
 }
 
 function actionOption(a: ActionType): types.PlainTextOption {
-  return option(displayName(a), a, actionSpec(a).summary);
+  return option(displayName(a), a, actionEntry(a).summary);
 }
 
 export function actionModal(m: ModalModel): types.ModalView {
@@ -82,7 +82,7 @@ export function actionModal(m: ModalModel): types.ModalView {
   });
   const needsApproval = m.action !== undefined && (m.approvalActions ?? []).includes(m.action);
   if (m.action) {
-    const spec = actionSpec(m.action);
+    const spec = actionEntry(m.action);
     const approval = needsApproval ? ' · needs approval by a second person before it runs' : '';
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${escapeText(spec.summary)}${approval}` }] });
   }

@@ -1,7 +1,7 @@
 // The inputs one action needs, built from live DigitalOcean choices: operators pick a size, an
 // image, a backup or a kernel instead of remembering slugs and IDs. Pure.
 import type { types } from '@slack/bolt';
-import { BACKUP_HOURS, BACKUP_PLANS, WEEKDAYS, actionSpec, type ActionType, type ParamKey } from '../../domain/actions.js';
+import { actionEntry, type ActionType, type ModalInput, type ParamKey } from '../../domain/catalogue/index.js';
 import type { DropletDetail, Image, Kernel, Size } from '../../digitalocean/catalog.js';
 import { escapeText } from '../escape.js';
 import { PARAM_ACTION_PREFIX } from './ids.js';
@@ -110,112 +110,108 @@ function imageOption(i: Image): types.PlainTextOption {
   return option(label, i.slug ?? String(i.id), i.slug ?? `snapshot ${i.id}${i.created_at ? ` · ${day(i.created_at)}` : ''}`);
 }
 
-const WEEKDAY_NAMES: Record<(typeof WEEKDAYS)[number], string> = { SUN: 'Sunday', MON: 'Monday', TUE: 'Tuesday', WED: 'Wednesday', THU: 'Thursday', FRI: 'Friday', SAT: 'Saturday' };
-const pad = (h: number) => String(h).padStart(2, '0');
-
-function backupPolicyInputs(action: ActionType, initial: Initial): types.KnownBlock[] {
-  const required = action === 'change_backup_policy';
-  return [
-    select('plan', action, 'Backup plan', BACKUP_PLANS.map((p) => option(p === 'daily' ? 'Daily' : 'Weekly', p)), { initial: initial.plan?.toLowerCase(), optional: !required }),
-    select('weekday', action, 'Weekday (weekly plans only)', WEEKDAYS.map((d) => option(WEEKDAY_NAMES[d], d)), { initial: initial.weekday?.toUpperCase(), optional: true }),
-    select('hour', action, 'Backup window (UTC)', BACKUP_HOURS.map((h) => option(`${pad(h)}:00–${pad((h + 4) % 24)}:00 UTC`, String(h))), {
-      initial: initial.hour,
-      optional: true,
-      hint: 'Backups start some time in this 4-hour window.',
-    }),
-  ];
-}
-
-/** Input blocks (and notes) for `action`; `droplet` is undefined until one is picked. */
+/** Input blocks (and notes) for `action`, from its catalogue entry; `droplet` is undefined until one is picked. */
 export function paramInputs(action: ActionType, droplet: DropletDetail | undefined, choices: Choices, initial: Initial): types.KnownBlock[] {
-  const pickFirst = note('_Pick a Droplet to see the choices for it._');
-  const failed = choices.error ? [note(`:warning: Could not read the choices from DigitalOcean (${escapeText(choices.error)}). Try again, or type the command instead.`)] : [];
-  switch (action) {
-    case 'resize': {
-      if (!droplet) return [pickFirst];
-      const blocks: types.KnownBlock[] = [...failed];
-      if (choices.sizes) {
-        blocks.push(
-          select('size', action, `New size (sizes offered in ${droplet.region.slug})`, sizeOptions(choices.sizes, droplet.size_slug), {
-            initial: initial.size,
-            optional: false,
-            dependsOn: droplet.id,
-            keep: droplet.size_slug,
-            hint: 'Prices are per month. The Droplet must be powered off to resize.',
-          }),
-        );
+  const entry = actionEntry(action);
+  const perDroplet = entry.params.some(({ param }) => param.input.kind === 'choice' && param.input.perDroplet);
+  if (perDroplet && !droplet) return [note('_Pick a Droplet to see the choices for it._')];
+  const blocks: types.KnownBlock[] = choices.error ? [note(`:warning: Could not read the choices from DigitalOcean (${escapeText(choices.error)}). Try again, or type the command instead.`)] : [];
+  for (const { param, required } of entry.params) {
+    const input = param.input;
+    switch (input.kind) {
+      case 'choice': {
+        const rendered = choiceInput(action, param.key, input, required, droplet, choices, initial);
+        // A choice with nothing to choose from says so instead of the form.
+        if (rendered === 'none left') return [note(`*${escapeText(droplet?.name ?? '')}* has no backups to restore from.`)];
+        if (rendered) blocks.push(rendered);
+        break;
       }
-      const disk: types.PlainTextOption = option('Also resize the disk', 'true', 'A disk resize cannot be undone');
-      blocks.push({
-        type: 'input',
-        block_id: blockId('disk', action),
-        optional: true,
-        label: plain('Disk'),
-        hint: plain('A disk resize cannot be undone: the Droplet can never go back to a size with a smaller disk. Leave this off to change only CPU and RAM.'),
-        element: { type: 'checkboxes', action_id: `${PARAM_ACTION_PREFIX}disk`, options: [disk], ...(initial.disk?.toLowerCase() === 'true' ? { initial_options: [disk] } : {}) },
-      });
-      return blocks;
-    }
-    case 'rebuild': {
-      const warn = note(':warning: *Rebuild erases the Droplet\'s disk* and installs the image you pick.');
-      if (!choices.images) return [...failed, warn];
-      const { distributions, applications, snapshots } = choices.images;
-      return [
-        ...failed,
-        groupedSelect(
-          'image',
-          action,
-          'Image',
-          [
-            ['Distributions', distributions.map(imageOption).sort(byLabel)],
-            ['Applications', applications.map(imageOption).sort(byLabel)],
-            ['Your snapshots', [...snapshots].sort(newestFirst).map(imageOption)],
-          ],
-          initial.image,
-          'Distributions and 1-Click applications by slug, your snapshots by ID.',
-        ),
-        warn,
-      ];
-    }
-    case 'restore': {
-      if (!droplet) return [pickFirst];
-      const warn = note(':warning: *Restoring overwrites the Droplet\'s disk* with the backup.');
-      if (!choices.backups) return [...failed, warn];
-      if (choices.backups.length === 0) return [note(`*${escapeText(droplet.name)}* has no backups to restore from.`)];
-      const options = [...choices.backups].sort(newestFirst).map((b) => option(`${b.name}`, String(b.id), `backup ${b.id} · ${day(b.created_at)}`));
-      return [select('image', action, 'Backup to restore', options, { initial: initial.image, optional: false, dependsOn: droplet.id }), warn];
-    }
-    case 'change_kernel': {
-      if (!droplet) return [pickFirst];
-      if (!choices.kernels) return failed;
-      const current = droplet.kernel?.id;
-      // Newest first (DigitalOcean numbers kernels in the order it adds them), the current one always kept.
-      const options = [...choices.kernels].sort((a, b) => b.id - a.id).map((k) => option(`${k.name}${k.id === current ? ' (current)' : ''}`, String(k.id), k.version));
-      return [select('kernel', action, 'Kernel', options, { initial: initial.kernel, optional: false, dependsOn: droplet.id, ...(current !== undefined ? { keep: String(current) } : {}) })];
-    }
-    case 'enable_backups':
-    case 'change_backup_policy':
-      return backupPolicyInputs(action, initial);
-    case 'snapshot':
-    case 'rename': {
-      const rename = action === 'rename';
-      return [
-        {
+      case 'options': {
+        const options = input.options.map((o) => option(o.text, o.value));
+        const typed = initial[param.key]?.toLowerCase();
+        const match = options.find((o) => o.value?.toLowerCase() === typed)?.value;
+        blocks.push(select(param.key, action, input.label, options, { ...(match ? { initial: match } : {}), optional: !required, ...(input.hint ? { hint: input.hint } : {}) }));
+        break;
+      }
+      case 'checkbox': {
+        const box: types.PlainTextOption = option(input.text, 'true', input.description);
+        blocks.push({
           type: 'input',
-          block_id: blockId('name', action),
-          optional: !rename,
-          label: plain(rename ? 'New name' : 'Snapshot name'),
-          hint: plain(rename ? 'A hostname: letters, digits, dots and hyphens.' : 'Leave empty and DigitalOcean names it for you.'),
+          block_id: blockId(param.key, action),
+          optional: true,
+          label: plain(input.label),
+          hint: plain(input.hint),
+          element: { type: 'checkboxes', action_id: `${PARAM_ACTION_PREFIX}${param.key}`, options: [box], ...(initial[param.key]?.toLowerCase() === 'true' ? { initial_options: [box] } : {}) },
+        });
+        break;
+      }
+      case 'text':
+        blocks.push({
+          type: 'input',
+          block_id: blockId(param.key, action),
+          optional: !required,
+          label: plain(input.label),
+          hint: plain(input.hint),
           element: {
             type: 'plain_text_input',
-            action_id: `${PARAM_ACTION_PREFIX}name`,
-            max_length: 255,
-            ...(initial.name ? { initial_value: initial.name } : {}),
+            action_id: `${PARAM_ACTION_PREFIX}${param.key}`,
+            max_length: input.maxLength,
+            ...(initial[param.key] ? { initial_value: initial[param.key] } : {}),
           },
-        },
-      ];
+        });
+        break;
     }
-    default:
-      return actionSpec(action).params.length === 0 ? [] : failed;
+  }
+  if ('warning' in entry && entry.warning) blocks.push(note(entry.warning));
+  return blocks;
+}
+
+type ChoiceInput = Extract<ModalInput, { kind: 'choice' }>;
+
+/** The select for a live list; undefined while the list is not loaded, 'none left' for an empty list of backups. */
+function choiceInput(
+  action: ActionType,
+  key: ParamKey,
+  input: ChoiceInput,
+  required: boolean,
+  droplet: DropletDetail | undefined,
+  choices: Choices,
+  initial: Initial,
+): types.InputBlock | 'none left' | undefined {
+  const dependsOn = input.perDroplet ? droplet?.id : undefined;
+  const common = { initial: initial[key], optional: !required, ...(dependsOn !== undefined ? { dependsOn } : {}), ...(input.hint ? { hint: input.hint } : {}) };
+  switch (input.source) {
+    case 'sizes':
+      if (!choices.sizes || !droplet) return undefined;
+      return select(key, action, `${input.label} (sizes offered in ${droplet.region.slug})`, sizeOptions(choices.sizes, droplet.size_slug), { ...common, keep: droplet.size_slug });
+    case 'images': {
+      if (!choices.images) return undefined;
+      const { distributions, applications, snapshots } = choices.images;
+      return groupedSelect(
+        key,
+        action,
+        input.label,
+        [
+          ['Distributions', distributions.map(imageOption).sort(byLabel)],
+          ['Applications', applications.map(imageOption).sort(byLabel)],
+          ['Your snapshots', [...snapshots].sort(newestFirst).map(imageOption)],
+        ],
+        initial[key],
+        input.hint,
+      );
+    }
+    case 'backups': {
+      if (!choices.backups) return undefined;
+      if (choices.backups.length === 0) return 'none left';
+      const options = [...choices.backups].sort(newestFirst).map((b) => option(`${b.name}`, String(b.id), `backup ${b.id} · ${day(b.created_at)}`));
+      return select(key, action, input.label, options, common);
+    }
+    case 'kernels': {
+      if (!choices.kernels) return undefined;
+      const current = droplet?.kernel?.id;
+      // Newest first (DigitalOcean numbers kernels in the order it adds them), the current one always kept.
+      const options = [...choices.kernels].sort((a, b) => b.id - a.id).map((k) => option(`${k.name}${k.id === current ? ' (current)' : ''}`, String(k.id), k.version));
+      return select(key, action, input.label, options, { ...common, ...(current !== undefined ? { keep: String(current) } : {}) });
+    }
   }
 }

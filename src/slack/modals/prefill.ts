@@ -1,6 +1,6 @@
 // Which typed commands open the modal instead of an error: `/droplet` alone, `/droplet <action>`,
 // and `/droplet <action> <droplet>` with only required parameters missing. Pure.
-import { actionSpec, type ActionType, type ParamKey } from '../../domain/actions.js';
+import { actionEntry, type ActionType, type ParamKey } from '../../domain/catalogue/index.js';
 import type { Command, DropletRef } from '../../domain/command.js';
 
 export interface Prefill {
@@ -16,11 +16,11 @@ export function modalPrefill(parsed: Command, text: string): Prefill | undefined
     // Only the action was typed; a malformed Droplet name still gets its explanation.
     return text.trim().split(/\s+/).length === 1 ? { action: parsed.action } : undefined;
   }
-  const spec = actionSpec(parsed.action);
+  const entry = actionEntry(parsed.action);
   const raw = parsed.raw ?? {};
   const problems = parsed.problems ?? [];
   const onlyMissing =
     problems.length > 0 &&
-    problems.every((p) => p.key !== undefined && spec.params.some((s) => s.key === p.key && s.required) && (raw[p.key] ?? '') === '');
+    problems.every((p) => p.key !== undefined && entry.params.some((u) => u.param.key === p.key && u.required) && (raw[p.key] ?? '') === '');
   return onlyMissing ? { action: parsed.action, target: parsed.target, raw } : undefined;
 }
