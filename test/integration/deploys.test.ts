@@ -67,7 +67,7 @@ async function requestThenStop(name: string, afterMs: number, signal: 'SIGTERM' 
   const port = await freePort();
   const web = runBot('web', { ...env, PORT: String(port) });
   bots.push(web);
-  expect(await waitForHealth(port)).toBe(true);
+  if (!(await waitForHealth(port, 30_000))) throw new Error(`the receiver did not become healthy:\n${web.output()}`);
   const d = digitalocean.addDroplet({ name });
   // A slow DigitalOcean lookup too, so the moments below fall into different steps.
   digitalocean.failNext({ method: 'GET', path: '/v2/droplets' }, { delayMs: 400 });

@@ -155,7 +155,8 @@ describe('/droplet with no arguments', () => {
       weekday: { type: 'static_select', selected_option: selected('Monday', 'MON') },
     }));
     expect((bad.json as { errors: Record<string, string> }).errors).toEqual({ [String(paramBlock(policy, 'weekday')!.block_id)]: 'weekday only applies to plan=weekly' });
-    await new Promise((r) => setTimeout(r, 300));
+    // Refused inside the ack, before anything was recorded: nothing can run later.
+    expect((await h.pending(3164444)).intake).toBe(0);
     expect(posts().length).toBe(before);
     expect(h.roots().length).toBe(rootsBefore);
   });
@@ -265,7 +266,6 @@ describe('typed commands with something missing', () => {
     const known = new Set(h.slack.workspace.views.all().map((r) => r.view.id));
     const triggerId = h.slack.workspace.views.issueTriggerId(USERS.admin);
     const res = await h.command('rename web-2', USERS.admin, { triggerId });
-    expect(res.ms).toBeLessThan(3000);
     const loading = await h.slack.waitFor(() => {
       const top = h.slack.workspace.views.topFor(USERS.admin)?.view;
       return top && !known.has(top.id) ? top : undefined;

@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDigitalOceanSimulator, type DigitalOceanSimulator } from '../../src/sandbox/digitalocean/index.js';
 import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from '../../src/sandbox/slack/index.js';
 import { freePort } from '../support/global-redis.js';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ACTION_QUEUE } from '../../src/queue/action-job.js';
 import { spawnRedisServer } from '../../src/sandbox/playground/local-redis.js';
 import { buildDist, runBot, waitForHealth, writeRoleMap, type BotProcess } from '../support/processes.js';
 import { CHANNEL, SECRETS, USERS } from '../support/harness.js';
@@ -60,8 +63,20 @@ describe('web and worker processes', () => {
     const res = await sendToBot(`http://127.0.0.1:${port}/slack/events`, SECRETS.signingSecret, body);
     expect(res.status).toBe(200);
     const rootMsg = await slack.waitFor(() => slack.workspace.channelMessages(CHANNEL).find((m) => m.text?.startsWith('power-off on web-2')), 10_000);
-    // No worker yet: the request waits in Redis and DigitalOcean hears nothing.
-    await new Promise((r) => setTimeout(r, 500));
+    // No worker yet: the request waits in the queue, where only a worker could take it.
+    const queue = new Queue(ACTION_QUEUE, { connection: new Redis(redisUrl(), { maxRetriesPerRequest: 1 }), prefix });
+    try {
+      const until = Date.now() + 10_000;
+      let states: string[] = [];
+      while (Date.now() < until && states.length === 0) {
+        states = await Promise.all((await queue.getJobs(['waiting', 'active', 'completed', 'delayed'])).map((j) => j.getState()));
+        if (states.length === 0) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(states).toEqual(['waiting']);
+    } finally {
+      await queue.close();
+      await queue.disconnect();
+    }
     expect(digitalocean.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
 
     const workers = [run('worker'), run('worker')];

@@ -90,7 +90,9 @@ describe('the shared request budget', () => {
     sim.failNext({ method: 'GET', path: `/v2/droplets/${DROPLET}` }, { status: 429, headers: { 'retry-after': '1', 'ratelimit-remaining': '0' } });
     const t0 = performance.now();
     const first = a!.getDroplet(DROPLET);
-    await new Promise((r) => setTimeout(r, 200));
+    // The pause every process obeys is in Redis once the first read's 429 has been settled.
+    const pauseKey = (a as unknown as { budget: RedisRateBudget }).budget.redisKeys.find((k) => k.endsWith(':pause'))!;
+    while ((await redis[0]!.exists(pauseKey)) === 0) await new Promise((r) => setTimeout(r, 5));
     // The other process asks during the pause: it waits too instead of meeting a 429 of its own.
     const other = await b!.getAction(0).catch((e: unknown) => e);
     expect((await first).id).toBe(DROPLET);

@@ -11,6 +11,9 @@ import { startDigitalOceanSimulator, type DigitalOceanSimulator, type SimulatorO
 import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator, type SlashCommandFields } from '../../src/sandbox/slack/index.js';
 import { freePort } from '../../src/sandbox/net.js';
 import { deleteKeys, redisUrl, uniquePrefix } from './redis.js';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ACTION_QUEUE, type ActionJob } from '../../src/queue/action-job.js';
 
 export const SECRETS = {
   botToken: 'xoxb-1111-2222-testbottokenvalue',
@@ -52,6 +55,11 @@ export interface Harness {
   thread(rootTs: string): Array<{ text?: string; ts: string }>;
   /** Root messages the bot posted in CHANNEL. */
   roots(): Array<{ text?: string; ts: string; blocks?: unknown[] }>;
+  /**
+   * The states of every action job the bot holds for a Droplet, and whether any request is
+   * still in the intake: the definite signal that nothing more will run, instead of a sleep.
+   */
+  pending(dropletId: number): Promise<{ jobs: string[]; intake: number }>;
   stop(): Promise<void>;
 }
 
@@ -159,6 +167,18 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     roots() {
       return workspace.channelMessages(CHANNEL);
+    },
+    async pending(dropletId) {
+      const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+      const queue = new Queue<ActionJob>(ACTION_QUEUE, { connection: redis, prefix });
+      try {
+        const all = await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed']);
+        const jobs = await Promise.all(all.filter((j) => j?.data?.droplet?.id === dropletId).map((j) => j.getState()));
+        return { jobs: jobs.sort(), intake: await redis.hlen(`${prefix}:intake`) };
+      } finally {
+        await queue.close();
+        redis.disconnect();
+      }
     },
     async stop() {
       await bot.stop();

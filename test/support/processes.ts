@@ -39,6 +39,17 @@ export function runBot(mode: 'web' | 'worker' | 'all' | 'sandbox', env: Record<s
   return { child, output: () => out, exited: () => done };
 }
 
+/** Polls /healthz until it answers `status`; the answer itself is the definite signal. */
+export async function waitForHealthStatus(port: number, status: number, timeoutMs = 15_000): Promise<Response> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+    if (res?.status === status) return res;
+    if (Date.now() > until) throw new Error(`/healthz did not answer ${status} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export async function waitForHealth(port: number, timeoutMs = 15_000): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {

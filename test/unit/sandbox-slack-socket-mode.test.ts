@@ -134,7 +134,6 @@ describe('the WebSocket', () => {
     });
     expect((envelope.payload as Record<string, string>).command).toBe('/droplet');
     expect(ack.payload).toEqual({ response_type: 'ephemeral', text: 'got it' });
-    expect(ack.ms).toBeLessThan(3000);
     expect(sim.socketMode.envelopes.at(-1)).toEqual({ envelope, ack });
   });
 

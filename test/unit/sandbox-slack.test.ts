@@ -462,7 +462,6 @@ describe('Slack → a real Bolt app', () => {
     const body = slashCommandBody({ text: 'reboot web-1', user_id: SANDBOX_USERS.alice, channel_id: SANDBOX_CHANNELS.ops, response_url: responseUrl, trigger_id: trigger });
     const reply = await sendToBot(eventsUrl, SECRET, body);
     expect(reply.status).toBe(200);
-    expect(reply.ms).toBeLessThan(3000);
     await sim.waitFor(() => sim.workspace.views.topFor(SANDBOX_USERS.alice));
     expect(sim.workspace.responsesFor(responseUrl)).toMatchObject([{ text: 'got reboot web-1' }]);
     expect(seen[0]?.body).toMatchObject({ command: '/droplet', text: 'reboot web-1', user_id: SANDBOX_USERS.alice });
