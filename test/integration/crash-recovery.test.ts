@@ -10,7 +10,7 @@ import { startDigitalOceanSimulator, type DigitalOceanSimulator } from '../../sr
 import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from '../../src/sandbox/slack/index.js';
 import { spawnRedisServer } from '../../src/sandbox/playground/local-redis.js';
 import { freePort } from '../support/global-redis.js';
-import { CHANNEL, SECRETS, USERS } from '../support/harness.js';
+import { CHANNEL, SECRETS, USERS, botEnv } from '../support/harness.js';
 import { buildDist, runBot, waitForHealth, waitForHealthStatus, writeRoleMap, type BotProcess } from '../support/processes.js';
 
 let slack: SlackSimulator;
@@ -35,18 +35,7 @@ async function stopRedis(): Promise<void> {
 }
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    SLACK_BOT_TOKEN: SECRETS.botToken,
-    SLACK_SIGNING_SECRET: SECRETS.signingSecret,
-    SLACK_API_URL: `${slack.url}/api/`,
-    DIGITALOCEAN_TOKEN: SECRETS.doToken,
-    DIGITALOCEAN_API_URL: digitalocean.url,
-    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-    ROLE_MAP: roleMap,
-    WORKER_LOCK_MS: '2000',
-    LOG_LEVEL: 'info',
-    ...extra,
-  };
+  return botEnv({ slackUrl: slack.url, digitaloceanUrl: digitalocean.url, redisUrl: `redis://127.0.0.1:${redisPort}`, roleMap }, { WORKER_LOCK_MS: '2000', LOG_LEVEL: 'info', ...extra });
 }
 
 function start(mode: 'web' | 'worker', extra: Record<string, string> = {}): BotProcess {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDigitalOceanSimulator, type DigitalOceanSimulator } from '../../src/sandbox/digitalocean/index.js';
 import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from '../../src/sandbox/slack/index.js';
 import { freePort } from '../support/global-redis.js';
-import { CHANNEL, SECRETS, USERS } from '../support/harness.js';
+import { CHANNEL, SECRETS, USERS, botEnv } from '../support/harness.js';
 import { buildDist, runBot, waitForHealth, writeRoleMap, type BotProcess } from '../support/processes.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
 
@@ -22,19 +22,7 @@ beforeAll(async () => {
   slack = await startSlackSimulator({ botToken: SECRETS.botToken });
   digitalocean = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 0.01 });
   prefix = uniquePrefix('deploy');
-  env = {
-    SLACK_BOT_TOKEN: SECRETS.botToken,
-    SLACK_SIGNING_SECRET: SECRETS.signingSecret,
-    SLACK_API_URL: `${slack.url}/api/`,
-    DIGITALOCEAN_TOKEN: SECRETS.doToken,
-    DIGITALOCEAN_API_URL: digitalocean.url,
-    REDIS_URL: redisUrl(),
-    REDIS_PREFIX: prefix,
-    ROLE_MAP: writeRoleMap(),
-    WORKER_LOCK_MS: '2000',
-    SHUTDOWN_GRACE_MS: '10000',
-    LOG_LEVEL: 'info',
-  };
+  env = botEnv({ slackUrl: slack.url, digitaloceanUrl: digitalocean.url, redisUrl: redisUrl(), prefix, roleMap: writeRoleMap() }, { WORKER_LOCK_MS: '2000', SHUTDOWN_GRACE_MS: '10000', LOG_LEVEL: 'info' });
   bots.push(runBot('worker', env));
   // A slow Slack: every root message takes 600 ms to post.
   slack.slowDown('chat.postMessage', 600);

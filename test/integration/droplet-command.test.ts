@@ -14,19 +14,9 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const posts = (dropletId?: number) =>
-  h.digitalocean.requests.filter((r) => r.method === 'POST' && (dropletId === undefined || r.path === `/v2/droplets/${dropletId}/actions`));
-
-function rootFor(action: ActionType, name: string) {
-  return h.roots().filter((m) => m.text?.startsWith(`${displayName(action)} on ${name}:`)).at(-1);
-}
-
-async function waitForFinal(action: ActionType, name: string, timeoutMs = 15_000) {
-  return h.slack.waitFor(() => {
-    const root = rootFor(action, name);
-    return root && /: (completed|errored)$/.test(root.text ?? '') ? root : undefined;
-  }, timeoutMs);
-}
+const posts = (dropletId?: number) => h.posts(dropletId);
+const rootFor = (action: ActionType, name: string) => h.rootFor(action, name);
+const waitForFinal = (action: ActionType, name: string) => h.waitForFinal(action, name);
 
 async function waitForResponse(responseUrl: string) {
   return h.slack.waitFor(() => h.responses(responseUrl)[0]?.text, 10_000);

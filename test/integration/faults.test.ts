@@ -12,19 +12,11 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const posts = (dropletId: number) => h.digitalocean.requests.filter((r) => r.method === 'POST' && r.path === `/v2/droplets/${dropletId}/actions`);
+const posts = (dropletId: number) => h.posts(dropletId);
 const actionsOf = (dropletId: number) => [...h.digitalocean.state.actions.values()].filter((a) => a.resource_id === dropletId);
 
-function rootFor(action: ActionType, name: string) {
-  return h.roots().filter((m) => m.text?.startsWith(`${displayName(action)} on ${name}:`)).at(-1);
-}
-
-async function waitForFinal(action: ActionType, name: string, timeoutMs = 20_000) {
-  return h.slack.waitFor(() => {
-    const root = rootFor(action, name);
-    return root && /: (completed|errored)$/.test(root.text ?? '') ? root : undefined;
-  }, timeoutMs);
-}
+const rootFor = (action: ActionType, name: string) => h.rootFor(action, name);
+const waitForFinal = (action: ActionType, name: string, timeoutMs?: number) => h.waitForFinal(action, name, timeoutMs);
 
 describe('one action at a time per Droplet', () => {
   it('makes later requests wait their turn, in order, with a note, and never hits the pending-event 422', async () => {

@@ -8,7 +8,7 @@ import { budgetId } from '../../src/digitalocean/rate-budget.js';
 import { startDigitalOceanSimulator, type DigitalOceanSimulator } from '../../src/sandbox/digitalocean/index.js';
 import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from '../../src/sandbox/slack/index.js';
 import { freePort } from '../support/global-redis.js';
-import { CHANNEL, SECRETS, USERS } from '../support/harness.js';
+import { CHANNEL, SECRETS, USERS, botEnv } from '../support/harness.js';
 import { buildDist, runBot, waitForHealth, writeRoleMap, type BotProcess } from '../support/processes.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
 
@@ -25,18 +25,7 @@ beforeAll(async () => {
   digitalocean = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 0.01 });
   redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
   prefix = uniquePrefix('fence');
-  env = {
-    SLACK_BOT_TOKEN: SECRETS.botToken,
-    SLACK_SIGNING_SECRET: SECRETS.signingSecret,
-    SLACK_API_URL: `${slack.url}/api/`,
-    DIGITALOCEAN_TOKEN: SECRETS.doToken,
-    DIGITALOCEAN_API_URL: digitalocean.url,
-    REDIS_URL: redisUrl(),
-    REDIS_PREFIX: prefix,
-    ROLE_MAP: writeRoleMap(),
-    WORKER_LOCK_MS: '2000',
-    LOG_LEVEL: 'debug',
-  };
+  env = botEnv({ slackUrl: slack.url, digitaloceanUrl: digitalocean.url, redisUrl: redisUrl(), prefix, roleMap: writeRoleMap() }, { WORKER_LOCK_MS: '2000', LOG_LEVEL: 'debug' });
 }, 60_000);
 
 afterAll(async () => {

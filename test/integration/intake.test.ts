@@ -13,7 +13,7 @@ import { sweepIntake } from '../../src/requests/sweep-intake.js';
 import { requestIdFor } from '../../src/slack/listeners/failure-text.js';
 import { rootMessage } from '../../src/slack/messages.js';
 import { Intake, type IntakeRecord, type RecordedRequest } from '../../src/store/intake.js';
-import { CHANNEL, SECRETS, USERS, startHarness, type Harness } from '../support/harness.js';
+import { CHANNEL, SECRETS, USERS, sampleJob, startHarness, type Harness } from '../support/harness.js';
 import { redisUrl } from '../support/redis.js';
 
 let h: Harness;
@@ -34,7 +34,7 @@ function requestFor(droplet: { id: number; name: string }, action: 'reboot' | 'p
   return { requestId: `intake-test-${++n}-${Date.now()}`, userId: USERS.admin, channelId: CHANNEL, action, target: { kind: 'name', name: droplet.name }, body: { type: action } };
 }
 function jobFor(req: RecordedRequest, droplet: { id: number; name: string }, rootTs = ''): ActionJob {
-  return { requestId: req.requestId, action: req.action, body: req.body, droplet, requester: req.userId, channel: req.channelId, rootTs, requestedAt: Date.now() };
+  return sampleJob({ requestId: req.requestId, action: req.action, body: req.body, droplet, requester: req.userId, channel: req.channelId, rootTs });
 }
 const posts = (id: number) => h.digitalocean.requests.filter((r) => r.method === 'POST' && r.path === `/v2/droplets/${id}/actions`);
 async function auditEvents(requestId: string): Promise<string[]> {

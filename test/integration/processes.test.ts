@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { ACTION_QUEUE } from '../../src/queue/action-job.js';
 import { spawnRedisServer } from '../../src/sandbox/playground/local-redis.js';
 import { buildDist, runBot, waitForHealth, writeRoleMap, type BotProcess } from '../support/processes.js';
-import { CHANNEL, SECRETS, USERS } from '../support/harness.js';
+import { CHANNEL, SECRETS, USERS, botEnv } from '../support/harness.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
 
 let slack: SlackSimulator;
@@ -33,17 +33,7 @@ beforeAll(async () => {
   digitalocean = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 0.01 });
   prefix = uniquePrefix('proc');
   const roles = writeRoleMap();
-  env = {
-    SLACK_BOT_TOKEN: SECRETS.botToken,
-    SLACK_SIGNING_SECRET: SECRETS.signingSecret,
-    SLACK_API_URL: `${slack.url}/api/`,
-    DIGITALOCEAN_TOKEN: SECRETS.doToken,
-    DIGITALOCEAN_API_URL: digitalocean.url,
-    REDIS_URL: redisUrl(),
-    REDIS_PREFIX: prefix,
-    ROLE_MAP: roles,
-    LOG_LEVEL: 'info',
-  };
+  env = botEnv({ slackUrl: slack.url, digitaloceanUrl: digitalocean.url, redisUrl: redisUrl(), prefix, roleMap: roles }, { LOG_LEVEL: 'info' });
 }, 60_000);
 
 afterAll(async () => {

@@ -12,6 +12,7 @@ import { createActionWorker } from '../../src/queue/worker.js';
 import type { Outcome, StatusReporter } from '../../src/slack/reporter.js';
 import { DropletLine } from '../../src/store/droplet-line.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
+import { sampleJob } from '../support/harness.js';
 
 const prefix = uniquePrefix('stall');
 const redis = new Redis(redisUrl(), { maxRetriesPerRequest: null });
@@ -21,16 +22,7 @@ afterAll(async () => {
 });
 
 it('reports a job that stalled too often as errored and hands the Droplet to the next request', async () => {
-  const job: ActionJob = {
-    requestId: 'stalled-request-1',
-    action: 'reboot',
-    body: { type: 'reboot' },
-    droplet: { id: 777, name: 'flaky-host' },
-    requester: 'U0REQUEST1',
-    channel: 'C0OPS0001',
-    rootTs: '1.000100',
-    requestedAt: Date.now(),
-  };
+  const job: ActionJob = sampleJob({ requestId: 'stalled-request-1', droplet: { id: 777, name: 'flaky-host' } });
   const line = new DropletLine(redis, prefix);
   await line.join(777, job.requestId);
   await line.join(777, 'next-request');

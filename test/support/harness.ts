@@ -14,6 +14,7 @@ import { deleteKeys, redisUrl, uniquePrefix } from './redis.js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ACTION_QUEUE, type ActionJob } from '../../src/queue/action-job.js';
+import { displayName, type ActionType } from '../../src/domain/catalogue/index.js';
 
 export const SECRETS = {
   botToken: 'xoxb-1111-2222-testbottokenvalue',
@@ -39,6 +40,36 @@ export const ROLE_MAP: RoleMap = roleMapSchema.parse({
   members: { [USERS.admin]: ['admin'], [USERS.operator]: ['operator'], S0ADMINS1: ['admin'] },
 });
 
+/** The settings a bot needs against the simulators and a Redis, as environment variables. */
+export function botEnv(where: { slackUrl: string; digitaloceanUrl: string; redisUrl: string; prefix?: string; roleMap?: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: SECRETS.botToken,
+    SLACK_SIGNING_SECRET: SECRETS.signingSecret,
+    SLACK_API_URL: `${where.slackUrl}/api/`,
+    DIGITALOCEAN_TOKEN: SECRETS.doToken,
+    DIGITALOCEAN_API_URL: where.digitaloceanUrl,
+    REDIS_URL: where.redisUrl,
+    ...(where.prefix ? { REDIS_PREFIX: where.prefix } : {}),
+    ...(where.roleMap ? { ROLE_MAP: where.roleMap } : {}),
+    ...extra,
+  };
+}
+
+/** An action job as a receiver would queue it; `overrides` for what a test cares about. */
+export function sampleJob(overrides: Partial<ActionJob> = {}): ActionJob {
+  return {
+    requestId: `job-${Math.random().toString(36).slice(2)}`,
+    action: 'reboot',
+    body: { type: 'reboot' },
+    droplet: { id: 777, name: 'web-1' },
+    requester: USERS.admin,
+    channel: CHANNEL,
+    rootTs: '1700000000.000100',
+    requestedAt: Date.now(),
+    ...overrides,
+  };
+}
+
 export interface Harness {
   slack: SlackSimulator;
   digitalocean: DigitalOceanSimulator;
@@ -60,6 +91,12 @@ export interface Harness {
    * still in the intake: the definite signal that nothing more will run, instead of a sleep.
    */
   pending(dropletId: number): Promise<{ jobs: string[]; intake: number }>;
+  /** The newest root message for `<action> on <name>`. */
+  rootFor(action: ActionType, name: string): { text?: string; ts: string; blocks?: unknown[] } | undefined;
+  /** Resolves with that root message once it says completed or errored. */
+  waitForFinal(action: ActionType, name: string, timeoutMs?: number): Promise<{ text?: string; ts: string; blocks?: unknown[] }>;
+  /** The action POSTs DigitalOcean received, for one Droplet or all. */
+  posts(dropletId?: number): DigitalOceanSimulator['requests'];
   stop(): Promise<void>;
 }
 
@@ -92,13 +129,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const digitalocean = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 0.01, ...opts.digitalocean });
   const prefix = uniquePrefix('it');
   const config = loadConfig({
-    SLACK_BOT_TOKEN: SECRETS.botToken,
-    SLACK_SIGNING_SECRET: SECRETS.signingSecret,
-    SLACK_API_URL: `${slack.url}/api/`,
-    DIGITALOCEAN_TOKEN: SECRETS.doToken,
-    DIGITALOCEAN_API_URL: digitalocean.url,
-    REDIS_URL: redisUrl(),
-    REDIS_PREFIX: prefix,
+    ...botEnv({ slackUrl: slack.url, digitaloceanUrl: digitalocean.url, redisUrl: redisUrl(), prefix }),
     PORT: '0',
     LOG_LEVEL: 'debug',
     ...(opts.socketMode ? { SLACK_APP_TOKEN: SECRETS.appToken, SLACK_SIGNING_SECRET: '', PORT: String(await freePort()) } : {}),
@@ -131,6 +162,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const eventsUrl = `http://127.0.0.1:${bot.port}/slack/events`;
 
   const workspace = slack.workspace;
+  const rootFor = (action: ActionType, name: string) => workspace.channelMessages(CHANNEL).filter((m) => m.text?.startsWith(`${displayName(action)} on ${name}:`)).at(-1);
   return {
     slack,
     digitalocean,
@@ -167,6 +199,16 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     roots() {
       return workspace.channelMessages(CHANNEL);
+    },
+    rootFor,
+    waitForFinal(action, name, timeoutMs = 20_000) {
+      return slack.waitFor(() => {
+        const root = rootFor(action, name);
+        return root && /: (completed|errored)$/.test(root.text ?? '') ? root : undefined;
+      }, timeoutMs);
+    },
+    posts(dropletId) {
+      return digitalocean.requests.filter((r) => r.method === 'POST' && (dropletId === undefined ? /^\/v2\/droplets\/\d+\/actions$/.test(r.path) : r.path === `/v2/droplets/${dropletId}/actions`));
     },
     async pending(dropletId) {
       const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
