@@ -3,10 +3,13 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# The sandbox workspace's manifest only, so the lockfile matches; --workspaces=false leaves the
+# sandbox (simulators, playground, ws) out of the install, and so out of the image.
+COPY sandbox/package.json ./sandbox/
+RUN npm ci --no-audit --no-fund --workspaces=false
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --workspaces=false
 
 # Runtime stage: compiled code and production dependencies only, as an unprivileged user.
 FROM node:20-bookworm-slim

@@ -4,8 +4,8 @@
 // built and signed before the clock starts.
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { slashCommandBody } from '../src/sandbox/slack/payloads.js';
-import { signSlackRequest } from '../src/sandbox/slack/sign.js';
+import { slashCommandBody } from 'droplet-bot-sandbox';
+import { signSlackRequest } from 'droplet-bot-sandbox';
 import { BENCH_CHANNEL, BENCH_USER, SECRETS } from './bot-process.js';
 
 export interface LoadResult {

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../src/sandbox/net.js';
-import { spawnRedisServer } from '../src/sandbox/playground/local-redis.js';
+import { freePort } from 'droplet-bot-sandbox';
+import { spawnRedisServer } from 'droplet-bot-sandbox';
 
 /** dist/bench/ — the compiled bench and the compiled src side by side. */
 export const BUILD = fileURLToPath(new URL('../', import.meta.url));

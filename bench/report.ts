@@ -130,7 +130,7 @@ ${table}
 ## What is measured
 
 Everything runs on loopback: a private \`redis-server\`, the Slack and DigitalOcean simulators
-(\`src/sandbox/\`) in a process of their own at lower CPU priority (they stand in for remote
+(\`sandbox/\`, a package of its own) in a process of their own at lower CPU priority (they stand in for remote
 servers), and the bot started as in production (\`node main.js [web|worker]\`, settings in the
 environment) in processes of its own.
 

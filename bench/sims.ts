@@ -4,8 +4,8 @@
 // which is how 429s are counted. Talks to the parent over IPC.
 import { createServer, request, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startDigitalOceanSimulator } from '../src/sandbox/digitalocean/index.js';
-import { startSlackSimulator } from '../src/sandbox/slack/index.js';
+import { startDigitalOceanSimulator } from 'droplet-bot-sandbox';
+import { startSlackSimulator } from 'droplet-bot-sandbox';
 import type { SimsConfig, SimsReply, SimsRequest, DoCall, SlackCall } from './sims-protocol.js';
 
 const config = JSON.parse(process.env.BENCH_SIMS ?? '{}') as SimsConfig;

@@ -2,11 +2,9 @@
 // With no Slack or DigitalOcean settings at all, it runs the local sandbox and playground instead.
 import { startBot } from './bot.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger, redactUrl, urlPassword } from './log.js';
+import { createLogger, urlPassword } from './log.js';
 import { loadRoleMap, RoleMapError } from './roles/load-role-map.js';
-import { decideMode } from './sandbox/mode.js';
-import { LocalRedisError } from './sandbox/playground/local-redis.js';
-import { startSandbox, type RunningSandbox } from './sandbox/start-sandbox.js';
+import { decideMode } from './mode.js';
 
 async function main(): Promise<void> {
   const arg = process.argv[2] ?? 'all';
@@ -76,40 +74,21 @@ async function main(): Promise<void> {
   );
 }
 
-/** Simulated DigitalOcean, the playground, Redis and the bot, all in this process. */
+/** The sandbox package, loaded only when it is asked for: production processes never load it. */
+const SANDBOX_PACKAGE = 'droplet-bot-sandbox';
+
 async function runSandbox(): Promise<void> {
-  let sandbox: RunningSandbox;
+  let sandbox: { runSandbox(env: NodeJS.ProcessEnv): Promise<void> };
   try {
-    sandbox = await startSandbox({ env: process.env });
+    sandbox = (await import(SANDBOX_PACKAGE)) as typeof sandbox;
   } catch (err) {
-    if (err instanceof LocalRedisError || err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
+    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    console.error(
+      `The sandbox is not installed here (the production image leaves it out; ${(err as Error).message}). Set the Slack and DigitalOcean settings to run the bot; see the configuration table in README.md.`,
+    );
+    process.exit(1);
   }
-  const redis =
-    sandbox.redis.source === 'private redis-server' ? 'a private redis-server (data in .data/redis)' : `${redactUrl(sandbox.config.redis.url)} (${sandbox.redis.source})`;
-  console.log(
-    [
-      '',
-      'droplet-bot is running in the sandbox: Slack and DigitalOcean are simulated, nothing real changes.',
-      '',
-      `  Open the playground:  ${sandbox.playgroundUrl}`,
-      '',
-      '  Try /droplet reboot web-1 as Bob (operator), a rebuild that Alice (admin) approves,',
-      '  or anything as Carol, who has no rights. /droplet help lists the actions.',
-      '',
-      `  Redis: ${redis}. Stop with Ctrl+C.`,
-      '  To use your real Slack workspace and DigitalOcean account, see "Slack app setup" in README.md.',
-      '',
-    ].join('\n'),
-  );
-  stopOnSignal(
-    () => sandbox.stop(),
-    () => console.log('stopping the sandbox…'),
-    (err) => console.error(`error while stopping: ${err.message}`),
-  );
+  await sandbox.runSandbox(process.env);
 }
 
 function stopOnSignal(stop: () => Promise<void>, onStopping: (signal: string) => void, onError: (err: Error) => void, graceMs = 20_000): void {

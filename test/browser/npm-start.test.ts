@@ -1,8 +1,7 @@
 // `npm start` with nothing configured, as a newcomer runs it: the compiled bot as a real process
 // prints the playground's URL, and that page in Chromium talks to the bot. A half-configured
 // environment is refused with the list of what is missing.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,9 +9,8 @@ import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
 import { actAs, launchBrowser, openPlayground, PEOPLE, screenshot, type } from './support.js';
 
 const root = new URL('../..', import.meta.url).pathname;
-// A build of our own under the git-ignored .data/, not dist/: another test file compiles into
-// dist/ at the same time, and a process must never start from a half-written file.
-const out = join(root, '.data', `test-dist-${process.pid}`);
+// dist/ as `npm run build` makes it (the test run's global setup builds it once).
+const out = join(root, 'dist');
 const prefix = uniquePrefix('npmstart');
 const children: ChildProcess[] = [];
 let browser: Browser;
@@ -28,16 +26,12 @@ function start(env: Record<string, string>, args: string[] = []) {
 }
 
 beforeAll(async () => {
-  // What `npm run build` does: compile, then copy the page's files next to the compiled server.
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', out], { cwd: root });
-  cpSync(join(root, 'src/sandbox/playground/public'), join(out, 'sandbox/playground/public'), { recursive: true });
   browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   await browser?.close();
-  rmSync(out, { recursive: true, force: true });
   await deleteKeys(prefix);
 });
 

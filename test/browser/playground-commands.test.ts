@@ -2,8 +2,8 @@
 // types a slash command in the page and watches the thread; someone without rights is refused.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_BANNER } from '../../src/sandbox/start-sandbox.js';
-import { SANDBOX_CHANNELS } from '../../src/sandbox/slack/index.js';
+import { SANDBOX_BANNER } from 'droplet-bot-sandbox';
+import { SANDBOX_CHANNELS } from 'droplet-bot-sandbox';
 import { actAs, launchBrowser, openPlayground, PEOPLE, screenshot, startTestSandbox, type, type TestSandbox } from './support.js';
 
 let sandbox: TestSandbox;

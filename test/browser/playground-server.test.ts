@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLAYGROUND_PEOPLE } from '../../src/sandbox/playground/people.js';
-import { startPlayground, type Playground } from '../../src/sandbox/playground/server.js';
-import { SANDBOX_CHANNELS, SANDBOX_USERS, Workspace } from '../../src/sandbox/slack/index.js';
+import { PLAYGROUND_PEOPLE } from 'droplet-bot-sandbox';
+import { startPlayground, type Playground } from 'droplet-bot-sandbox';
+import { SANDBOX_CHANNELS, SANDBOX_USERS, Workspace } from 'droplet-bot-sandbox';
 
 const botToken = `xoxb-${randomBytes(6).toString('hex')}`;
 let playground: Playground;

@@ -4,8 +4,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.js';
-import { SANDBOX_USERS } from '../../src/sandbox/slack/index.js';
+import { startSandbox, type RunningSandbox } from 'droplet-bot-sandbox';
+import { SANDBOX_USERS } from 'droplet-bot-sandbox';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -14,7 +14,7 @@ import { Intake } from '../../src/store/intake.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { displayName, type ActionType } from '../../src/domain/catalogue/index.js';
 import { roleMapSchema } from '../../src/domain/policy.js';
-import { blockActionsBody, signSlackRequest, type JsonObject, type StoredMessage } from '../../src/sandbox/slack/index.js';
+import { blockActionsBody, signSlackRequest, type JsonObject, type StoredMessage } from 'droplet-bot-sandbox';
 import { APPROVE_ACTION_ID, DENY_ACTION_ID } from '../../src/slack/approval-messages.js';
 import { AuditLog } from '../../src/store/audit-log.js';
 import { CHANNEL, SECRETS, startHarness, type Harness } from '../support/harness.js';

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startDigitalOceanSimulator, type DigitalOceanSimulator } from '../../src/sandbox/digitalocean/index.js';
-import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from '../../src/sandbox/slack/index.js';
-import { spawnRedisServer } from '../../src/sandbox/playground/local-redis.js';
+import { startDigitalOceanSimulator, type DigitalOceanSimulator } from 'droplet-bot-sandbox';
+import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from 'droplet-bot-sandbox';
+import { spawnRedisServer } from 'droplet-bot-sandbox';
 import { freePort } from '../support/global-redis.js';
 import { CHANNEL, SECRETS, USERS, botEnv } from '../support/harness.js';
-import { buildDist, runBot, waitForHealth, waitForHealthStatus, writeRoleMap, type BotProcess } from '../support/processes.js';
+import { runBot, waitForHealth, waitForHealthStatus, writeRoleMap, type BotProcess } from '../support/processes.js';
 
 let slack: SlackSimulator;
 let digitalocean: DigitalOceanSimulator;
@@ -54,7 +54,6 @@ const posts = (dropletId: number) => digitalocean.requests.filter((r) => r.metho
 const actionsOf = (dropletId: number) => digitalocean.state.actions.filter((a) => a.resource_id === dropletId);
 
 beforeAll(async () => {
-  buildDist();
   slack = await startSlackSimulator({ botToken: SECRETS.botToken });
   digitalocean = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 0.01, durations: { reboot: 6000, power_off: 4000, shutdown: 4000 } });
   redisPort = await freePort();

@@ -4,11 +4,11 @@
 // leaves the request in the intake, and a worker's sweep finishes or withdraws it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDigitalOceanSimulator, type DigitalOceanSimulator } from '../../src/sandbox/digitalocean/index.js';
-import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from '../../src/sandbox/slack/index.js';
+import { startDigitalOceanSimulator, type DigitalOceanSimulator } from 'droplet-bot-sandbox';
+import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from 'droplet-bot-sandbox';
 import { freePort } from '../support/global-redis.js';
 import { CHANNEL, SECRETS, USERS, botEnv } from '../support/harness.js';
-import { buildDist, runBot, waitForHealth, writeRoleMap, type BotProcess } from '../support/processes.js';
+import { runBot, waitForHealth, writeRoleMap, type BotProcess } from '../support/processes.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
 
 let slack: SlackSimulator;
@@ -18,7 +18,6 @@ let prefix: string;
 const bots: BotProcess[] = [];
 
 beforeAll(async () => {
-  buildDist();
   slack = await startSlackSimulator({ botToken: SECRETS.botToken });
   digitalocean = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 0.01 });
   prefix = uniquePrefix('deploy');

@@ -3,7 +3,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_TYPES, displayName, type ActionType } from '../../src/domain/catalogue/index.js';
-import { sendToBot, signSlackRequest, slashCommandBody } from '../../src/sandbox/slack/index.js';
+import { sendToBot, signSlackRequest, slashCommandBody } from 'droplet-bot-sandbox';
 import { CHANNEL, SECRETS, USERS, startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;

@@ -5,11 +5,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { budgetId } from '../../src/digitalocean/rate-budget.js';
-import { startDigitalOceanSimulator, type DigitalOceanSimulator } from '../../src/sandbox/digitalocean/index.js';
-import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from '../../src/sandbox/slack/index.js';
+import { startDigitalOceanSimulator, type DigitalOceanSimulator } from 'droplet-bot-sandbox';
+import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from 'droplet-bot-sandbox';
 import { freePort } from '../support/global-redis.js';
 import { CHANNEL, SECRETS, USERS, botEnv } from '../support/harness.js';
-import { buildDist, runBot, waitForHealth, writeRoleMap, type BotProcess } from '../support/processes.js';
+import { runBot, waitForHealth, writeRoleMap, type BotProcess } from '../support/processes.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
 
 let slack: SlackSimulator;
@@ -20,7 +20,6 @@ let prefix: string;
 const bots: BotProcess[] = [];
 
 beforeAll(async () => {
-  buildDist();
   slack = await startSlackSimulator({ botToken: SECRETS.botToken });
   digitalocean = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 0.01 });
   redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });

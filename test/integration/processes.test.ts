@@ -4,14 +4,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDigitalOceanSimulator, type DigitalOceanSimulator } from '../../src/sandbox/digitalocean/index.js';
-import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from '../../src/sandbox/slack/index.js';
+import { startDigitalOceanSimulator, type DigitalOceanSimulator } from 'droplet-bot-sandbox';
+import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from 'droplet-bot-sandbox';
 import { freePort } from '../support/global-redis.js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ACTION_QUEUE } from '../../src/queue/action-job.js';
-import { spawnRedisServer } from '../../src/sandbox/playground/local-redis.js';
-import { buildDist, runBot, waitForHealth, writeRoleMap, type BotProcess } from '../support/processes.js';
+import { spawnRedisServer } from 'droplet-bot-sandbox';
+import { runBot, waitForHealth, writeRoleMap, type BotProcess } from '../support/processes.js';
 import { CHANNEL, SECRETS, USERS, botEnv } from '../support/harness.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
 
@@ -28,7 +28,6 @@ function run(mode: 'web' | 'worker' | 'all', extraEnv: Record<string, string> = 
 }
 
 beforeAll(async () => {
-  buildDist();
   slack = await startSlackSimulator({ botToken: SECRETS.botToken });
   digitalocean = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 0.01 });
   prefix = uniquePrefix('proc');

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DigitalOceanClient } from '../../src/digitalocean/client.js';
 import { DigitalOceanError } from '../../src/digitalocean/errors.js';
 import { BUDGET_SPENT, RedisRateBudget, budgetId } from '../../src/digitalocean/rate-budget.js';
-import { startDigitalOceanSimulator, type DigitalOceanSimulator, type SimulatorOptions } from '../../src/sandbox/digitalocean/index.js';
+import { startDigitalOceanSimulator, type DigitalOceanSimulator, type SimulatorOptions } from 'droplet-bot-sandbox';
 import { startHarness } from '../support/harness.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
 

@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { startSlackSimulator } from '../../src/sandbox/slack/index.js';
+import { startSlackSimulator } from 'droplet-bot-sandbox';
 import { createSlackApp } from '../../src/slack/app.js';
 import { CHANNEL, SECRETS, USERS, freePort, startHarness, type Harness } from '../support/harness.js';
 

@@ -1,15 +1,28 @@
-// Starts a private redis-server on a free port for the whole test run, unless REDIS_URL is set.
-// Tests never flush it: each one works under its own random key prefix and removes only those keys.
-import { mkdtempSync, rmSync } from 'node:fs';
+// Before the whole test run: builds dist/ (the bot and the sandbox package) once, for the tests
+// that run real processes, and starts a private redis-server on a free port unless REDIS_URL is
+// set. Tests never flush it: each one works under its own random key prefix and removes only
+// those keys.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { freePort } from '../../src/sandbox/net.js';
-import { spawnRedisServer } from '../../src/sandbox/playground/local-redis.js';
+import { freePort, spawnRedisServer } from 'droplet-bot-sandbox';
 
 export { freePort };
 
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+/** What `npm run build` does; once here, so no two test files ever write dist/ at the same time. */
+function build(): void {
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [tsc, '-p', 'sandbox/tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+  cpSync(join(ROOT, 'sandbox/src/playground/public'), join(ROOT, 'sandbox/dist/playground/public'), { recursive: true });
+}
+
 export default async function setup(project: TestProject) {
+  build();
   if (process.env.REDIS_URL) {
     project.provide('redisUrl', process.env.REDIS_URL);
     return;

@@ -11,7 +11,7 @@ import {
   type JsonObject,
   type SlackView,
   type StoredMessage,
-} from '../../src/sandbox/slack/index.js';
+} from 'droplet-bot-sandbox';
 import { CHANNEL, SECRETS, type Harness } from './harness.js';
 
 type StateValues = SlackView['state']['values'];

@@ -1,5 +1,5 @@
 // Runs the compiled bot as real child processes, the way operators run it.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,11 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { USERS } from './harness.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/** Compiles src/ to dist/ once per test file that needs processes. */
-export function buildDist(): void {
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
-}
 
 export function writeRoleMap(): string {
   const dir = mkdtempSync(join(tmpdir(), 'droplet-bot-roles-'));

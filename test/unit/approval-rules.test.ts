@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { describeWindow, dropletChanges, dropletState, mayDecide, needsApproval, needsConfirmation, type ApprovalSettings } from '../../src/approvals/rules.js';
 import type { Approval } from '../../src/approvals/store.js';
 import type { Scope } from '../../src/domain/catalogue/index.js';
-import { messageBlockProblems } from '../../src/sandbox/slack/index.js';
+import { messageBlockProblems } from 'droplet-bot-sandbox';
 import { APPROVE_ACTION_ID, approvalDecidedMessage, approvalRequestMessage, approvalRootMessage, approvalThreadLine } from '../../src/slack/approval-messages.js';
 
 const settings: ApprovalSettings = { actions: ['rebuild', 'power_off'], approvers: ['admin', 'lead'], expires_after: 30 * 60_000 };

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DigitalOceanCatalog } from '../../src/digitalocean/catalog.js';
 import { DigitalOceanClient } from '../../src/digitalocean/client.js';
-import { startDigitalOceanSimulator, type DigitalOceanSimulator } from '../../src/sandbox/digitalocean/index.js';
+import { startDigitalOceanSimulator, type DigitalOceanSimulator } from 'droplet-bot-sandbox';
 
 const TOKEN = 'dop_v1_catalogtest0123456789abcdef';
 let sim: DigitalOceanSimulator;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTION_TYPES, validateParams } from '../../src/domain/catalogue/index.js';
 import { parseCommand } from '../../src/domain/command.js';
 import type { DropletDetail, Size } from '../../src/digitalocean/catalog.js';
-import { viewProblems, type JsonObject } from '../../src/sandbox/slack/index.js';
+import { viewProblems, type JsonObject } from 'droplet-bot-sandbox';
 import { actionModal, loadingView } from '../../src/slack/modals/action-modal.js';
 import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, decodeMetadata } from '../../src/slack/modals/ids.js';
 import { modalPrefill } from '../../src/slack/modals/prefill.js';

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decideMode } from '../../src/sandbox/mode.js';
-import { findOrStartRedis, LocalRedisError, ping } from '../../src/sandbox/playground/local-redis.js';
+import { decideMode } from '../../src/mode.js';
+import { findOrStartRedis, LocalRedisError, ping } from 'droplet-bot-sandbox';
 import { freePort } from '../support/global-redis.js';
 import { redisUrl } from '../support/redis.js';
 

@@ -2,7 +2,7 @@
 // and its token rules, single-use tickets, `hello`, envelopes and acks, disconnect, close.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { SOCKET_MODE_PATH, SocketModeAckTimeout, slashCommandBody, startSlackSimulator, type SlackSimulator } from '../../src/sandbox/slack/index.js';
+import { SOCKET_MODE_PATH, SocketModeAckTimeout, slashCommandBody, startSlackSimulator, type SlackSimulator } from '../src/slack/index.js';
 
 const APP_TOKEN = 'xapp-1-A0DROPBOT-1234-abcdef0123456789';
 const BOT_TOKEN = 'xoxb-1111-2222-socketmodeunit';

@@ -12,8 +12,8 @@ import {
   type DigitalOceanSimulator,
   type Droplet,
   type SimulatorOptions,
-} from '../../src/sandbox/digitalocean/index.js';
-import { readReferenceJson } from '../support/reference.js';
+} from '../src/digitalocean/index.js';
+import { readReferenceJson } from '../../test/support/reference.js';
 
 // ---------------------------------------------------------------------------------------------
 // OpenAPI schemas

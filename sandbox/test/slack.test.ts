@@ -20,8 +20,8 @@ import {
   viewSubmissionBody,
   type SlackSimulator,
   type WorkspaceChange,
-} from '../../src/sandbox/slack/index.js';
-import { referencePath } from '../support/reference.js';
+} from '../src/slack/index.js';
+import { referencePath } from '../../test/support/reference.js';
 
 const REF = referencePath('slack');
 const fixture = (name: string) => readFileSync(`${REF}/${name}`, 'utf8');

@@ -1,7 +1,7 @@
 // Who is who in the sandbox: the seeded Slack people (seed.ts) with the roles the sandbox's role
 // map gives them, chosen so that every kind of flow can be tried alone by switching user:
 // Bob asks, Alice approves, Carol is refused.
-import { roleMapSchema, type RoleMap } from '../../domain/policy.js';
+import { roleMapSchema, type RoleMap } from 'droplet-bot';
 import { SANDBOX_USERS } from '../slack/seed.js';
 
 export interface PlaygroundPerson {
