@@ -5,7 +5,7 @@ import { DigitalOceanError } from '../digitalocean/errors.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import type { Droplet } from '../digitalocean/types.js';
 import type { Logger } from '../log.js';
-import { jobAuditEntry, type ActionJob } from '../queue/action-job.js';
+import { jobAuditEntry, type ActionJob } from '../domain/job.js';
 import type { AccessResolver } from '../roles/access.js';
 import {
   approvalDecidedMessage,
@@ -14,7 +14,7 @@ import {
   approvalThreadLine,
 } from '../slack/approval-messages.js';
 import { rootMessage, type Message } from '../slack/messages.js';
-import type { StatusReporter } from '../slack/reporter.js';
+import type { StatusReporter } from '../domain/ports.js';
 import type { AuditEntry, AuditSink } from '../store/audit-log.js';
 import { dropletChanges, dropletState, mayDecide, type ApprovalSettings, type Change } from './rules.js';
 import { ApprovalStore, type Approval, type IntakeKeys, type Outcome, type StoredApproval } from './store.js';

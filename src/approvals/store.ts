@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { actionJobSchema } from '../queue/action-job.js';
+import { actionJobSchema } from '../domain/job.js';
 import { dropletStateSchema } from './rules.js';
 
 export const approvalSchema = z.object({

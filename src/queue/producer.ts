@@ -3,7 +3,8 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DropletLine } from '../store/droplet-line.js';
-import { ACTION_QUEUE, type ActionJob } from './action-job.js';
+import { ACTION_QUEUE } from './action-job.js';
+import { type ActionJob } from '../domain/job.js';
 
 const QUEUED_MARK_SECONDS = 8 * 24 * 3600;
 

@@ -9,10 +9,10 @@ import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { DigitalOceanError, DigitalOceanNetworkError } from '../digitalocean/errors.js';
 import type { Action } from '../digitalocean/types.js';
 import type { Logger } from '../log.js';
-import type { StatusReporter } from '../slack/reporter.js';
+import type { StatusReporter } from '../domain/ports.js';
 import type { AuditSink } from '../store/audit-log.js';
 import type { DropletLine } from '../store/droplet-line.js';
-import { actionJobSchema, jobAuditEntry, type ActionJob, type ActionOutcome } from './action-job.js';
+import { actionJobSchema, jobAuditEntry, type ActionJob, type ActionOutcome } from '../domain/job.js';
 import { LostJobError, type JobFence } from './job-fence.js';
 
 /** What the worker can learn about other requests in the queue. */

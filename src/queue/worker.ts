@@ -2,7 +2,8 @@
 // them. Any number of these, in any number of processes, can share one Redis.
 import { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ACTION_QUEUE, type ActionJob, type ActionOutcome } from './action-job.js';
+import { ACTION_QUEUE } from './action-job.js';
+import { type ActionJob, type ActionOutcome } from '../domain/job.js';
 import { runActionJob, type RequestDirectory, type RunActionDeps } from './run-action.js';
 
 export interface ActionWorkerOptions {

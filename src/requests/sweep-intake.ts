@@ -8,8 +8,8 @@
 // Unreadable records (a rolling deploy changed their shape) are dropped with a word in their
 // thread and an audit entry, never retried in silence.
 import type { Logger } from '../log.js';
-import { jobAuditEntry, type ActionJob } from '../queue/action-job.js';
-import type { StatusReporter } from '../slack/reporter.js';
+import { jobAuditEntry, type ActionJob } from '../domain/job.js';
+import type { StatusReporter } from '../domain/ports.js';
 import { rootMessage, threadStatus, type Message } from '../slack/messages.js';
 import { escapeText } from '../slack/escape.js';
 import { displayName } from '../domain/catalogue/index.js';

@@ -6,7 +6,7 @@ import { displayName } from '../domain/catalogue/index.js';
 import type { ApprovalSettings, Change, DropletState } from '../approvals/rules.js';
 import { describeWindow, needsConfirmation } from '../approvals/rules.js';
 import type { Approval, Outcome } from '../approvals/store.js';
-import type { ActionJob } from '../queue/action-job.js';
+import type { ActionJob } from '../domain/job.js';
 import { threadLink } from '../store/audit-log.js';
 import { code, escapeText } from './escape.js';
 import { describeParams, type Message } from './messages.js';

@@ -4,7 +4,7 @@ import type { types } from '@slack/bolt';
 import { actionEntry, displayName, usageLine, type ActionBody, type ActionType, type Scope } from '../domain/catalogue/index.js';
 import { describeRef } from '../domain/command.js';
 import type { Resolved } from '../digitalocean/resolve-droplet.js';
-import type { ActionJob } from '../queue/action-job.js';
+import type { ActionJob } from '../domain/job.js';
 import { threadLink, type StoredAuditEntry } from '../store/audit-log.js';
 import { code, escapeText } from './escape.js';
 

@@ -1,29 +1,13 @@
 // What the request's thread, its root message and the notification channel should say at each
 // step. Messages go into the Slack outbox, so a slow or failing Slack never holds up an action.
 import { displayName } from '../domain/catalogue/index.js';
-import type { ActionJob } from '../queue/action-job.js';
+import type { ActionJob } from '../domain/job.js';
 import type { OutboxEntry, OutboxTarget, SlackOutbox } from '../queue/slack-outbox.js';
+import type { Outcome, StatusReporter } from '../domain/ports.js';
+
+export type { Outcome, StatusReporter };
 import { escapeText } from './escape.js';
 import { formatDuration, rootMessage, threadStatus, type Phase } from './messages.js';
-
-export interface Outcome {
-  status: 'completed' | 'errored';
-  actionId?: number;
-  durationMs?: number;
-  message?: string;
-}
-
-export interface StatusReporter {
-  queued(job: ActionJob): Promise<void>;
-  /** A second person approved: their line in the thread, and the root back to "queued". */
-  approved(job: ActionJob, line: string): Promise<void>;
-  /** The Droplet is busy with an earlier request; this one waits its turn. */
-  waiting(job: ActionJob, ahead: { requestId: string; action: string; requester: string }): Promise<void>;
-  inProgress(job: ActionJob, actionId: number, waitedMs: number): Promise<void>;
-  finished(job: ActionJob, outcome: Outcome): Promise<void>;
-  /** One line in a thread whose job cannot be read: all that is known is where the thread is. */
-  note(target: OutboxTarget, step: string, text: string): Promise<void>;
-}
 
 export class OutboxReporter implements StatusReporter {
   constructor(

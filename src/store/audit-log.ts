@@ -1,39 +1,9 @@
 // Append-only audit trail in Redis streams: one stream for everything, and one per Droplet so
 // `/droplet history` reads its last entries without scanning the rest.
 import type { Redis } from 'ioredis';
+import type { AuditEntry, AuditEvent, AuditSink, StoredAuditEntry } from '../domain/audit.js';
 
-export type AuditEvent =
-  | 'requested'
-  | 'refused'
-  | 'withdrawn'
-  | 'approved'
-  | 'denied'
-  | 'expired'
-  | 'posted'
-  | 'post_failed'
-  | 'completed'
-  | 'errored'
-  | 'unreadable';
-
-export interface AuditEntry {
-  event: AuditEvent;
-  requestId: string;
-  user: string;
-  action: string;
-  /** Absent when the request was refused before its Droplet was looked up. */
-  dropletId?: number;
-  dropletName?: string;
-  actionId?: number;
-  status?: string;
-  message?: string;
-  /** channel/ts of the request's root message, to link back to the thread. */
-  channel?: string;
-  ts?: string;
-}
-
-export interface StoredAuditEntry extends AuditEntry {
-  at: number;
-}
+export type { AuditEntry, AuditEvent, AuditSink, StoredAuditEntry };
 
 const PER_DROPLET_MAX = 500;
 const ALL_MAX = 100_000;
@@ -89,7 +59,6 @@ export class AuditLog {
   }
 }
 
-export type AuditSink = (entry: AuditEntry) => Promise<void>;
 
 /** An audit writer that logs instead of throwing: a lost audit line must not stop an action. */
 export function auditSink(log: Pick<AuditLog, 'append'> | undefined, logger: { error: (o: object, m: string) => void }): AuditSink {

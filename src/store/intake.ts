@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ACTION_TYPES, actionBodySchema } from '../domain/catalogue/index.js';
-import { actionJobSchema, type ActionJob } from '../queue/action-job.js';
+import { actionJobSchema, type ActionJob } from '../domain/job.js';
 
 export const requestSchema = z.object({
   requestId: z.string().min(1),

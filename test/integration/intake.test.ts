@@ -8,7 +8,7 @@ import { ACTION_QUEUE } from '../../src/queue/action-job.js';
 import { DropletLine } from '../../src/store/droplet-line.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import type { ActionJob } from '../../src/queue/action-job.js';
+import type { ActionJob } from '../../src/domain/job.js';
 import { sweepIntake } from '../../src/requests/sweep-intake.js';
 import { requestIdFor } from '../../src/slack/listeners/failure-text.js';
 import { rootMessage } from '../../src/slack/messages.js';

@@ -7,7 +7,10 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { freePort, spawnRedisServer } from 'droplet-bot-sandbox';
+// By path, not by package name: this file runs before anything is built, where Vite's resolver
+// does not apply the test run's 'source' condition.
+import { freePort } from '../../sandbox/src/net.js';
+import { spawnRedisServer } from '../../sandbox/src/playground/local-redis.js';
 
 export { freePort };
 

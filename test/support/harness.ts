@@ -13,7 +13,8 @@ import { freePort } from 'droplet-bot-sandbox';
 import { deleteKeys, redisUrl, uniquePrefix } from './redis.js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ACTION_QUEUE, type ActionJob } from '../../src/queue/action-job.js';
+import { ACTION_QUEUE } from '../../src/queue/action-job.js';
+import { type ActionJob } from '../../src/domain/job.js';
 import { displayName, type ActionType } from '../../src/domain/catalogue/index.js';
 
 export const SECRETS = {

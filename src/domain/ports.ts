@@ -1,0 +1,29 @@
+// What the use cases need from the outside world, as interfaces they own: adapters (the Slack
+// outbox reporter, say) implement them. Pure: types only.
+import type { ActionJob } from './job.js';
+
+/** Where a request's thread is: enough to say something there when its job cannot be read. */
+export interface ThreadRef {
+  requestId: string;
+  channel: string;
+  rootTs: string;
+}
+
+export interface Outcome {
+  status: 'completed' | 'errored';
+  actionId?: number;
+  durationMs?: number;
+  message?: string;
+}
+
+export interface StatusReporter {
+  queued(job: ActionJob): Promise<void>;
+  /** A second person approved: their line in the thread, and the root back to "queued". */
+  approved(job: ActionJob, line: string): Promise<void>;
+  /** The Droplet is busy with an earlier request; this one waits its turn. */
+  waiting(job: ActionJob, ahead: { requestId: string; action: string; requester: string }): Promise<void>;
+  inProgress(job: ActionJob, actionId: number, waitedMs: number): Promise<void>;
+  finished(job: ActionJob, outcome: Outcome): Promise<void>;
+  /** One line in a thread whose job cannot be read: all that is known is where the thread is. */
+  note(target: ThreadRef, step: string, text: string): Promise<void>;
+}
