@@ -9,13 +9,13 @@ import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { resolveDroplet } from '../digitalocean/resolve-droplet.js';
 import type { Logger } from '../log.js';
 import { jobAuditEntry, type ActionJob } from '../domain/job.js';
-import type { AccessResolver } from '../roles/access.js';
+import type { AccessResolver } from '../domain/access.js';
 import type { StatusReporter } from '../domain/ports.js';
 import { refusalMessage, rootMessage, unresolvedMessage, type Message } from '../slack/messages.js';
 import type { Intake, IntakeRecord, IntakeStage, RecordedRequest } from '../store/intake.js';
 import type { AuditSink } from '../store/audit-log.js';
-import { openApproval, type OpenDeps } from '../approvals/decisions.js';
-import { needsApproval } from '../approvals/rules.js';
+import { openApproval, type OpenDeps } from './approval-decisions.js';
+import { needsApproval } from '../domain/approval-rules.js';
 import { approvalRootMessage } from '../slack/approval-messages.js';
 import { notRunReason, requestLabel } from './not-run.js';
 

@@ -3,9 +3,9 @@
 // functions returning {text, blocks}; every user or DigitalOcean string goes through escapeText.
 import type { types } from '@slack/bolt';
 import { displayName } from '../domain/catalogue/index.js';
-import type { ApprovalSettings, Change, DropletState } from '../approvals/rules.js';
-import { describeWindow, needsConfirmation } from '../approvals/rules.js';
-import type { Approval, Outcome } from '../approvals/store.js';
+import type { ApprovalSettings, Change, DropletState } from '../domain/approval-rules.js';
+import { describeWindow, needsConfirmation } from '../domain/approval-rules.js';
+import type { Approval, Outcome } from '../store/approvals.js';
 import type { ActionJob } from '../domain/job.js';
 import { threadLink } from '../store/audit-log.js';
 import { code, escapeText } from './escape.js';

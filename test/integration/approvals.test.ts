@@ -2,13 +2,13 @@
 // real Bolt receiver, a real Redis (atomic decisions, BullMQ expiry jobs) and both simulators.
 import { webApi } from '@slack/bolt';
 import { Redis } from 'ioredis';
-import { chatOps } from '../../src/approvals/chat-ops.js';
-import { decideApproval } from '../../src/approvals/decisions.js';
-import { ApprovalStore } from '../../src/approvals/store.js';
+import { chatOps } from '../../src/slack/chat-ops.js';
+import { decideApproval } from '../../src/requests/approval-decisions.js';
+import { ApprovalStore } from '../../src/store/approvals.js';
 import { createLogger } from '../../src/log.js';
 import { DigitalOceanClient } from '../../src/digitalocean/client.js';
 import { SlackOutbox } from '../../src/queue/slack-outbox.js';
-import { AccessResolver } from '../../src/roles/access.js';
+import { AccessResolver } from '../../src/domain/access.js';
 import { OutboxReporter } from '../../src/slack/reporter.js';
 import { Intake } from '../../src/store/intake.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

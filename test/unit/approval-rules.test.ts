@@ -1,7 +1,7 @@
 // Who may decide an approval, what counts as a change, and the messages: pure functions.
 import { describe, expect, it } from 'vitest';
-import { describeWindow, dropletChanges, dropletState, mayDecide, needsApproval, needsConfirmation, type ApprovalSettings } from '../../src/approvals/rules.js';
-import type { Approval } from '../../src/approvals/store.js';
+import { describeWindow, dropletChanges, dropletState, mayDecide, needsApproval, needsConfirmation, type ApprovalSettings } from '../../src/domain/approval-rules.js';
+import type { Approval } from '../../src/store/approvals.js';
 import type { Scope } from '../../src/domain/catalogue/index.js';
 import { messageBlockProblems } from 'droplet-bot-sandbox';
 import { APPROVE_ACTION_ID, approvalDecidedMessage, approvalRequestMessage, approvalRootMessage, approvalThreadLine } from '../../src/slack/approval-messages.js';

@@ -2,7 +2,7 @@
 // approval after the deadline turns into the expiry.
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ApprovalStore, type Approval } from '../../src/approvals/store.js';
+import { ApprovalStore, type Approval } from '../../src/store/approvals.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
 
 let redis: Redis;

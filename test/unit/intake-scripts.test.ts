@@ -3,7 +3,7 @@
 // caller the answer the first one would have, never "someone else got there first".
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApprovalStore, type Approval } from '../../src/approvals/store.js';
+import { ApprovalStore, type Approval } from '../../src/store/approvals.js';
 import { Intake, type IntakeRecord, type RecordedRequest } from '../../src/store/intake.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ACTION_TYPES, requiredScopes } from '../../src/domain/catalogue/index.js';
 import { allowedActions, authorize, roleMapSchema, rolesOf, scopesOf } from '../../src/domain/policy.js';
-import { AccessResolver } from '../../src/roles/access.js';
+import { AccessResolver } from '../../src/domain/access.js';
 import { loadRoleMap, parseRoleMap } from '../../src/roles/load-role-map.js';
 
 const map = roleMapSchema.parse({

@@ -2,7 +2,7 @@
 // may decide is checked here against the role map as it is now, and anyone refused gets a
 // message only they can see, saying why, while nothing changes.
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { decideApproval, type DecideDeps } from '../../approvals/decisions.js';
+import { decideApproval, type DecideDeps } from '../../requests/approval-decisions.js';
 import type { Logger } from '../../log.js';
 import { APPROVE_ACTION_ID, DENY_ACTION_ID } from '../approval-messages.js';
 import type { AfterAck } from '../after-ack.js';

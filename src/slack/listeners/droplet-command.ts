@@ -5,7 +5,7 @@ import { resolveDroplet } from '../../digitalocean/resolve-droplet.js';
 import type { AuditLog } from '../../store/audit-log.js';
 import { parseCommand } from '../../domain/command.js';
 import type { Logger } from '../../log.js';
-import type { AccessResolver } from '../../roles/access.js';
+import type { AccessResolver } from '../../domain/access.js';
 import { actionBody } from '../../domain/catalogue/index.js';
 import { resultText, submitAction, type ActionRequest, type SubmitDeps } from '../../requests/submit-action.js';
 import type { Intake } from '../../store/intake.js';

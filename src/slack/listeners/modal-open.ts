@@ -9,7 +9,7 @@ import type { DigitalOceanClient } from '../../digitalocean/client.js';
 import { DigitalOceanError } from '../../digitalocean/errors.js';
 import { resolveDroplet } from '../../digitalocean/resolve-droplet.js';
 import type { Logger } from '../../log.js';
-import type { AccessResolver } from '../../roles/access.js';
+import type { AccessResolver } from '../../domain/access.js';
 import { code } from '../escape.js';
 import { actionModal, loadingView, problemView, type ModalModel } from '../modals/action-modal.js';
 import { loadChoices, type CatalogReader } from '../modals/choices.js';

@@ -6,7 +6,7 @@ import type { DigitalOceanClient } from '../digitalocean/client.js';
 import type { Droplet } from '../digitalocean/types.js';
 import type { Logger } from '../log.js';
 import { jobAuditEntry, type ActionJob } from '../domain/job.js';
-import type { AccessResolver } from '../roles/access.js';
+import type { AccessResolver } from '../domain/access.js';
 import {
   approvalDecidedMessage,
   approvalRequestMessage,
@@ -16,10 +16,10 @@ import {
 import { rootMessage, type Message } from '../slack/messages.js';
 import type { StatusReporter } from '../domain/ports.js';
 import type { AuditEntry, AuditSink } from '../store/audit-log.js';
-import { dropletChanges, dropletState, mayDecide, type ApprovalSettings, type Change } from './rules.js';
-import { ApprovalStore, type Approval, type IntakeKeys, type Outcome, type StoredApproval } from './store.js';
+import { dropletChanges, dropletState, mayDecide, type ApprovalSettings, type Change } from '../domain/approval-rules.js';
+import { ApprovalStore, type Approval, type IntakeKeys, type Outcome, type StoredApproval } from '../store/approvals.js';
 import type { Intake, IntakeRecord, RecordedRequest } from '../store/intake.js';
-import { notRunReason } from '../requests/not-run.js';
+import { notRunReason } from './not-run.js';
 
 export interface ChatOps {
   /** Posts a message (in a thread when threadTs is given) and returns its ts. */

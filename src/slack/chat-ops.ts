@@ -1,7 +1,7 @@
 // The two Slack calls the approval flow makes, on a Web API client: post (optionally in a thread)
 // and update. Kept apart so the flow itself only sees {text, blocks} in and a ts out.
 import type { webApi } from '@slack/bolt';
-import type { ChatOps } from './decisions.js';
+import type { ChatOps } from '../requests/approval-decisions.js';
 
 export function chatOps(client: webApi.WebClient): ChatOps {
   return {

@@ -1,10 +1,9 @@
 // Four-eyes rules, pure: which actions wait for a second person, who may decide, and what about
 // a Droplet changed while the request waited.
 import { z } from 'zod';
-import { isDestructive, type ActionBody, type ActionType } from '../domain/catalogue/index.js';
-import { authorize, type RoleMap } from '../domain/policy.js';
-import type { Droplet } from '../digitalocean/types.js';
-import type { Access } from '../roles/access.js';
+import { isDestructive, type ActionBody, type ActionType } from './catalogue/index.js';
+import { authorize, type RoleMap } from './policy.js';
+import type { Access } from './access.js';
 
 export type ApprovalSettings = NonNullable<RoleMap['approvals']>;
 
@@ -57,7 +56,14 @@ export const dropletStateSchema = z.object({
 });
 export type DropletState = z.output<typeof dropletStateSchema>;
 
-export function dropletState(d: Pick<Droplet, 'status' | 'size_slug' | 'image'>): DropletState {
+/** The fields of a Droplet (as DigitalOcean describes it) that the comparison reads. */
+export interface DropletFacts {
+  status: string;
+  size_slug: string;
+  image?: { id: number; name?: string; slug?: string | null; distribution?: string } | null;
+}
+
+export function dropletState(d: DropletFacts): DropletState {
   const img = d.image ?? { id: 0 };
   const label = img.slug || [img.distribution, img.name].filter(Boolean).join(' ') || (img.id ? `image ${img.id}` : 'unknown image');
   return { status: d.status, size: d.size_slug, imageId: img.id ?? null, image: label };

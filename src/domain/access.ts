@@ -1,7 +1,7 @@
 // The scopes one Slack user holds right now: their own roles plus those of the user groups
 // they belong to. Group membership comes from Slack and is cached briefly per process.
-import type { Scope } from '../domain/catalogue/index.js';
-import { groupsInMap, rolesOf, scopesOf, type RoleMap } from '../domain/policy.js';
+import type { Scope } from './catalogue/index.js';
+import { groupsInMap, rolesOf, scopesOf, type RoleMap } from './policy.js';
 
 export interface GroupDirectory {
   /** Member user IDs of a Slack user group. */

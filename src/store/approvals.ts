@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { actionJobSchema } from '../domain/job.js';
-import { dropletStateSchema } from './rules.js';
+import { dropletStateSchema } from '../domain/approval-rules.js';
 
 export const approvalSchema = z.object({
   id: z.string().min(1),

@@ -1,0 +1,31 @@
+// What starting the bot takes and gives back, shared by bot.ts and the two halves it starts.
+import type { Config } from './config.js';
+import type { WatcherOptions } from './digitalocean/action-watcher.js';
+import type { RoleMap } from './domain/policy.js';
+import type { Logger } from './log.js';
+import type { HttpLimits } from './slack/app.js';
+
+export interface BotOptions {
+  config: Config;
+  logger: Logger;
+  /** Required for the web side. */
+  roleMap?: RoleMap;
+  web: boolean;
+  worker: boolean;
+  watcher?: WatcherOptions;
+  pendingEventDelayMs?: number;
+  /** How often a request waiting for its Droplet checks the line again. */
+  lineCheckMs?: number;
+  /** How long SIGTERM waits for running jobs (and the receiver for work started after acks). */
+  shutdownGraceMs?: number;
+  /** How often a worker looks for requests whose receiver stopped before queueing them. */
+  intakeSweepMs?: number;
+  /** The receiver's HTTP limits (body size, header and request timeouts); defaults in slack/app.ts. */
+  httpLimits?: Partial<HttpLimits>;
+}
+
+export interface RunningBot {
+  /** The HTTP port of the web side, when it runs. */
+  port?: number;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,139 @@
+// The web half, wired from its adapters: the Slack receiver and its listeners, the intake every
+// request is recorded in before its ack, the producer that queues jobs, and approvals.
+import type { Redis } from 'ioredis';
+import { DigitalOceanClient } from './digitalocean/client.js';
+import { tokenBudget } from './digitalocean/rate-budget.js';
+import { redactUrl } from './log.js';
+import { ActionProducer } from './queue/producer.js';
+import { SlackOutbox } from './queue/slack-outbox.js';
+import { AccessResolver } from './domain/access.js';
+import { createSlackApp } from './slack/app.js';
+import { bannerFetch } from './slack/banner.js';
+import { registerDropletCommand } from './slack/listeners/droplet-command.js';
+import { OutboxReporter } from './slack/reporter.js';
+import { AuditLog, auditSink } from './store/audit-log.js';
+import { chatOps } from './slack/chat-ops.js';
+import { ApprovalStore } from './store/approvals.js';
+import { ApprovalExpiryScheduler } from './queue/approval-expiry.js';
+import { registerApprovalActions } from './slack/listeners/approval-actions.js';
+import { DigitalOceanCatalog } from './digitalocean/catalog.js';
+import { DropletLine } from './store/droplet-line.js';
+import { Intake } from './store/intake.js';
+import { Heartbeat } from './store/heartbeat.js';
+import { afterAckQueue } from './slack/after-ack.js';
+import { connect, whenReady } from './store/redis.js';
+
+import type { BotOptions } from './bot-options.js';
+
+/** Starts the web half and returns its HTTP port; `stops` gets what closes it. */
+export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void>>): Promise<number> {
+  const { config, logger } = opts;
+  const fetch = config.messageBanner ? bannerFetch(config.messageBanner) : undefined;
+  if (!opts.roleMap) throw new Error('the web side needs a role map');
+  const redis: Redis = connect(config.redis.url, 'producer');
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (web)'));
+  await whenReady(redis, () => logger.info({ redis: redactUrl(config.redis.url) }, 'waiting for Redis'));
+  const line = new DropletLine(redis, config.redis.prefix);
+  const producer = new ActionProducer(redis, config.redis.prefix, line);
+  const outboxQueue = SlackOutbox.createQueue(redis, config.redis.prefix);
+  const outbox = new SlackOutbox(redis, config.redis.prefix, outboxQueue);
+  const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget: tokenBudget(redis, config.redis.prefix, config.digitalocean) });
+  const auditLog = new AuditLog(redis, config.redis.prefix);
+  const audit = auditSink(auditLog, logger);
+  const reporter = new OutboxReporter(outbox, config.notifyChannel);
+  const redisUp = () => redis.status === 'ready';
+  const slack = createSlackApp({
+    botToken: config.slack.botToken,
+    signingSecret: config.slack.signingSecret,
+    appToken: config.slack.appToken,
+    apiUrl: config.slack.apiUrl,
+    port: config.port,
+    fetch,
+    logger,
+    health: () => ({ ok: redisUp(), details: { redis: redisUp() ? 'up' : redis.status } }),
+    ...(opts.httpLimits ? { limits: opts.httpLimits } : {}),
+  });
+  const client = slack.app.client;
+  const access = new AccessResolver(
+    opts.roleMap,
+    { members: async (group) => ((await client.usergroups.users.list({ usergroup: group })).users ?? []) as string[] },
+    60_000,
+    (group, err) => logger.warn({ group, err: err.message }, 'could not read a user group from Slack; its members get only their direct rights for now'),
+  );
+  const intake = new Intake(redis, config.redis.prefix);
+  // The workers' sweep takes over this receiver's unfinished requests once this stops beating.
+  const heartbeat = new Heartbeat(redis, (id) => intake.heartbeatKey(id), 15_000, (err) => logger.warn({ err: err.message }, 'could not renew the receiver heartbeat'));
+  await heartbeat.start();
+  const afterAck = afterAckQueue();
+  const approvalStore = new ApprovalStore(redis, config.redis.prefix);
+  const approvalExpiry = new ApprovalExpiryScheduler(redis, config.redis.prefix, logger);
+  const approvalDeps = {
+    store: approvalStore,
+    chat: chatOps(client),
+    audit,
+    logger: logger.child({ component: 'approvals' }),
+    settings: opts.roleMap.approvals,
+  };
+  registerApprovalActions(slack.app, {
+    logger: logger.child({ component: 'approvals' }),
+    afterAck,
+    decide: {
+      ...approvalDeps,
+      access,
+      digitalocean,
+      intake,
+      holder: heartbeat.id,
+      enqueue: (job) => producer.enqueue(job),
+      reporter,
+    },
+  });
+  registerDropletCommand(slack.app, {
+    intake,
+    afterAck,
+    access,
+    audit: auditLog,
+    logger: logger.child({ component: 'web' }),
+    redisUp,
+    banner: config.messageBanner,
+    modal: {
+      access,
+      digitalocean,
+      catalog: new DigitalOceanCatalog(digitalocean),
+      approvalActions: opts.roleMap.approvals?.actions ?? [],
+      logger: logger.child({ component: 'modal' }),
+    },
+    submit: {
+      access,
+      digitalocean,
+      enqueue: (job) => producer.enqueue(job),
+      intake,
+      holder: heartbeat.id,
+      postRoot: async (channel, message) => {
+        const res = await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false });
+        return res.ts as string;
+      },
+      updateRoot: async (channel, ts, message) => {
+        await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
+      },
+      reporter,
+      audit,
+      logger: logger.child({ component: 'web' }),
+      approvals: { ...approvalDeps, expiry: approvalExpiry },
+    },
+  });
+  const started = await slack.start();
+  stops.unshift(async () => {
+    await slack.stop();
+    // Work started after acks finishes (bounded) before Redis closes; whatever is left over
+    // stays in the intake, and a worker takes it over once this heartbeat has expired.
+    const drained = await afterAck.drain(opts.shutdownGraceMs ?? config.shutdownGraceMs);
+    if (!drained) logger.warn({ pending: afterAck.pending }, 'requests still in progress at shutdown; a worker finishes them from the intake');
+    await heartbeat.stop(drained);
+    await producer.close();
+    await approvalExpiry.close();
+    await outboxQueue.close();
+    await digitalocean.close();
+    redis.disconnect();
+  });
+  return started.port;
+}

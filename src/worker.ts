@@ -1,0 +1,175 @@
+// The worker half, wired from its adapters: the action worker (line, fence, POST once, follow,
+// report), the Slack outbox, approval expiry and the intake sweep. It shares nothing with the
+// web half but Redis, so any number of these can run in any number of processes.
+import { webApi } from '@slack/bolt';
+import type { Redis } from 'ioredis';
+import { ActionWatcher } from './digitalocean/action-watcher.js';
+import { DigitalOceanClient } from './digitalocean/client.js';
+import { tokenBudget } from './digitalocean/rate-budget.js';
+import { boltLogger, type Logger } from './log.js';
+import { ActionProducer } from './queue/producer.js';
+import { SlackOutbox, createOutboxWorker } from './queue/slack-outbox.js';
+import { createActionWorker, type ActionWorker } from './queue/worker.js';
+import { JobFence } from './queue/job-fence.js';
+import { bannerFetch } from './slack/banner.js';
+import { SlackOutboxDelivery } from './slack/outbox-delivery.js';
+import { OutboxReporter } from './slack/reporter.js';
+import { AuditLog, auditSink } from './store/audit-log.js';
+import { chatOps } from './slack/chat-ops.js';
+import { expireApproval } from './requests/approval-decisions.js';
+import { ApprovalStore } from './store/approvals.js';
+import { createApprovalExpiryWorker } from './queue/approval-expiry.js';
+import { DropletLine } from './store/droplet-line.js';
+import { Intake } from './store/intake.js';
+import { Heartbeat } from './store/heartbeat.js';
+import { sweepIntake, type SweepDeps } from './requests/sweep-intake.js';
+import { connect } from './store/redis.js';
+
+import type { BotOptions } from './bot-options.js';
+
+/** Starts the worker half; `stops` gets what closes it. */
+export async function startWorker(opts: BotOptions, stops: Array<() => Promise<void>>): Promise<void> {
+  const { config, logger } = opts;
+  const fetch = config.messageBanner ? bannerFetch(config.messageBanner) : undefined;
+  const redis = connect(config.redis.url, 'worker');
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (worker)'));
+  const budget = tokenBudget(redis, config.redis.prefix, config.digitalocean, (waitMs) => logger.debug({ waitMs }, 'waiting for the DigitalOcean rate budget'));
+  const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget });
+  const watcher = new ActionWatcher(digitalocean, opts.watcher);
+  const outboxQueue = SlackOutbox.createQueue(redis, config.redis.prefix);
+  const outbox = new SlackOutbox(redis, config.redis.prefix, outboxQueue);
+  // The outbox retries and waits on rate limits itself, for as long as Slack needs.
+  const outboxClient = new webApi.WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    fetch,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    // Bounded, so one slow call cannot outlive the thread's delivery lock.
+    timeout: 5000,
+    logger: boltLogger(logger),
+  });
+  const outboxWorker = createOutboxWorker({
+    connection: redis,
+    prefix: config.redis.prefix,
+    delivery: new SlackOutboxDelivery(outboxClient),
+    logger,
+    lockMs: config.workerLockMs,
+  });
+  const workerLine = new DropletLine(redis, config.redis.prefix);
+  const workerAudit = auditSink(new AuditLog(redis, config.redis.prefix), logger);
+  const worker = createActionWorker({
+    connection: redis,
+    prefix: config.redis.prefix,
+    concurrency: config.workerConcurrency,
+    lockMs: config.workerLockMs,
+    deps: {
+      digitalocean,
+      fence: new JobFence(redis),
+      watcher,
+      reporter: new OutboxReporter(outbox, config.notifyChannel),
+      audit: workerAudit,
+      line: workerLine,
+      logger: logger.child({ component: 'worker' }),
+      pendingEventDelayMs: opts.pendingEventDelayMs,
+      lineCheckMs: opts.lineCheckMs,
+    },
+  });
+  // Requests whose receiver died (or froze) before queueing them are finished or withdrawn from here.
+  const sweeper = new ActionProducer(redis, config.redis.prefix, workerLine);
+  const sweepSlack = new webApi.WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    fetch,
+    timeout: 5000,
+    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2000 },
+    logger: boltLogger(logger),
+  });
+  const sweepIntakeStore = new Intake(redis, config.redis.prefix);
+  // The sweeper beats too, so no other worker takes a record back while this one works on it.
+  const sweeperBeat = new Heartbeat(redis, (id) => sweepIntakeStore.heartbeatKey(id), 15_000, (err) => logger.warn({ err: err.message }, 'could not renew the sweeper heartbeat'));
+  await sweeperBeat.start();
+  const sweepDeps: SweepDeps = {
+    intake: sweepIntakeStore,
+    holder: sweeperBeat.id,
+    chat: {
+      ...chatOps(sweepSlack),
+      async tell(channel, user, text) {
+        try {
+          await sweepSlack.chat.postEphemeral({ channel, user, text });
+        } catch {
+          await sweepSlack.chat.postMessage({ channel: user, text });
+        }
+      },
+    },
+    reporter: new OutboxReporter(outbox, config.notifyChannel),
+    enqueue: (job) => sweeper.enqueue(job),
+    wasQueued: (requestId) => sweeper.wasQueued(requestId),
+    audit: workerAudit,
+    logger: logger.child({ component: 'intake-sweep' }),
+  };
+  let sweeping: Promise<unknown> | undefined;
+  const sweep = setInterval(() => {
+    // One sweep at a time: a slow Slack must not let the next tick act on the same records.
+    if (sweeping) return;
+    sweeping = sweepIntake(sweepDeps).then(
+      (r) => (r.queued || r.withdrawn || r.unreadable) && logger.warn(r, 'finished requests their receivers left in the intake'),
+      (err) => logger.warn({ err: (err as Error).message }, 'intake sweep failed; will try again'),
+    ).finally(() => {
+      sweeping = undefined;
+    });
+  }, opts.intakeSweepMs ?? 5000);
+  sweep.unref();
+  // Approval requests expire here, in the workers, whether or not anyone clicks.
+  const expiryDeps = {
+    store: new ApprovalStore(redis, config.redis.prefix),
+    // Bounded retries: an expiry that cannot reach Slack must not hold up a shutdown for long.
+    chat: chatOps(
+      new webApi.WebClient(config.slack.botToken, {
+        slackApiUrl: config.slack.apiUrl,
+        fetch,
+        timeout: 5000,
+        retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2000 },
+        logger: boltLogger(logger),
+      }),
+    ),
+    audit: workerAudit,
+    logger: logger.child({ component: 'approval-expiry' }),
+  };
+  const expiryWorker = createApprovalExpiryWorker({
+    connection: redis,
+    prefix: config.redis.prefix,
+    logger: logger.child({ component: 'approval-expiry' }),
+    expire: async (approvalId) => {
+      await expireApproval(expiryDeps, approvalId);
+    },
+  });
+  stops.push(async () => {
+    clearInterval(sweep);
+    await sweeping;
+    await sweeperBeat.stop(true);
+    await sweeper.close();
+    await Promise.all([expiryWorker.close(), closeWorker(worker, watcher, opts.shutdownGraceMs ?? config.shutdownGraceMs, logger)]);
+    // Status messages still waiting are delivered by whichever worker runs next.
+    await outboxWorker.close();
+    await outboxQueue.close();
+    await digitalocean.close();
+    redis.disconnect();
+  });
+}
+
+/**
+ * worker.close() waits for running jobs with no limit of its own. Bound it: after the grace
+ * period, jobs that are following an action go back to the queue (they resume elsewhere from
+ * their saved action ID); a job still inside a POST is left to BullMQ, whose lock runs out so
+ * another worker takes it over, and that worker checks for the action before any new POST.
+ */
+async function closeWorker(worker: ActionWorker, watcher: ActionWatcher, graceMs: number, logger: Logger): Promise<void> {
+  const closing = worker.close().then(() => 'closed' as const);
+  const wait = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+  if ((await Promise.race([closing, wait(graceMs)])) === 'closed') return;
+  logger.warn({ graceMs }, 'jobs still running at shutdown; handing them back to the queue');
+  watcher.stop();
+  if ((await Promise.race([closing, wait(5000)])) === 'timeout') {
+    logger.warn('exiting with a job still inside a DigitalOcean call; another worker takes it over when its lock runs out');
+  }
+}
+
