@@ -13,6 +13,7 @@ import { registerDropletCommand } from './slack/listeners/droplet-command.js';
 import { OutboxReporter } from './slack/reporter.js';
 import { AuditLog, auditSink } from './store/audit-log.js';
 import { chatOps } from './slack/chat-ops.js';
+import { slackRenderer } from './slack/renderer.js';
 import { ApprovalStore } from './store/approvals.js';
 import { ApprovalExpiryScheduler } from './queue/approval-expiry.js';
 import { registerApprovalActions } from './slack/listeners/approval-actions.js';
@@ -67,9 +68,11 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
   const afterAck = afterAckQueue();
   const approvalStore = new ApprovalStore(redis, config.redis.prefix);
   const approvalExpiry = new ApprovalExpiryScheduler(redis, config.redis.prefix, logger);
+  const chat = chatOps(client);
   const approvalDeps = {
     store: approvalStore,
-    chat: chatOps(client),
+    chat,
+    render: slackRenderer,
     audit,
     logger: logger.child({ component: 'approvals' }),
     settings: opts.roleMap.approvals,
@@ -108,14 +111,10 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
       enqueue: (job) => producer.enqueue(job),
       intake,
       holder: heartbeat.id,
-      postRoot: async (channel, message) => {
-        const res = await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false });
-        return res.ts as string;
-      },
-      updateRoot: async (channel, ts, message) => {
-        await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
-      },
+      postRoot: (channel, message) => chat.post(channel, message),
+      updateRoot: (channel, ts, message) => chat.update(channel, ts, message),
       reporter,
+      render: slackRenderer,
       audit,
       logger: logger.child({ component: 'web' }),
       approvals: { ...approvalDeps, expiry: approvalExpiry },

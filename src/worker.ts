@@ -16,6 +16,7 @@ import { SlackOutboxDelivery } from './slack/outbox-delivery.js';
 import { OutboxReporter } from './slack/reporter.js';
 import { AuditLog, auditSink } from './store/audit-log.js';
 import { chatOps } from './slack/chat-ops.js';
+import { slackRenderer } from './slack/renderer.js';
 import { expireApproval } from './requests/approval-decisions.js';
 import { ApprovalStore } from './store/approvals.js';
 import { createApprovalExpiryWorker } from './queue/approval-expiry.js';
@@ -90,6 +91,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   const sweepDeps: SweepDeps = {
     intake: sweepIntakeStore,
     holder: sweeperBeat.id,
+    render: slackRenderer,
     chat: {
       ...chatOps(sweepSlack),
       async tell(channel, user, text) {
@@ -120,6 +122,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   sweep.unref();
   // Approval requests expire here, in the workers, whether or not anyone clicks.
   const expiryDeps = {
+    render: slackRenderer,
     store: new ApprovalStore(redis, config.redis.prefix),
     // Bounded retries: an expiry that cannot reach Slack must not hold up a shutdown for long.
     chat: chatOps(

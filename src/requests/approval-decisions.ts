@@ -7,13 +7,7 @@ import type { Droplet } from '../digitalocean/types.js';
 import type { Logger } from '../log.js';
 import { jobAuditEntry, type ActionJob } from '../domain/job.js';
 import type { AccessResolver } from '../domain/access.js';
-import {
-  approvalDecidedMessage,
-  approvalRequestMessage,
-  approvalRootMessage,
-  approvalThreadLine,
-} from '../slack/approval-messages.js';
-import { rootMessage, type Message } from '../slack/messages.js';
+import type { Message, Renderer } from './ports.js';
 import type { StatusReporter } from '../domain/ports.js';
 import type { AuditEntry, AuditSink } from '../store/audit-log.js';
 import { dropletChanges, dropletState, mayDecide, type ApprovalSettings, type Change } from '../domain/approval-rules.js';
@@ -30,6 +24,7 @@ export interface ChatOps {
 interface BaseDeps {
   store: Pick<ApprovalStore, 'create' | 'setMessage' | 'get' | 'decide' | 'remove' | 'time'>;
   chat: ChatOps;
+  render: Renderer;
   audit: AuditSink;
   logger: Logger;
 }
@@ -88,7 +83,7 @@ export async function openApproval(deps: OpenDeps, job: ActionJob, droplet: Drop
   approval.message = { channel, ts: '' };
   let ts: string;
   try {
-    ts = await deps.chat.post(channel, approvalRequestMessage(approval, settings), threadTs);
+    ts = await deps.chat.post(channel, deps.render.approvalRequest(approval, settings), threadTs);
   } catch (err) {
     return closeUnposted(deps, approval, err);
   }
@@ -96,7 +91,7 @@ export async function openApproval(deps: OpenDeps, job: ActionJob, droplet: Drop
   // Clicks carry the message's location too, so a lost write here changes nothing that matters.
   await quietly(deps, 'remember where the approval request is', () => deps.store.setMessage(approval.id, channel, ts));
   if (settings.channel && settings.channel !== job.channel) {
-    await quietly(deps, 'post the waiting line', () => deps.chat.post(job.channel, approvalThreadLine(approval, 'waiting'), job.rootTs));
+    await quietly(deps, 'post the waiting line', () => deps.chat.post(job.channel, deps.render.approvalThreadLine(approval, 'waiting'), job.rootTs));
   }
   deps.logger.info({ requestId: job.requestId, approvalId: approval.id }, 'approval requested');
   return { kind: 'opened', approval };
@@ -128,7 +123,7 @@ async function closeUnposted(deps: OpenDeps, approval: Approval, err: unknown): 
     elsewhere && elsewhere !== job.channel && (slackError === 'not_in_channel' || slackError === 'channel_not_found')
       ? `I cannot post the approval request in <#${elsewhere}>: invite me there with \`/invite @droplet-bot\`.`
       : `The approval request could not be posted (${notRunReason(err)}).`;
-  await quietly(deps, 'mark the root as not run', () => deps.chat.update(job.channel, job.rootTs, rootMessage(job, 'not run', 'the approval request could not be posted')));
+  await quietly(deps, 'mark the root as not run', () => deps.chat.update(job.channel, job.rootTs, deps.render.root(job, 'not run', 'the approval request could not be posted')));
   return { kind: 'withdrawn', message };
 }
 
@@ -169,7 +164,7 @@ export async function decideApproval(deps: DecideDeps, click: Click): Promise<Cl
   }
 
   const approvedJob: ActionJob = { ...job, approver: click.user };
-  const approvedLine = approvalThreadLine(approval, 'approved', click.user, changes).text;
+  const approvedLine = deps.render.approvalThreadLine(approval, 'approved', click.user, changes).text;
   const record: IntakeRecord = { v: 2, stage: 'approved', holder: deps.holder, request: requestOf(approvedJob), job: approvedJob, approvedLine };
   const result = await deps.store.decide(approval.id, click.decision === 'approve' ? 'approved' : 'denied', click.user, undefined, {
     intake: deps.intake,
@@ -235,8 +230,8 @@ async function finishClosed(deps: BaseDeps, a: Approval, outcome: 'denied' | 'ex
   const { job } = a;
   await updateRequestMessage(deps, a, outcome, by, []);
   const detail = outcome === 'expired' ? 'nobody approved in time' : by === job.requester ? `withdrawn by <@${by}>` : `by <@${by}>`;
-  await quietly(deps, 'update the root message', () => deps.chat.update(job.channel, job.rootTs, approvalRootMessage(job, outcome, detail)));
-  await quietly(deps, 'post the decision line', () => deps.chat.post(job.channel, approvalThreadLine(a, outcome, by), job.rootTs));
+  await quietly(deps, 'update the root message', () => deps.chat.update(job.channel, job.rootTs, deps.render.approvalRoot(job, outcome, detail)));
+  await quietly(deps, 'post the decision line', () => deps.chat.post(job.channel, deps.render.approvalThreadLine(a, outcome, by), job.rootTs));
   await deps.audit(auditEntry(a, outcome, by || job.requester, outcome === 'expired' ? 'nobody decided in time' : undefined));
   deps.logger.info({ requestId: job.requestId, approvalId: a.id, outcome, by }, 'approval closed');
 }
@@ -244,7 +239,7 @@ async function finishClosed(deps: BaseDeps, a: Approval, outcome: 'denied' | 'ex
 async function updateRequestMessage(deps: BaseDeps, a: Approval, outcome: Outcome, by: string, changes: Change[]): Promise<void> {
   const where = a.message;
   if (!where?.ts) return;
-  await quietly(deps, 'update the approval request', () => deps.chat.update(where.channel, where.ts, approvalDecidedMessage(a, outcome, by, changes)));
+  await quietly(deps, 'update the approval request', () => deps.chat.update(where.channel, where.ts, deps.render.approvalDecided(a, outcome, by, changes)));
 }
 
 function withLocation(a: Approval, location: Click['location']): Approval {

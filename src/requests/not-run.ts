@@ -1,7 +1,7 @@
 // Why a request could not be finished, in words an operator can act on; never a stack trace or a secret.
 import { displayName } from '../domain/catalogue/index.js';
 import { describeRef } from '../domain/command.js';
-import { escapeText } from '../slack/escape.js';
+import { escapeText } from '../domain/chat-text.js';
 import type { RecordedRequest } from '../store/intake.js';
 
 /** `reboot web-1`, as the requester would have typed it; safe to put in a message. */

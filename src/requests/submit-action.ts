@@ -11,12 +11,11 @@ import type { Logger } from '../log.js';
 import { jobAuditEntry, type ActionJob } from '../domain/job.js';
 import type { AccessResolver } from '../domain/access.js';
 import type { StatusReporter } from '../domain/ports.js';
-import { refusalMessage, rootMessage, unresolvedMessage, type Message } from '../slack/messages.js';
+import type { Message, Renderer } from './ports.js';
 import type { Intake, IntakeRecord, IntakeStage, RecordedRequest } from '../store/intake.js';
 import type { AuditSink } from '../store/audit-log.js';
 import { openApproval, type OpenDeps } from './approval-decisions.js';
 import { needsApproval } from '../domain/approval-rules.js';
-import { approvalRootMessage } from '../slack/approval-messages.js';
 import { notRunReason, requestLabel } from './not-run.js';
 
 export interface SubmitDeps {
@@ -30,6 +29,7 @@ export interface SubmitDeps {
   postRoot: (channel: string, message: Message) => Promise<string>;
   updateRoot: (channel: string, ts: string, message: Message) => Promise<void>;
   reporter: StatusReporter;
+  render: Pick<Renderer, 'root' | 'approvalRoot' | 'refusal' | 'unresolved'>;
   audit: AuditSink;
   logger: Logger;
   /** Four-eyes approvals; absent (or without an approvals section) means nothing waits for approval. */
@@ -68,11 +68,11 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
       const unread = access.unchecked.length
         ? ` (Slack did not tell me just now who is in ${access.unchecked.map((g) => `<!subteam^${g}>`).join(', ')}; if your rights come from a user group, try again in a minute.)`
         : '';
-      return await refuse(deps, req, refusalMessage(req.action, decision.missing).text + unread, `missing ${decision.missing.join(', ')}`);
+      return await refuse(deps, req, deps.render.refusal(req.action, decision.missing) + unread, `missing ${decision.missing.join(', ')}`);
     }
 
     const resolved = await resolveDroplet(deps.digitalocean, req.target);
-    if (resolved.kind !== 'found') return await refuse(deps, req, unresolvedMessage(resolved, displayName(req.action)).text);
+    if (resolved.kind !== 'found') return await refuse(deps, req, deps.render.unresolved(resolved, displayName(req.action)));
 
     job = {
       requestId: req.requestId,
@@ -88,7 +88,7 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
     waits = Boolean(approvals?.settings && needsApproval(approvals.settings, job.action));
     await move({ stage: 'resolved', job, needsApproval: waits });
 
-    const rootTs = await deps.postRoot(req.channelId, waits ? approvalRootMessage(job, 'awaiting approval') : rootMessage(job, 'queued'));
+    const rootTs = await deps.postRoot(req.channelId, waits ? deps.render.approvalRoot(job, 'awaiting approval') : deps.render.root(job, 'queued'));
     job = { ...job, rootTs };
     try {
       await move({ stage: 'announced', job, needsApproval: waits });
@@ -98,8 +98,8 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
       // A request that waits for approval is withdrawn by the sweep instead, with nothing posted.
       if (err instanceof TakenOver) {
         const note = waits
-          ? rootMessage(job, 'not run', 'withdrawn: the receiver was too slow to ask for approval')
-          : rootMessage(job, 'queued', 'continued in a newer message below (the receiver was slow)');
+          ? deps.render.root(job, 'not run', 'withdrawn: the receiver was too slow to ask for approval')
+          : deps.render.root(job, 'queued', 'continued in a newer message below (the receiver was slow)');
         await deps.updateRoot(job.channel, rootTs, note).catch(() => {});
       }
       throw err;
@@ -156,7 +156,7 @@ async function fail(deps: SubmitDeps, req: ActionRequest, stage: IntakeStage, jo
   }
   const withdrawn = await deps.intake.withdraw(req.requestId, stage, deps.holder).catch(() => false);
   if (withdrawn) {
-    if (job?.rootTs) await deps.updateRoot(job.channel, job.rootTs, rootMessage(job, 'not run', reason)).catch(() => {});
+    if (job?.rootTs) await deps.updateRoot(job.channel, job.rootTs, deps.render.root(job, 'not run', reason)).catch(() => {});
     await deps.audit({ event: 'withdrawn', requestId: req.requestId, user: req.userId, action: req.action, message: reason, ...(job ? { dropletId: job.droplet.id, dropletName: job.droplet.name } : {}) }).catch(() => {});
     return { kind: 'not_run', message: `Your ${what} request was not run: ${reason}. Nothing was done; try again in a minute.` };
   }

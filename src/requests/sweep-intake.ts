@@ -10,8 +10,8 @@
 import type { Logger } from '../log.js';
 import { jobAuditEntry, type ActionJob } from '../domain/job.js';
 import type { StatusReporter } from '../domain/ports.js';
-import { rootMessage, threadStatus, type Message } from '../slack/messages.js';
-import { escapeText } from '../slack/escape.js';
+import { escapeText } from '../domain/chat-text.js';
+import type { Message, Renderer } from './ports.js';
 import { displayName } from '../domain/catalogue/index.js';
 import type { AuditSink } from '../store/audit-log.js';
 import { requestLabel } from './not-run.js';
@@ -28,6 +28,7 @@ export interface SweepDeps {
     tell(channel: string, user: string, text: string): Promise<void>;
   };
   reporter: Pick<StatusReporter, 'queued' | 'approved'>;
+  render: Pick<Renderer, 'root' | 'threadStatus'>;
   enqueue: (job: ActionJob) => Promise<void>;
   /** Whether this request's job was ever added (its record may outlive a failed clean-up). */
   wasQueued: (requestId: string) => Promise<boolean>;
@@ -72,7 +73,7 @@ async function finish(deps: SweepDeps, record: IntakeRecord): Promise<boolean> {
   const withdraw = async (why: string) => {
     if (!(await deps.intake.withdraw(request.requestId, record.stage, deps.holder))) return false;
     const job = record.job;
-    if (job?.rootTs) await deps.chat.update(job.channel, job.rootTs, rootMessage(job, 'not run', why)).catch(() => {});
+    if (job?.rootTs) await deps.chat.update(job.channel, job.rootTs, deps.render.root(job, 'not run', why)).catch(() => {});
     // Withdrawn for good: a failure to say so is logged, never a reason to try again.
     await deps.chat.tell(request.channelId, request.userId, `Your ${what} request was not run: ${why}. Nothing was done; run the command again.`).catch((err) => {
       deps.logger.warn({ requestId: request.requestId, err: (err as Error).message }, 'could not tell the requester their request did not run');
@@ -99,7 +100,7 @@ async function finish(deps: SweepDeps, record: IntakeRecord): Promise<boolean> {
     // The receiver died before it could say so in the channel (or before it learned where it had).
     let rootTs: string;
     try {
-      rootTs = await deps.chat.post(job.channel, rootMessage(job, 'queued', 'announced by a worker: the receiver stopped'));
+      rootTs = await deps.chat.post(job.channel, deps.render.root(job, 'queued', 'announced by a worker: the receiver stopped'));
     } catch (err) {
       // Slack will not take it (the bot was removed from the channel, say): nobody could follow it.
       if (isPermanentSlackError(err)) return withdraw(`I cannot post in <#${job.channel}> (${escapeText(slackError(err) ?? '')})`);
@@ -121,7 +122,7 @@ async function dropUnreadable(deps: SweepDeps, read: Extract<ReadRecord, { kind:
   deps.logger.error({ requestId: read.requestId, problem: read.problem }, 'dropped an intake record this version cannot read');
   const where = threadOf(read.raw);
   const text = `This request could not be read by this version of the bot (${escapeText(read.problem)}), so it was not run. Nothing was done; run the command again.`;
-  if (where?.rootTs) await deps.chat.post(where.channel, threadStatus('not run', text), where.rootTs).catch(() => {});
+  if (where?.rootTs) await deps.chat.post(where.channel, deps.render.threadStatus('not run', text), where.rootTs).catch(() => {});
   else if (where?.user) await deps.chat.tell(where.channel, where.user, text).catch(() => {});
   await deps.audit({ event: 'unreadable', requestId: read.requestId, user: where?.user ?? 'unknown', action: 'unknown', message: read.problem, ...(where?.rootTs ? { channel: where.channel, ts: where.rootTs } : {}) });
   return true;

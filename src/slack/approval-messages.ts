@@ -104,7 +104,8 @@ export function approvalDecidedMessage(a: Approval, outcome: Outcome, by: string
   return { text: `${displayName(a.job.action)} on ${escapeText(a.job.droplet.name)}: ${outcome}`, blocks };
 }
 
-export type WaitingPhase = 'awaiting approval' | 'denied' | 'expired';
+export type { WaitingPhase } from '../requests/ports.js';
+import type { WaitingPhase } from '../requests/ports.js';
 
 /** The root message of a request that is not queued: waiting for a decision, denied or expired. */
 export function approvalRootMessage(job: ActionJob, phase: WaitingPhase, detail?: string): Message {

@@ -1,6 +1,7 @@
-// The two Slack calls the approval flow makes, on a Web API client: post (optionally in a thread)
-// and update. Kept apart so the flow itself only sees {text, blocks} in and a ts out.
-import type { webApi } from '@slack/bolt';
+// Posting and updating a message, the one place the use cases' messages reach Slack's Web API:
+// post (optionally in a thread) returns the ts, update rewrites it. The use cases only see
+// {text, blocks} in and a ts out.
+import type { types, webApi } from '@slack/bolt';
 import type { ChatOps } from '../requests/approval-decisions.js';
 
 export function chatOps(client: webApi.WebClient): ChatOps {
@@ -9,14 +10,14 @@ export function chatOps(client: webApi.WebClient): ChatOps {
       const res = await client.chat.postMessage({
         channel,
         text: message.text,
-        ...(message.blocks ? { blocks: message.blocks } : {}),
+        ...(message.blocks ? { blocks: message.blocks as types.KnownBlock[] } : {}),
         ...(threadTs ? { thread_ts: threadTs } : {}),
         unfurl_links: false,
       });
       return res.ts as string;
     },
     async update(channel, ts, message) {
-      await client.chat.update({ channel, ts, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) });
+      await client.chat.update({ channel, ts, text: message.text, ...(message.blocks ? { blocks: message.blocks as types.KnownBlock[] } : {}) });
     },
   };
 }

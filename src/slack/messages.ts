@@ -8,7 +8,9 @@ import type { ActionJob } from '../domain/job.js';
 import { threadLink, type StoredAuditEntry } from '../store/audit-log.js';
 import { code, escapeText } from './escape.js';
 
-export type Phase = 'queued' | 'in-progress' | 'completed' | 'errored' | 'not run';
+import type { Phase } from '../requests/ports.js';
+
+export type { Phase };
 
 export interface Message {
   text: string;

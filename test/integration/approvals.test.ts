@@ -3,6 +3,7 @@
 import { webApi } from '@slack/bolt';
 import { Redis } from 'ioredis';
 import { chatOps } from '../../src/slack/chat-ops.js';
+import { slackRenderer } from '../../src/slack/renderer.js';
 import { decideApproval } from '../../src/requests/approval-decisions.js';
 import { ApprovalStore } from '../../src/store/approvals.js';
 import { createLogger } from '../../src/log.js';
@@ -185,6 +186,7 @@ describe('approvals', () => {
         {
           store: new ApprovalStore(redis, h.prefix),
           chat: chatOps(slackClient),
+          render: slackRenderer,
           audit: async () => {},
           logger,
           settings: roleMap().approvals,

@@ -12,6 +12,7 @@ import type { ActionJob } from '../../src/domain/job.js';
 import { sweepIntake } from '../../src/requests/sweep-intake.js';
 import { requestIdFor } from '../../src/slack/listeners/failure-text.js';
 import { rootMessage } from '../../src/slack/messages.js';
+import { slackRenderer } from '../../src/slack/renderer.js';
 import { Intake, type IntakeRecord, type RecordedRequest } from '../../src/store/intake.js';
 import { CHANNEL, SECRETS, USERS, sampleJob, startHarness, type Harness } from '../support/harness.js';
 import { redisUrl } from '../support/redis.js';
@@ -130,6 +131,7 @@ it('leaves a record alone while its receiver still beats', async () => {
     holder: 'w-test',
     chat: { post: async () => '1.1', update: async () => {}, tell: async () => {} },
     reporter: { queued: async () => {}, approved: async () => {} },
+    render: slackRenderer,
     enqueue: async () => {},
     wasQueued: async () => false,
     audit: async () => {},
