@@ -16,7 +16,7 @@ import { SlackOutboxDelivery } from './slack/outbox-delivery.js';
 import { OutboxReporter } from './slack/reporter.js';
 import { AuditLog, auditSink } from './store/audit-log.js';
 import { chatOps } from './slack/chat-ops.js';
-import { slackRenderer } from './slack/renderer.js';
+import { slackRenderer } from './slack/renderers/index.js';
 import { expireApproval } from './requests/approval-decisions.js';
 import { ApprovalStore } from './store/approvals.js';
 import { createApprovalExpiryWorker } from './queue/approval-expiry.js';

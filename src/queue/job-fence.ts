@@ -6,14 +6,9 @@
 // DigitalOcean, so one request is one POST however its workers stall.
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { LostJobError, type Fence } from '../worker/fence.js';
 
-/** Thrown when the job now belongs to another worker (or to none): this run must stop in silence. */
-export class LostJobError extends Error {
-  override name = 'LostJobError';
-  constructor(readonly jobId: string) {
-    super(`job ${jobId} is no longer held by this worker; dropped without calling DigitalOcean`);
-  }
-}
+export { LostJobError };
 
 // KEYS: the job's lock key, the job's hash. ARGV: our lock token, the job's new data (JSON).
 const FENCE = `
@@ -22,7 +17,7 @@ if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 redis.call('HSET', KEYS[2], 'data', ARGV[2])
 return 1`;
 
-export class JobFence {
+export class JobFence implements Fence {
   constructor(private readonly redis: Redis) {}
 
   /** Writes `data` into the job only if `token` still holds its lock; otherwise throws LostJobError. */

@@ -4,7 +4,7 @@ import { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ACTION_QUEUE } from './action-job.js';
 import { type ActionJob, type ActionOutcome } from '../domain/job.js';
-import { runActionJob, type RequestDirectory, type RunActionDeps } from './run-action.js';
+import { runActionJob, type RequestDirectory, type RunActionDeps } from '../worker/run-action.js';
 
 export interface ActionWorkerOptions {
   connection: Redis;

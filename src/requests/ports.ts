@@ -1,5 +1,5 @@
 // What the request use cases need to say things in chat, as an interface they own: which message,
-// never its Block Kit. slack/renderer.ts implements it; the use cases import nothing from slack/.
+// never its Block Kit. slack/renderers/ implements it; the use cases import nothing from slack/.
 import type { Change, ApprovalSettings } from '../domain/approval-rules.js';
 import type { ActionType, Scope } from '../domain/catalogue/index.js';
 import type { ActionJob } from '../domain/job.js';

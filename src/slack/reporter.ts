@@ -7,7 +7,7 @@ import type { Outcome, StatusReporter } from '../domain/ports.js';
 
 export type { Outcome, StatusReporter };
 import { escapeText } from './escape.js';
-import { formatDuration, rootMessage, threadStatus, type Phase } from './messages.js';
+import { formatDuration, rootMessage, threadStatus, type Phase } from './renderers/messages.js';
 
 export class OutboxReporter implements StatusReporter {
   constructor(

@@ -3,7 +3,7 @@
 import { webApi } from '@slack/bolt';
 import { Redis } from 'ioredis';
 import { chatOps } from '../../src/slack/chat-ops.js';
-import { slackRenderer } from '../../src/slack/renderer.js';
+import { slackRenderer } from '../../src/slack/renderers/index.js';
 import { decideApproval } from '../../src/requests/approval-decisions.js';
 import { ApprovalStore } from '../../src/store/approvals.js';
 import { createLogger } from '../../src/log.js';
@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { displayName, type ActionType } from '../../src/domain/catalogue/index.js';
 import { roleMapSchema } from '../../src/domain/policy.js';
 import { blockActionsBody, signSlackRequest, type JsonObject, type StoredMessage } from 'droplet-bot-sandbox';
-import { APPROVE_ACTION_ID, DENY_ACTION_ID } from '../../src/slack/approval-messages.js';
+import { APPROVE_ACTION_ID, DENY_ACTION_ID } from '../../src/slack/renderers/approval-messages.js';
 import { AuditLog } from '../../src/store/audit-log.js';
 import { CHANNEL, SECRETS, startHarness, type Harness } from '../support/harness.js';
 import { buttonIn, clickButton } from '../support/interactions.js';

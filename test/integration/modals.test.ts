@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roleMapSchema } from '../../src/domain/policy.js';
 import type { JsonObject, SlackView } from 'droplet-bot-sandbox';
-import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT } from '../../src/slack/modals/ids.js';
+import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT } from '../../src/slack/renderers/modal/ids.js';
 import { USERS, startHarness, type Harness } from '../support/harness.js';
 import { changeInView, closeView, submitView, suggest } from '../support/interactions.js';
 

@@ -4,7 +4,7 @@ import { describeWindow, dropletChanges, dropletState, mayDecide, needsApproval,
 import type { Approval } from '../../src/store/approvals.js';
 import type { Scope } from '../../src/domain/catalogue/index.js';
 import { messageBlockProblems } from 'droplet-bot-sandbox';
-import { APPROVE_ACTION_ID, approvalDecidedMessage, approvalRequestMessage, approvalRootMessage, approvalThreadLine } from '../../src/slack/approval-messages.js';
+import { APPROVE_ACTION_ID, approvalDecidedMessage, approvalRequestMessage, approvalRootMessage, approvalThreadLine } from '../../src/slack/renderers/approval-messages.js';
 
 const settings: ApprovalSettings = { actions: ['rebuild', 'power_off'], approvers: ['admin', 'lead'], expires_after: 30 * 60_000 };
 const access = (roles: string[], scopes: Scope[]) => ({ roles: new Set(roles), scopes: new Set(scopes) });

@@ -5,10 +5,10 @@ import { ACTION_TYPES, validateParams } from '../../src/domain/catalogue/index.j
 import { parseCommand } from '../../src/domain/command.js';
 import type { DropletDetail, Size } from '../../src/digitalocean/catalog.js';
 import { viewProblems, type JsonObject } from 'droplet-bot-sandbox';
-import { actionModal, loadingView } from '../../src/slack/modals/action-modal.js';
-import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, decodeMetadata } from '../../src/slack/modals/ids.js';
-import { modalPrefill } from '../../src/slack/modals/prefill.js';
-import { fieldErrors, readValues } from '../../src/slack/modals/read-values.js';
+import { actionModal, loadingView } from '../../src/slack/renderers/modal/action-modal.js';
+import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, decodeMetadata } from '../../src/slack/renderers/modal/ids.js';
+import { modalPrefill } from '../../src/slack/listeners/modal/prefill.js';
+import { fieldErrors, readValues } from '../../src/slack/listeners/modal/read-values.js';
 
 const droplet: DropletDetail = {
   id: 7,

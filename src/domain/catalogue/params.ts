@@ -15,7 +15,7 @@ export type ParamKey = (typeof PARAM_KEYS)[number];
 export const CHOICE_SOURCES = ['sizes', 'images', 'backups', 'kernels'] as const;
 export type ChoiceSource = (typeof CHOICE_SOURCES)[number];
 
-/** What the modal shows for one parameter; slack/modals renders it. */
+/** What the modal shows for one parameter; slack/renderers/modal renders it. */
 export type ModalInput =
   /** A fixed list of options. */
   | { kind: 'options'; label: string; options: ReadonlyArray<{ value: string; text: string }>; hint?: string }

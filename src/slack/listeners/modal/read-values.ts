@@ -1,7 +1,7 @@
 // view.state.values -> the same raw key=value strings a typed command gives, so modal input is
 // checked by validateParams exactly like typed input; and its problems -> inline field errors.
-import { PARAM_KEYS, normalizeActionName, type ActionType, type ParamKey, type ParamProblem } from '../../domain/catalogue/index.js';
-import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, PARAM_ACTION_PREFIX } from './ids.js';
+import { PARAM_KEYS, normalizeActionName, type ActionType, type ParamKey, type ParamProblem } from '../../../domain/catalogue/index.js';
+import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, PARAM_ACTION_PREFIX } from '../../renderers/modal/ids.js';
 
 interface ElementState {
   type?: string;

@@ -2,13 +2,13 @@
 // decided, the root message while it waits, and the lines in the request's thread. Pure
 // functions returning {text, blocks}; every user or DigitalOcean string goes through escapeText.
 import type { types } from '@slack/bolt';
-import { displayName } from '../domain/catalogue/index.js';
-import type { ApprovalSettings, Change, DropletState } from '../domain/approval-rules.js';
-import { describeWindow, needsConfirmation } from '../domain/approval-rules.js';
-import type { Approval, Outcome } from '../store/approvals.js';
-import type { ActionJob } from '../domain/job.js';
-import { threadLink } from '../store/audit-log.js';
-import { code, escapeText } from './escape.js';
+import { displayName } from '../../domain/catalogue/index.js';
+import type { ApprovalSettings, Change, DropletState } from '../../domain/approval-rules.js';
+import { describeWindow, needsConfirmation } from '../../domain/approval-rules.js';
+import type { Approval, Outcome } from '../../store/approvals.js';
+import type { ActionJob } from '../../domain/job.js';
+import { threadLink } from '../../store/audit-log.js';
+import { code, escapeText } from '../escape.js';
 import { describeParams, type Message } from './messages.js';
 
 export const APPROVE_ACTION_ID = 'approval_approve';
@@ -104,8 +104,8 @@ export function approvalDecidedMessage(a: Approval, outcome: Outcome, by: string
   return { text: `${displayName(a.job.action)} on ${escapeText(a.job.droplet.name)}: ${outcome}`, blocks };
 }
 
-export type { WaitingPhase } from '../requests/ports.js';
-import type { WaitingPhase } from '../requests/ports.js';
+export type { WaitingPhase } from '../../requests/ports.js';
+import type { WaitingPhase } from '../../requests/ports.js';
 
 /** The root message of a request that is not queued: waiting for a decision, denied or expired. */
 export function approvalRootMessage(job: ActionJob, phase: WaitingPhase, detail?: string): Message {

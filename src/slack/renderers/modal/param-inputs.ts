@@ -1,9 +1,9 @@
 // The inputs one action needs, built from live DigitalOcean choices: operators pick a size, an
 // image, a backup or a kernel instead of remembering slugs and IDs. Pure.
 import type { types } from '@slack/bolt';
-import { actionEntry, type ActionType, type ModalInput, type ParamKey } from '../../domain/catalogue/index.js';
-import type { DropletDetail, Image, Kernel, Size } from '../../digitalocean/catalog.js';
-import { escapeText } from '../escape.js';
+import { actionEntry, type ActionType, type ModalInput, type ParamKey } from '../../../domain/catalogue/index.js';
+import type { DropletDetail, Image, Kernel, Size } from '../../../digitalocean/catalog.js';
+import { escapeText } from '../../escape.js';
 import { PARAM_ACTION_PREFIX } from './ids.js';
 
 export interface Choices {

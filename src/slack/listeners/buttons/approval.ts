@@ -2,10 +2,10 @@
 // may decide is checked here against the role map as it is now, and anyone refused gets a
 // message only they can see, saying why, while nothing changes.
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { decideApproval, type DecideDeps } from '../../requests/approval-decisions.js';
-import type { Logger } from '../../log.js';
-import { APPROVE_ACTION_ID, DENY_ACTION_ID } from '../approval-messages.js';
-import type { AfterAck } from '../after-ack.js';
+import { decideApproval, type DecideDeps } from '../../../requests/approval-decisions.js';
+import type { Logger } from '../../../log.js';
+import { APPROVE_ACTION_ID, DENY_ACTION_ID } from '../../renderers/approval-messages.js';
+import type { AfterAck } from '../../after-ack.js';
 
 export interface ApprovalActionDeps {
   decide: DecideDeps;

@@ -1,14 +1,14 @@
 // Block Kit for everything the bot says. Every piece of text that came from a user or from
 // DigitalOcean passes through escapeText/code here.
 import type { types } from '@slack/bolt';
-import { actionEntry, displayName, usageLine, type ActionBody, type ActionType, type Scope } from '../domain/catalogue/index.js';
-import { describeRef } from '../domain/command.js';
-import type { Resolved } from '../digitalocean/resolve-droplet.js';
-import type { ActionJob } from '../domain/job.js';
-import { threadLink, type StoredAuditEntry } from '../store/audit-log.js';
-import { code, escapeText } from './escape.js';
+import { actionEntry, displayName, usageLine, type ActionBody, type ActionType, type Scope } from '../../domain/catalogue/index.js';
+import { describeRef } from '../../domain/command.js';
+import type { Resolved } from '../../digitalocean/resolve-droplet.js';
+import type { ActionJob } from '../../domain/job.js';
+import { threadLink, type StoredAuditEntry } from '../../store/audit-log.js';
+import { code, escapeText } from '../escape.js';
 
-import type { Phase } from '../requests/ports.js';
+import type { Phase } from '../../requests/ports.js';
 
 export type { Phase };
 

@@ -3,19 +3,19 @@
 // validateParams as typed commands; problems go next to their fields and nothing is queued)
 // and closing.
 import type { App, BlockAction, StaticSelectAction, ExternalSelectAction } from '@slack/bolt';
-import { authorize, allowedActions } from '../../domain/policy.js';
-import { actionBody, normalizeActionName, validateParams } from '../../domain/catalogue/index.js';
-import type { Droplet } from '../../digitalocean/types.js';
-import { resultText, submitAction, type ActionRequest, type SubmitDeps } from '../../requests/submit-action.js';
-import type { Intake } from '../../store/intake.js';
-import type { AfterAck } from '../after-ack.js';
-import { refusalMessage } from '../messages.js';
-import { actionModal, dropletOption } from '../modals/action-modal.js';
-import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLBACK_ID, decodeMetadata } from '../modals/ids.js';
-import { fieldErrors, readValues, type StateValues } from '../modals/read-values.js';
-import { failureText, requestIdFor } from './failure-text.js';
-import { modalModel, type ModalDeps } from './modal-open.js';
-import { recordInTime } from './record-request.js';
+import { authorize, allowedActions } from '../../../domain/policy.js';
+import { actionBody, normalizeActionName, validateParams } from '../../../domain/catalogue/index.js';
+import type { Droplet } from '../../../digitalocean/types.js';
+import { resultText, submitAction, type ActionRequest, type SubmitDeps } from '../../../requests/submit-action.js';
+import type { Intake } from '../../../store/intake.js';
+import type { AfterAck } from '../../after-ack.js';
+import { refusalMessage } from '../../renderers/messages.js';
+import { actionModal, dropletOption } from '../../renderers/modal/action-modal.js';
+import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLBACK_ID, decodeMetadata } from '../../renderers/modal/ids.js';
+import { fieldErrors, readValues, type StateValues } from './read-values.js';
+import { failureText, requestIdFor } from '../failure-text.js';
+import { modalModel, type ModalDeps } from './open.js';
+import { recordInTime } from '../record-request.js';
 
 export interface ModalListenerDeps extends ModalDeps {
   submit: SubmitDeps;

@@ -13,7 +13,7 @@ import type { StatusReporter } from '../domain/ports.js';
 import type { AuditSink } from '../store/audit-log.js';
 import type { DropletLine } from '../store/droplet-line.js';
 import { actionJobSchema, jobAuditEntry, type ActionJob, type ActionOutcome } from '../domain/job.js';
-import { LostJobError, type JobFence } from './job-fence.js';
+import { LostJobError, type Fence } from './fence.js';
 
 /** What the worker can learn about other requests in the queue. */
 export interface RequestDirectory {
@@ -26,7 +26,7 @@ export interface RequestDirectory {
 export interface RunActionDeps {
   digitalocean: Pick<DigitalOceanClient, 'postAction' | 'listDropletActions'>;
   /** Proves, just before the POST, that this worker still holds the job. */
-  fence: Pick<JobFence, 'hold'>;
+  fence: Fence;
   watcher: Pick<ActionWatcher, 'follow'>;
   reporter: StatusReporter;
   audit: AuditSink;

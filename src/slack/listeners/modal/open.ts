@@ -1,19 +1,19 @@
 // Opening and refreshing the /droplet modal. A trigger_id lives 3 seconds, so views.open shows a
 // loading view at once; the choices are then read from DigitalOcean and views.update fills it in.
 import type { webApi } from '@slack/bolt';
-import { displayName, type ActionType, type ParamKey } from '../../domain/catalogue/index.js';
-import { describeRef, type DropletRef } from '../../domain/command.js';
-import { allowedActions } from '../../domain/policy.js';
-import type { DigitalOceanCatalog, DropletDetail } from '../../digitalocean/catalog.js';
-import type { DigitalOceanClient } from '../../digitalocean/client.js';
-import { DigitalOceanError } from '../../digitalocean/errors.js';
-import { resolveDroplet } from '../../digitalocean/resolve-droplet.js';
-import type { Logger } from '../../log.js';
-import type { AccessResolver } from '../../domain/access.js';
-import { code } from '../escape.js';
-import { actionModal, loadingView, problemView, type ModalModel } from '../modals/action-modal.js';
-import { loadChoices, type CatalogReader } from '../modals/choices.js';
-import type { Prefill } from '../modals/prefill.js';
+import { displayName, type ActionType, type ParamKey } from '../../../domain/catalogue/index.js';
+import { describeRef, type DropletRef } from '../../../domain/command.js';
+import { allowedActions } from '../../../domain/policy.js';
+import type { DigitalOceanCatalog, DropletDetail } from '../../../digitalocean/catalog.js';
+import type { DigitalOceanClient } from '../../../digitalocean/client.js';
+import { DigitalOceanError } from '../../../digitalocean/errors.js';
+import { resolveDroplet } from '../../../digitalocean/resolve-droplet.js';
+import type { Logger } from '../../../log.js';
+import type { AccessResolver } from '../../../domain/access.js';
+import { code } from '../../escape.js';
+import { actionModal, loadingView, problemView, type ModalModel } from '../../renderers/modal/action-modal.js';
+import { loadChoices, type CatalogReader } from './choices.js';
+import type { Prefill } from './prefill.js';
 
 export interface ModalDeps {
   access: Pick<AccessResolver, 'of'>;

@@ -1,6 +1,6 @@
 // The request use cases' Renderer, in Block Kit: the message builders of messages.ts and
 // approval-messages.ts behind the interface requests/ports.ts owns.
-import type { Renderer } from '../requests/ports.js';
+import type { Renderer } from '../../requests/ports.js';
 import { approvalDecidedMessage, approvalRequestMessage, approvalRootMessage, approvalThreadLine } from './approval-messages.js';
 import { refusalMessage, rootMessage, threadStatus, unresolvedMessage } from './messages.js';
 

@@ -1,7 +1,7 @@
 // Which typed commands open the modal instead of an error: `/droplet` alone, `/droplet <action>`,
 // and `/droplet <action> <droplet>` with only required parameters missing. Pure.
-import { actionEntry, type ActionType, type ParamKey } from '../../domain/catalogue/index.js';
-import type { Command, DropletRef } from '../../domain/command.js';
+import { actionEntry, type ActionType, type ParamKey } from '../../../domain/catalogue/index.js';
+import type { Command, DropletRef } from '../../../domain/command.js';
 
 export interface Prefill {
   action?: ActionType;

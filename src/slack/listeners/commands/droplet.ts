@@ -1,22 +1,22 @@
 // /droplet: parse, ack at once, then do the slow work (Slack, DigitalOcean, Redis) after the ack.
 import type { App } from '@slack/bolt';
-import { allowedActions } from '../../domain/policy.js';
-import { resolveDroplet } from '../../digitalocean/resolve-droplet.js';
-import type { AuditLog } from '../../store/audit-log.js';
-import { parseCommand } from '../../domain/command.js';
-import type { Logger } from '../../log.js';
-import type { AccessResolver } from '../../domain/access.js';
-import { actionBody } from '../../domain/catalogue/index.js';
-import { resultText, submitAction, type ActionRequest, type SubmitDeps } from '../../requests/submit-action.js';
-import type { Intake } from '../../store/intake.js';
-import type { AfterAck } from '../after-ack.js';
-import { recordInTime } from './record-request.js';
-import { blocksWithBanner } from '../banner.js';
-import { helpMessage, historyMessage, unresolvedMessage } from '../messages.js';
-import { modalPrefill } from '../modals/prefill.js';
-import { REDIS_DOWN, failureText, requestIdFor } from './failure-text.js';
-import { registerModalListeners } from './modal-interactions.js';
-import { openActionModal, type ModalDeps } from './modal-open.js';
+import { allowedActions } from '../../../domain/policy.js';
+import { resolveDroplet } from '../../../digitalocean/resolve-droplet.js';
+import type { AuditLog } from '../../../store/audit-log.js';
+import { parseCommand } from '../../../domain/command.js';
+import type { Logger } from '../../../log.js';
+import type { AccessResolver } from '../../../domain/access.js';
+import { actionBody } from '../../../domain/catalogue/index.js';
+import { resultText, submitAction, type ActionRequest, type SubmitDeps } from '../../../requests/submit-action.js';
+import type { Intake } from '../../../store/intake.js';
+import type { AfterAck } from '../../after-ack.js';
+import { recordInTime } from '../record-request.js';
+import { blocksWithBanner } from '../../banner.js';
+import { helpMessage, historyMessage, unresolvedMessage } from '../../renderers/messages.js';
+import { modalPrefill } from '../modal/prefill.js';
+import { REDIS_DOWN, failureText, requestIdFor } from '../failure-text.js';
+import { registerModalListeners } from '../modal/interactions.js';
+import { openActionModal, type ModalDeps } from '../modal/open.js';
 
 export interface DropletCommandDeps {
   submit: SubmitDeps;

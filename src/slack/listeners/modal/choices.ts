@@ -1,9 +1,9 @@
 // Reads from DigitalOcean the choices one action offers for one Droplet: whatever live lists its
 // catalogue entry's inputs name. A failed read becomes a note in the modal, not a failed modal:
 // the operator can still pick or type something else.
-import { actionEntry, type ActionType, type ChoiceSource } from '../../domain/catalogue/index.js';
-import type { DigitalOceanCatalog, DropletDetail } from '../../digitalocean/catalog.js';
-import type { Choices } from './param-inputs.js';
+import { actionEntry, type ActionType, type ChoiceSource } from '../../../domain/catalogue/index.js';
+import type { DigitalOceanCatalog, DropletDetail } from '../../../digitalocean/catalog.js';
+import type { Choices } from '../../renderers/modal/param-inputs.js';
 
 export type CatalogReader = Pick<DigitalOceanCatalog, 'sizesIn' | 'rebuildImages' | 'backups' | 'kernels'>;
 

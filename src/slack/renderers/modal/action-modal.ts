@@ -1,9 +1,9 @@
 // The /droplet modal: pick an action, pick a Droplet (type-ahead), then the inputs that action
 // needs. Pure: a model in, a view out; listeners fetch the model's data and call views.update.
 import type { types } from '@slack/bolt';
-import { actionEntry, displayName, type ActionType } from '../../domain/catalogue/index.js';
-import type { DropletDetail } from '../../digitalocean/catalog.js';
-import { escapeText } from '../escape.js';
+import { actionEntry, displayName, type ActionType } from '../../../domain/catalogue/index.js';
+import type { DropletDetail } from '../../../digitalocean/catalog.js';
+import { escapeText } from '../../escape.js';
 import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLBACK_ID, encodeMetadata } from './ids.js';
 import { option, paramInputs, type Choices, type Initial } from './param-inputs.js';
 
