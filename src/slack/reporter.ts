@@ -6,7 +6,7 @@ import type { OutboxEntry, OutboxTarget, SlackOutbox } from '../queue/slack-outb
 import type { Outcome, StatusReporter } from '../domain/ports.js';
 
 export type { Outcome, StatusReporter };
-import { escapeText } from './escape.js';
+import { escapeText } from '../domain/chat-text.js';
 import { formatDuration, rootMessage, threadStatus, type Phase } from './renderers/messages.js';
 
 export class OutboxReporter implements StatusReporter {

@@ -13,14 +13,6 @@ export function connect(url: string, role: 'producer' | 'worker', extra: RedisOp
   });
 }
 
-/** Key names for everything the bot keeps in Redis, all under one prefix. */
-export function keys(prefix: string) {
-  return {
-    request: (id: string) => `${prefix}:request:${id}`,
-    audit: `${prefix}:audit`,
-  };
-}
-
 /** Resolves once the connection is ready; BullMQ must not start on a producer connection before that. */
 export async function whenReady(redis: Redis, onWait?: () => void): Promise<void> {
   if (redis.status === 'ready') return;

@@ -1,7 +1,7 @@
 // Shared by the /droplet command and the modal: the request ID of one interaction, and what to
 // tell a user when their request could not be handled.
 import { createHash, randomUUID } from 'node:crypto';
-import { escapeText } from '../escape.js';
+import { escapeText } from '../../domain/chat-text.js';
 
 export const REDIS_DOWN =
   'Your request could not be queued: the job store (Redis) is unavailable. Nothing was done; try again in a minute.';

@@ -8,7 +8,7 @@ import { describeWindow, needsConfirmation } from '../../domain/approval-rules.j
 import type { Approval, Outcome } from '../../store/approvals.js';
 import type { ActionJob } from '../../domain/job.js';
 import { threadLink } from '../../store/audit-log.js';
-import { code, escapeText } from '../escape.js';
+import { code, escapeText } from '../../domain/chat-text.js';
 import { describeParams, type Message } from './messages.js';
 
 export const APPROVE_ACTION_ID = 'approval_approve';

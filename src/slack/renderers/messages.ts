@@ -6,7 +6,7 @@ import { describeRef } from '../../domain/command.js';
 import type { Resolved } from '../../digitalocean/resolve-droplet.js';
 import type { ActionJob } from '../../domain/job.js';
 import { threadLink, type StoredAuditEntry } from '../../store/audit-log.js';
-import { code, escapeText } from '../escape.js';
+import { code, escapeText } from '../../domain/chat-text.js';
 
 import type { Phase } from '../../requests/ports.js';
 

@@ -10,7 +10,7 @@ import { DigitalOceanError } from '../../../digitalocean/errors.js';
 import { resolveDroplet } from '../../../digitalocean/resolve-droplet.js';
 import type { Logger } from '../../../log.js';
 import type { AccessResolver } from '../../../domain/access.js';
-import { code } from '../../escape.js';
+import { code } from '../../../domain/chat-text.js';
 import { actionModal, loadingView, problemView, type ModalModel } from '../../renderers/modal/action-modal.js';
 import { loadChoices, type CatalogReader } from './choices.js';
 import type { Prefill } from './prefill.js';

@@ -3,7 +3,7 @@
 import type { types } from '@slack/bolt';
 import { actionEntry, displayName, type ActionType } from '../../../domain/catalogue/index.js';
 import type { DropletDetail } from '../../../digitalocean/catalog.js';
-import { escapeText } from '../../escape.js';
+import { escapeText } from '../../../domain/chat-text.js';
 import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLBACK_ID, encodeMetadata } from './ids.js';
 import { option, paramInputs, type Choices, type Initial } from './param-inputs.js';
 

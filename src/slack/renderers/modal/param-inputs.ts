@@ -3,7 +3,7 @@
 import type { types } from '@slack/bolt';
 import { actionEntry, type ActionType, type ModalInput, type ParamKey } from '../../../domain/catalogue/index.js';
 import type { DropletDetail, Image, Kernel, Size } from '../../../digitalocean/catalog.js';
-import { escapeText } from '../../escape.js';
+import { escapeText } from '../../../domain/chat-text.js';
 import { PARAM_ACTION_PREFIX } from './ids.js';
 
 export interface Choices {
