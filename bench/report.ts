@@ -7,11 +7,14 @@ import type { PollingResult } from './scenarios/polling.js';
 import { POLLING } from './scenarios/polling.js';
 import type { RateResult } from './scenarios/rate.js';
 import { RATE } from './scenarios/rate.js';
+import type { ShutdownResult } from './scenarios/shutdown.js';
+import { SHUTDOWN } from './scenarios/shutdown.js';
 
 export interface Results {
   ack?: AckResult;
   polling?: PollingResult;
   rate?: RateResult;
+  shutdown?: ShutdownResult;
 }
 
 export interface Machine {
@@ -83,6 +86,23 @@ export function rows(r: Results): Row[] {
       met: met(r.rate.utilisation >= 0.8),
     });
     out.push({ what: '429 answers from DigitalOcean', target: '0', result: String(r.rate.tooMany), margin: '', met: met(r.rate.tooMany === 0) });
+  }
+  if (r.shutdown) {
+    const workerLimit = SHUTDOWN.graceMs + 10_000;
+    out.push({
+      what: `SIGTERM to exit, worker following an action (grace ${SHUTDOWN.graceMs / 1000} s)`,
+      target: `<= ${s(workerLimit)}`,
+      result: `${s(r.shutdown.workerMs)} (exit code ${r.shutdown.workerCode})`,
+      margin: r.shutdown.workerMs <= workerLimit ? `${s(workerLimit - r.shutdown.workerMs)} to spare` : `misses by ${s(r.shutdown.workerMs - workerLimit)}`,
+      met: met(r.shutdown.workerMs <= workerLimit && r.shutdown.workerCode === 0),
+    });
+    out.push({
+      what: 'SIGTERM to exit, receiver right after an ack',
+      target: `<= ${s(SHUTDOWN.graceMs + 10_000)}`,
+      result: `${s(r.shutdown.webMs)} (exit code ${r.shutdown.webCode})`,
+      margin: r.shutdown.webMs <= SHUTDOWN.graceMs + 10_000 ? `${s(SHUTDOWN.graceMs + 10_000 - r.shutdown.webMs)} to spare` : `misses by ${s(r.shutdown.webMs - SHUTDOWN.graceMs - 10_000)}`,
+      met: met(r.shutdown.webMs <= SHUTDOWN.graceMs + 10_000 && r.shutdown.webCode === 0),
+    });
   }
   if (r.polling) {
     out.push({ what: 'bot RSS idle (one process, both halves)', target: '-', result: mb(r.polling.rssIdle), margin: '', met: '-' });
@@ -160,5 +180,11 @@ through the receiver, then ${RATE.workers} worker processes start on them; every
 from the one budget in Redis. "Used" counts the requests DigitalOcean accepted in the
 ${RATE.windowMs / 60_000} minutes from the first one (the receiver's lookups included), against the
 ${RATE.perMinute} a minute it allows. ${rate}
+
+**Shutdown.** A receiver and a worker run apart with \`SHUTDOWN_GRACE_MS=${SHUTDOWN.graceMs}\`. The worker is
+sent SIGTERM while it follows a reboot of ${SHUTDOWN.rebootMs / 1000} s, so it waits out its grace period and hands
+the job back to the queue; the receiver is sent SIGTERM right after it acked a command, so it
+first finishes that request. Time runs from the signal to the process's exit. The target is
+the bound the bot promises: the grace period plus 10 s.
 `;
 }

@@ -1,6 +1,6 @@
 // `npm run bench`: measures the bot against its efficiency targets on loopback simulators,
 // prints a table and writes BENCHMARKS.md. Every figure in that file comes from this run.
-//   node dist/bench/bench/run.js [ack|polling|rate ...]   (a subset prints, but writes nothing)
+//   node dist/bench/bench/run.js [ack|polling|rate|shutdown ...]   (a subset prints, but writes nothing)
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
@@ -9,8 +9,9 @@ import { machine, renderMarkdown, renderTable, type Results } from './report.js'
 import { measureAck } from './scenarios/ack.js';
 import { measurePolling } from './scenarios/polling.js';
 import { measureRate } from './scenarios/rate.js';
+import { measureShutdown } from './scenarios/shutdown.js';
 
-const all = ['ack', 'polling', 'rate'] as const;
+const all = ['ack', 'polling', 'rate', 'shutdown'] as const;
 const asked = process.argv.slice(2);
 const parts = asked.length ? all.filter((p) => asked.includes(p)) : [...all];
 
@@ -31,6 +32,10 @@ try {
   if (parts.includes('polling')) {
     console.log('polling: 50 reboots of 10 s in flight ...');
     results.polling = await measurePolling(redis.url, prefix('polling'));
+  }
+  if (parts.includes('shutdown')) {
+    console.log('shutdown: SIGTERM to a worker following an action and to a receiver right after an ack ...');
+    results.shutdown = await measureShutdown(redis.url, prefix('shutdown'));
   }
   if (parts.includes('rate')) {
     console.log('rate budget: 100 queued actions against a 100/min limit (takes 2 minutes) ...');
