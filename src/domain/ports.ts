@@ -9,6 +9,19 @@ export interface ThreadRef {
   rootTs: string;
 }
 
+/** A chat message: its notification text and, optionally, its blocks (built by an adapter). */
+export interface Message {
+  text: string;
+  blocks?: unknown[];
+}
+
+/** Posting and updating messages in chat. */
+export interface ChatOps {
+  /** Posts a message (in a thread when threadTs is given) and returns its ts. */
+  post(channel: string, message: Message, threadTs?: string): Promise<string>;
+  update(channel: string, ts: string, message: Message): Promise<void>;
+}
+
 export interface Outcome {
   status: 'completed' | 'errored';
   actionId?: number;

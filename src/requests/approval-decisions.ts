@@ -7,7 +7,8 @@ import type { Droplet } from '../digitalocean/types.js';
 import type { Logger } from '../log.js';
 import { jobAuditEntry, type ActionJob } from '../domain/job.js';
 import type { AccessResolver } from '../domain/access.js';
-import type { Message, Renderer } from './ports.js';
+import type { Renderer } from './ports.js';
+import type { ChatOps } from '../domain/ports.js';
 import type { StatusReporter } from '../domain/ports.js';
 import type { AuditEntry, AuditSink } from '../store/audit-log.js';
 import { dropletChanges, dropletState, mayDecide, type ApprovalSettings, type Change } from '../domain/approval-rules.js';
@@ -15,11 +16,7 @@ import { ApprovalStore, type Approval, type IntakeKeys, type Outcome, type Store
 import type { Intake, IntakeRecord, RecordedRequest } from '../store/intake.js';
 import { notRunReason } from './not-run.js';
 
-export interface ChatOps {
-  /** Posts a message (in a thread when threadTs is given) and returns its ts. */
-  post(channel: string, message: Message, threadTs?: string): Promise<string>;
-  update(channel: string, ts: string, message: Message): Promise<void>;
-}
+export type { ChatOps };
 
 interface BaseDeps {
   store: Pick<ApprovalStore, 'create' | 'setMessage' | 'get' | 'decide' | 'remove' | 'time'>;

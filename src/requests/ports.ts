@@ -6,11 +6,9 @@ import type { ActionJob } from '../domain/job.js';
 import type { Resolved } from '../digitalocean/resolve-droplet.js';
 import type { Approval, Outcome } from '../store/approvals.js';
 
-/** A chat message: its notification text and, optionally, its blocks. */
-export interface Message {
-  text: string;
-  blocks?: unknown[];
-}
+import type { Message } from '../domain/ports.js';
+
+export type { Message };
 
 export type Phase = 'queued' | 'in-progress' | 'completed' | 'errored' | 'not run';
 export type WaitingPhase = 'awaiting approval' | 'denied' | 'expired';

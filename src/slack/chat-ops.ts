@@ -2,7 +2,7 @@
 // post (optionally in a thread) returns the ts, update rewrites it. The use cases only see
 // {text, blocks} in and a ts out.
 import type { types, webApi } from '@slack/bolt';
-import type { ChatOps } from '../requests/approval-decisions.js';
+import type { ChatOps } from '../domain/ports.js';
 
 export function chatOps(client: webApi.WebClient): ChatOps {
   return {
