@@ -114,8 +114,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
 }
 
 /**
- * The bot scopes manifest.yml requests. It sits two folders above both src/sandbox and
- * dist/sandbox; the working directory is the second place to look.
+ * The bot scopes manifest.yml requests. It sits two folders above both sandbox/src and
+ * sandbox/dist; the working directory is the second place to look.
  */
 function manifestScopes(): string[] {
   for (const place of [new URL('../../manifest.yml', import.meta.url), resolve('manifest.yml')]) {

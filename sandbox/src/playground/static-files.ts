@@ -1,6 +1,6 @@
 // The playground page's files: plain HTML/CSS/JS with no build step, read from `public/` next to
-// this module. In the source tree that is src/sandbox/playground/public/ (vitest, tsx); `npm run
-// build` copies the folder to dist/sandbox/playground/public/ because tsc copies only .ts output.
+// this module. In the source tree that is sandbox/src/playground/public/ (vitest, tsx); the
+// sandbox's build copies the folder to sandbox/dist/playground/public/, as tsc copies only .ts output.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 

@@ -4,8 +4,8 @@
 // app acknowledges each by sending `{envelope_id, payload?}` back on the socket. Slack's
 // `disconnect` message (the client should reconnect with a fresh URL) and its pings are here too.
 //
-// `ws` is a runtime dependency rather than a dev one because this file is compiled into dist/
-// with the rest of src/sandbox (the simulator is part of what ships). @slack/socket-mode itself
+// `ws` is a runtime dependency of the sandbox package (not of the bot) because this file is
+// compiled into sandbox/dist with the rest of the simulator. @slack/socket-mode itself
 // does not bring it: its client uses undici's WebSocket, which has no server side.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
