@@ -58,6 +58,18 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   });
   const workerLine = new DropletLine(redis, config.redis.prefix);
   const workerAudit = auditSink(new AuditLog(redis, config.redis.prefix), logger);
+  const reporter = new OutboxReporter(outbox, config.notifyChannel);
+  // The sweep's and the expiry's own Slack calls. Bounded retries: a call that cannot reach Slack
+  // must not hold up a shutdown for long.
+  const chat = chatOps(
+    new webApi.WebClient(config.slack.botToken, {
+      slackApiUrl: config.slack.apiUrl,
+      fetch,
+      timeout: 5000,
+      retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2000 },
+      logger: boltLogger(logger),
+    }),
+  );
   const worker = createActionWorker({
     connection: redis,
     prefix: config.redis.prefix,
@@ -67,7 +79,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
       digitalocean,
       fence: new JobFence(redis),
       watcher,
-      reporter: new OutboxReporter(outbox, config.notifyChannel),
+      reporter,
       audit: workerAudit,
       line: workerLine,
       logger: logger.child({ component: 'worker' }),
@@ -77,13 +89,6 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   });
   // Requests whose receiver died (or froze) before queueing them are finished or withdrawn from here.
   const sweeper = new ActionProducer(redis, config.redis.prefix, workerLine);
-  const sweepSlack = new webApi.WebClient(config.slack.botToken, {
-    slackApiUrl: config.slack.apiUrl,
-    fetch,
-    timeout: 5000,
-    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2000 },
-    logger: boltLogger(logger),
-  });
   const sweepIntakeStore = new Intake(redis, config.redis.prefix);
   // The sweeper beats too, so no other worker takes a record back while this one works on it.
   const sweeperBeat = new Heartbeat(redis, (id) => sweepIntakeStore.heartbeatKey(id), 15_000, (err) => logger.warn({ err: err.message }, 'could not renew the sweeper heartbeat'));
@@ -92,17 +97,8 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
     intake: sweepIntakeStore,
     holder: sweeperBeat.id,
     render: slackRenderer,
-    chat: {
-      ...chatOps(sweepSlack),
-      async tell(channel, user, text) {
-        try {
-          await sweepSlack.chat.postEphemeral({ channel, user, text });
-        } catch {
-          await sweepSlack.chat.postMessage({ channel: user, text });
-        }
-      },
-    },
-    reporter: new OutboxReporter(outbox, config.notifyChannel),
+    chat,
+    reporter,
     enqueue: (job) => sweeper.enqueue(job),
     wasQueued: (requestId) => sweeper.wasQueued(requestId),
     audit: workerAudit,
@@ -124,16 +120,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   const expiryDeps = {
     render: slackRenderer,
     store: new ApprovalStore(redis, config.redis.prefix),
-    // Bounded retries: an expiry that cannot reach Slack must not hold up a shutdown for long.
-    chat: chatOps(
-      new webApi.WebClient(config.slack.botToken, {
-        slackApiUrl: config.slack.apiUrl,
-        fetch,
-        timeout: 5000,
-        retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2000 },
-        logger: boltLogger(logger),
-      }),
-    ),
+    chat,
     audit: workerAudit,
     logger: logger.child({ component: 'approval-expiry' }),
   };

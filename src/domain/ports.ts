@@ -20,6 +20,8 @@ export interface ChatOps {
   /** Posts a message (in a thread when threadTs is given) and returns its ts. */
   post(channel: string, message: Message, threadTs?: string): Promise<string>;
   update(channel: string, ts: string, message: Message): Promise<void>;
+  /** A message only `user` sees in `channel`, or in a direct message when it cannot go there. */
+  tell(channel: string, user: string, text: string): Promise<void>;
 }
 
 export interface Outcome {

@@ -9,9 +9,9 @@
 // thread and an audit entry, never retried in silence.
 import type { Logger } from '../log.js';
 import { jobAuditEntry, type ActionJob } from '../domain/job.js';
-import type { StatusReporter } from '../domain/ports.js';
+import type { ChatOps, StatusReporter } from '../domain/ports.js';
 import { escapeText } from '../domain/chat-text.js';
-import type { Message, Renderer } from './ports.js';
+import type { Renderer } from './ports.js';
 import { displayName } from '../domain/catalogue/index.js';
 import type { AuditSink } from '../store/audit-log.js';
 import { requestLabel } from './not-run.js';
@@ -21,12 +21,7 @@ export interface SweepDeps {
   intake: Pick<Intake, 'all' | 'takeOver' | 'move' | 'withdraw' | 'done' | 'drop'>;
   /** This sweeper's ID: the holder of what it takes over. */
   holder: string;
-  chat: {
-    post(channel: string, message: Message, threadTs?: string): Promise<string>;
-    update(channel: string, ts: string, message: Message): Promise<void>;
-    /** A message only `user` sees in `channel`. */
-    tell(channel: string, user: string, text: string): Promise<void>;
-  };
+  chat: ChatOps;
   reporter: Pick<StatusReporter, 'queued' | 'approved'>;
   render: Pick<Renderer, 'root' | 'threadStatus'>;
   enqueue: (job: ActionJob) => Promise<void>;

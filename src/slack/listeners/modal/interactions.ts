@@ -16,6 +16,7 @@ import { fieldErrors, readValues, type StateValues } from './read-values.js';
 import { failureText, requestIdFor } from '../failure-text.js';
 import { modalModel, type ModalDeps } from './open.js';
 import { recordInTime } from '../record-request.js';
+import { chatOps } from '../../chat-ops.js';
 
 export interface ModalListenerDeps extends ModalDeps {
   submit: SubmitDeps;
@@ -123,13 +124,7 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
     await ack();
     if (!fresh) return;
     // The form is closed by now: say it in the channel, or in a direct message when the bot cannot post there.
-    const tell = async (text: string) => {
-      try {
-        await client.chat.postEphemeral({ channel: meta.channel, user, text });
-      } catch {
-        await client.chat.postMessage({ channel: user, text }).catch((err) => deps.logger.warn({ err: (err as Error).message, user }, 'could not tell the user'));
-      }
-    };
+    const tell = (text: string) => chatOps(client).tell(meta.channel, user, text).catch((err) => deps.logger.warn({ err: (err as Error).message, user }, 'could not tell the user'));
     await deps.afterAck(async () => {
       try {
         const said = resultText(await submitAction(deps.submit, request));
