@@ -16,9 +16,8 @@ export class ActionProducer {
     private readonly prefix: string,
     private readonly line: Pick<DropletLine, 'join' | 'leave'>,
   ) {
-    const connection = redis;
     this.queue = new Queue<ActionJob>(ACTION_QUEUE, {
-      connection,
+      connection: redis,
       prefix,
       skipWaitingForReady: true,
       defaultJobOptions: {

@@ -8,15 +8,13 @@ import type { Logger } from '../log.js';
 import { jobAuditEntry, type ActionJob } from '../domain/job.js';
 import type { AccessResolver } from '../domain/access.js';
 import type { Renderer } from './ports.js';
-import type { ChatOps } from '../domain/ports.js';
-import type { StatusReporter } from '../domain/ports.js';
+import type { ChatOps, StatusReporter } from '../domain/ports.js';
 import type { AuditEntry, AuditSink } from '../store/audit-log.js';
 import { dropletChanges, dropletState, mayDecide, type ApprovalSettings, type Change } from '../domain/approval-rules.js';
 import { ApprovalStore, type Approval, type IntakeKeys, type Outcome, type StoredApproval } from '../store/approvals.js';
-import type { Intake, IntakeRecord, RecordedRequest } from '../store/intake.js';
+import { requestOf, type Intake, type IntakeRecord } from '../store/intake.js';
 import { notRunReason } from './not-run.js';
 
-export type { ChatOps };
 
 interface BaseDeps {
   store: Pick<ApprovalStore, 'create' | 'setMessage' | 'get' | 'decide' | 'remove' | 'time'>;
@@ -216,11 +214,6 @@ async function finishApproved(deps: DecideDeps, a: Approval, job: ActionJob, lin
   await quietly(deps, 'write the audit entry', () =>
     deps.audit(auditEntry(a, 'approved', by, changes.length ? `changed since the request: ${changes.map((c) => `${c.field} ${c.before} -> ${c.after}`).join(', ')}` : undefined)),
   );
-}
-
-/** The request part of an intake record, rebuilt from the job (for records made after the request stage). */
-export function requestOf(job: ActionJob): RecordedRequest {
-  return { requestId: job.requestId, userId: job.requester, channelId: job.channel, action: job.action, target: { kind: 'id', id: job.droplet.id }, body: job.body };
 }
 
 async function finishClosed(deps: BaseDeps, a: Approval, outcome: 'denied' | 'expired', by: string): Promise<void> {

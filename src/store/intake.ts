@@ -219,6 +219,11 @@ export class Intake {
   }
 }
 
+/** The request part of an intake record, rebuilt from its job (for records made past the request stage). */
+export function requestOf(job: ActionJob): RecordedRequest {
+  return { requestId: job.requestId, userId: job.requester, channelId: job.channel, action: job.action, target: { kind: 'id', id: job.droplet.id }, body: job.body };
+}
+
 function readRecord(requestId: string, raw: string, ageMs: number | undefined): ReadRecord {
   let parsed: unknown;
   try {
@@ -232,19 +237,11 @@ function readRecord(requestId: string, raw: string, ageMs: number | undefined): 
   if (legacy.success) {
     // Written by the previous release after the root message, before the queue; nobody beats for it.
     const { job } = legacy.data;
-    const request: RecordedRequest = {
-      requestId: job.requestId,
-      userId: job.requester,
-      channelId: job.channel,
-      action: job.action,
-      target: { kind: 'id', id: job.droplet.id },
-      body: job.body,
-    };
     return {
       kind: 'record',
       requestId,
       raw,
-      record: { v: 2, stage: 'announced', holder: 'previous-release', request, job },
+      record: { v: 2, stage: 'announced', holder: 'previous-release', request: requestOf(job), job },
       ageMs: Math.max(0, Date.now() - legacy.data.at),
     };
   }
