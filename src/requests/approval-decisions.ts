@@ -13,7 +13,7 @@ import type { AuditEntry, AuditSink } from '../store/audit-log.js';
 import { dropletChanges, dropletState, mayDecide, type ApprovalSettings, type Change } from '../domain/approval-rules.js';
 import { ApprovalStore, type Approval, type IntakeKeys, type Outcome, type StoredApproval } from '../store/approvals.js';
 import { requestOf, type Intake, type IntakeRecord } from '../store/intake.js';
-import { notRunReason } from './not-run.js';
+import { failureKind, notRunReason } from './not-run.js';
 
 
 interface BaseDeps {
@@ -112,10 +112,9 @@ async function closeUnposted(deps: OpenDeps, approval: Approval, err: unknown): 
     };
   }
   if (closed.kind === 'lost') return { kind: 'opened', approval };
-  const slackError = (err as { data?: { error?: string } }).data?.error;
   const elsewhere = deps.settings.channel;
   const message =
-    elsewhere && elsewhere !== job.channel && (slackError === 'not_in_channel' || slackError === 'channel_not_found')
+    elsewhere && elsewhere !== job.channel && failureKind(err).kind === 'not_in_channel'
       ? `I cannot post the approval request in <#${elsewhere}>: invite me there with \`/invite @droplet-bot\`.`
       : `The approval request could not be posted (${notRunReason(err)}).`;
   await quietly(deps, 'mark the root as not run', () => deps.chat.update(job.channel, job.rootTs, deps.render.root(job, 'not run', 'the approval request could not be posted')));

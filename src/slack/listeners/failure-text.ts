@@ -2,6 +2,7 @@
 // tell a user when their request could not be handled.
 import { createHash, randomUUID } from 'node:crypto';
 import { escapeText } from '../../domain/chat-text.js';
+import { failureKind } from '../../requests/not-run.js';
 
 export const REDIS_DOWN =
   'Your request could not be queued: the job store (Redis) is unavailable. Nothing was done; try again in a minute.';
@@ -13,13 +14,15 @@ export function requestIdFor(triggerId: string | undefined): string {
 
 /** What went wrong, in words an operator can act on; never a stack trace or a secret. */
 export function failureText(err: unknown): string {
-  const e = err as { name?: string; code?: string; data?: { error?: string }; message?: string };
-  if (e.data?.error === 'not_in_channel' || e.data?.error === 'channel_not_found') {
-    return 'I cannot post in this channel. Invite me with `/invite @droplet-bot` and try again. Nothing was done.';
+  const f = failureKind(err);
+  switch (f.kind) {
+    case 'not_in_channel':
+      return 'I cannot post in this channel. Invite me with `/invite @droplet-bot` and try again. Nothing was done.';
+    case 'digitalocean':
+      return `DigitalOcean did not answer as expected (${escapeText(f.message)}). Nothing was queued; try again in a minute.`;
+    case 'job_store':
+      return REDIS_DOWN;
+    case 'other':
+      return 'Something went wrong and your request was not queued. Nothing was done; try again, and tell the bot\'s operators if it keeps happening.';
   }
-  if (e.name === 'DigitalOceanError' || e.name === 'DigitalOceanNetworkError') {
-    return `DigitalOcean did not answer as expected (${escapeText(e.message ?? '')}). Nothing was queued; try again in a minute.`;
-  }
-  if (/redis|connection|ECONNREFUSED|Stream isn't writeable|enableOfflineQueue/i.test(e.message ?? '')) return REDIS_DOWN;
-  return 'Something went wrong and your request was not queued. Nothing was done; try again, and tell the bot\'s operators if it keeps happening.';
 }
