@@ -4,33 +4,26 @@
 // leaves the request in the intake, and a worker's sweep finishes or withdraws it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDigitalOceanSimulator, type DigitalOceanSimulator } from 'droplet-bot-sandbox';
-import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from 'droplet-bot-sandbox';
+import { sendToBot, slashCommandBody, type DigitalOceanSimulator, type SlackSimulator } from 'droplet-bot-sandbox';
 import { freePort } from '../support/global-redis.js';
-import { CHANNEL, SECRETS, USERS, botEnv } from '../support/harness.js';
-import { runBot, waitForHealth, writeRoleMap, type BotProcess } from '../support/processes.js';
-import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
+import { CHANNEL, SECRETS, USERS } from '../support/harness.js';
+import { startProcessWorld, type ProcessWorld } from '../support/process-world.js';
+import { waitForHealth } from '../support/processes.js';
 
+let world: ProcessWorld;
 let slack: SlackSimulator;
 let digitalocean: DigitalOceanSimulator;
-let env: Record<string, string>;
-let prefix: string;
-const bots: BotProcess[] = [];
 
 beforeAll(async () => {
-  slack = await startSlackSimulator({ botToken: SECRETS.botToken });
-  digitalocean = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 0.01 });
-  prefix = uniquePrefix('deploy');
-  env = botEnv({ slackUrl: slack.url, digitaloceanUrl: digitalocean.url, redisUrl: redisUrl(), prefix, roleMap: writeRoleMap() }, { WORKER_LOCK_MS: '2000', SHUTDOWN_GRACE_MS: '10000', LOG_LEVEL: 'info' });
-  bots.push(runBot('worker', env));
+  world = await startProcessWorld('deploy', { WORKER_LOCK_MS: '2000', SHUTDOWN_GRACE_MS: '10000', LOG_LEVEL: 'info' });
+  ({ slack, digitalocean } = world);
+  world.run('worker');
   // A slow Slack: every root message takes 600 ms to post.
   slack.slowDown('chat.postMessage', 600);
 }, 60_000);
 
 afterAll(async () => {
-  for (const b of bots) if (b.child.exitCode === null) b.child.kill('SIGKILL');
-  await Promise.all([slack?.close(), digitalocean?.close()]);
-  await deleteKeys(prefix);
+  await world?.stop();
 });
 
 const posts = (id: number) => digitalocean.requests.filter((r) => r.method === 'POST' && r.path === `/v2/droplets/${id}/actions`);
@@ -52,8 +45,7 @@ async function outcomeOf(name: string, responseUrl: string, timeoutMs: number): 
 /** Starts a receiver, sends `/droplet reboot <name>`, and stops the receiver `afterMs` after the ack. */
 async function requestThenStop(name: string, afterMs: number, signal: 'SIGTERM' | 'SIGKILL') {
   const port = await freePort();
-  const web = runBot('web', { ...env, PORT: String(port) });
-  bots.push(web);
+  const web = world.run('web', { PORT: String(port) });
   if (!(await waitForHealth(port, 30_000))) throw new Error(`the receiver did not become healthy:\n${web.output()}`);
   const d = digitalocean.addDroplet({ name });
   // A slow DigitalOcean lookup too, so the moments below fall into different steps.

@@ -5,49 +5,35 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { budgetId } from '../../src/digitalocean/rate-budget.js';
-import { startDigitalOceanSimulator, type DigitalOceanSimulator } from 'droplet-bot-sandbox';
-import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from 'droplet-bot-sandbox';
+import { sendToBot, slashCommandBody, type DigitalOceanSimulator, type SlackSimulator } from 'droplet-bot-sandbox';
 import { freePort } from '../support/global-redis.js';
-import { CHANNEL, SECRETS, USERS, botEnv } from '../support/harness.js';
-import { runBot, waitForHealth, writeRoleMap, type BotProcess } from '../support/processes.js';
-import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
+import { CHANNEL, SECRETS, USERS } from '../support/harness.js';
+import { startProcessWorld, type ProcessWorld } from '../support/process-world.js';
+import { waitForHealth } from '../support/processes.js';
+import { redisUrl } from '../support/redis.js';
 
+let world: ProcessWorld;
 let slack: SlackSimulator;
 let digitalocean: DigitalOceanSimulator;
 let redis: Redis;
-let env: Record<string, string>;
 let prefix: string;
-const bots: BotProcess[] = [];
 
 beforeAll(async () => {
-  slack = await startSlackSimulator({ botToken: SECRETS.botToken });
-  digitalocean = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 0.01 });
+  world = await startProcessWorld('fence', { WORKER_LOCK_MS: '2000', LOG_LEVEL: 'debug' });
+  ({ slack, digitalocean, prefix } = world);
   redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
-  prefix = uniquePrefix('fence');
-  env = botEnv({ slackUrl: slack.url, digitaloceanUrl: digitalocean.url, redisUrl: redisUrl(), prefix, roleMap: writeRoleMap() }, { WORKER_LOCK_MS: '2000', LOG_LEVEL: 'debug' });
 }, 60_000);
 
 afterAll(async () => {
-  for (const b of bots) {
-    if (b.child.exitCode === null) {
-      b.child.kill('SIGCONT');
-      b.child.kill('SIGKILL');
-    }
-  }
   redis?.disconnect();
-  await Promise.all([slack?.close(), digitalocean?.close()]);
-  await deleteKeys(prefix);
+  await world?.stop();
 });
 
-function start(mode: 'web' | 'worker', extra: Record<string, string> = {}): BotProcess {
-  const p = runBot(mode, { ...env, ...extra });
-  bots.push(p);
-  return p;
-}
+const start = (mode: 'web' | 'worker', extra: Record<string, string> = {}) => world.run(mode, extra);
 
 async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
   return slack.waitFor(fn, timeoutMs).catch(() => {
-    throw new Error(`timed out waiting for ${what}:\n${bots.map((b) => b.output()).join('\n---\n').slice(-4000)}`);
+    throw new Error(`timed out waiting for ${what}:\n${world.bots.map((b) => b.output()).join('\n---\n').slice(-4000)}`);
   });
 }
 

@@ -4,41 +4,33 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDigitalOceanSimulator, type DigitalOceanSimulator } from 'droplet-bot-sandbox';
-import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator } from 'droplet-bot-sandbox';
+import { sendToBot, slashCommandBody, type DigitalOceanSimulator, type SlackSimulator } from 'droplet-bot-sandbox';
 import { freePort } from '../support/global-redis.js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ACTION_QUEUE } from '../../src/queue/action-job.js';
 import { spawnRedisServer } from 'droplet-bot-sandbox';
-import { runBot, waitForHealth, writeRoleMap, type BotProcess } from '../support/processes.js';
-import { CHANNEL, SECRETS, USERS, botEnv } from '../support/harness.js';
-import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
+import { runBot, waitForHealth, type BotProcess } from '../support/processes.js';
+import { startProcessWorld, type ProcessWorld } from '../support/process-world.js';
+import { CHANNEL, SECRETS, USERS } from '../support/harness.js';
+import { redisUrl } from '../support/redis.js';
 
+let world: ProcessWorld;
 let slack: SlackSimulator;
 let digitalocean: DigitalOceanSimulator;
-let env: Record<string, string>;
 let prefix: string;
 const children: BotProcess[] = [];
 
-function run(mode: 'web' | 'worker' | 'all', extraEnv: Record<string, string> = {}): BotProcess {
-  const p = runBot(mode, { ...env, ...extraEnv });
-  children.push(p);
-  return p;
-}
+const run = (mode: 'web' | 'worker' | 'all', extraEnv: Record<string, string> = {}) => world.run(mode, extraEnv);
 
 beforeAll(async () => {
-  slack = await startSlackSimulator({ botToken: SECRETS.botToken });
-  digitalocean = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 0.01 });
-  prefix = uniquePrefix('proc');
-  const roles = writeRoleMap();
-  env = botEnv({ slackUrl: slack.url, digitaloceanUrl: digitalocean.url, redisUrl: redisUrl(), prefix, roleMap: roles }, { LOG_LEVEL: 'info' });
+  world = await startProcessWorld('proc', { LOG_LEVEL: 'info' });
+  ({ slack, digitalocean, prefix } = world);
 }, 60_000);
 
 afterAll(async () => {
   for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
-  await Promise.all([slack?.close(), digitalocean?.close()]);
-  await deleteKeys(prefix);
+  await world?.stop();
 });
 
 describe('web and worker processes', () => {
