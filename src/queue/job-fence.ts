@@ -23,10 +23,9 @@ export class JobFence implements Fence {
   /** Writes `data` into the job only if `token` still holds its lock; otherwise throws LostJobError. */
   async hold<T>(job: Job<T>, data: T, token: string | undefined): Promise<void> {
     const jobKey = `${job.queueQualifiedName}:${job.id}`;
-    // Without a token (a job run outside a worker) there is no lock to prove.
-    const held = token === undefined ? 1 : Number(await this.redis.eval(FENCE, 2, `${jobKey}:lock`, jobKey, token, JSON.stringify(data)));
-    if (held !== 1) throw new LostJobError(String(job.id));
-    if (token === undefined) await job.updateData(data);
+    // BullMQ hands every run its token; a run without one holds no lock and so may not POST.
+    const held = token !== undefined && Number(await this.redis.eval(FENCE, 2, `${jobKey}:lock`, jobKey, token, JSON.stringify(data))) === 1;
+    if (!held) throw new LostJobError(String(job.id));
     job.data = data;
   }
 }

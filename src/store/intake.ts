@@ -101,13 +101,20 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('SET', KEYS[3], ARGV[3], 'EX', 86400)
 return 1`;
 
+// With KEYS[2] the moved-at set and KEYS[3] the holder's heartbeat: the holder still beats and
+// moved the record less than `stale` ms ago, so it is still working on it.
+const heldByLiveHolder = `local function held_by_live_holder(id, stale)
+  local moved = tonumber(redis.call('ZSCORE', KEYS[2], id) or '0')
+  return redis.call('EXISTS', KEYS[3]) == 1 and now - moved < tonumber(stale)
+end`;
+
 // KEYS: records, moved-at, the holder's heartbeat. ARGV: id, record as read, new record, stale after (ms).
 const TAKE_OVER = `${now}
+${heldByLiveHolder}
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if raw == ARGV[3] then return 1 end
 if raw ~= ARGV[2] then return 0 end
-local moved = tonumber(redis.call('ZSCORE', KEYS[2], ARGV[1]) or '0')
-if redis.call('EXISTS', KEYS[3]) == 1 and now - moved < tonumber(ARGV[4]) then return 0 end
+if held_by_live_holder(ARGV[1], ARGV[4]) then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('ZADD', KEYS[2], now, ARGV[1])
 return 1`;
@@ -116,9 +123,9 @@ return 1`;
 // record as read, stale after (ms). Drops an unreadable record, unless its holder still beats
 // and it moved lately (a newer release may be writing records this one cannot read).
 const DROP = `${now}
+${heldByLiveHolder}
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
-local moved = tonumber(redis.call('ZSCORE', KEYS[2], ARGV[1]) or '0')
-if redis.call('EXISTS', KEYS[3]) == 1 and now - moved < tonumber(ARGV[3]) then return 0 end
+if held_by_live_holder(ARGV[1], ARGV[3]) then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 return 1`;
