@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { createLogger, urlPassword } from './log.js';
 import { loadRoleMap, RoleMapError } from './roles/load-role-map.js';
 import { decideMode } from './mode.js';
+import { stopOnSignal } from './stop-on-signal.js';
 
 async function main(): Promise<void> {
   const arg = process.argv[2] ?? 'all';
@@ -89,27 +90,6 @@ async function runSandbox(): Promise<void> {
     process.exit(1);
   }
   await sandbox.runSandbox(process.env);
-}
-
-function stopOnSignal(stop: () => Promise<void>, onStopping: (signal: string) => void, onError: (err: Error) => void, graceMs = 20_000): void {
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    onStopping(signal);
-    // The grace period, five seconds to hand jobs back, and a margin: never hang for ever.
-    const hardStop = setTimeout(() => process.exit(1), graceMs + 10_000);
-    hardStop.unref();
-    stop().then(
-      () => process.exit(0),
-      (err) => {
-        onError(err as Error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((err) => {

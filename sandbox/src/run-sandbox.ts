@@ -1,12 +1,9 @@
 // `npm start` with nothing configured, or `npm run sandbox`: starts everything, prints where the
 // playground is, and stops cleanly on Ctrl+C or SIGTERM. Problems a person can fix (no
 // redis-server, a bad setting) are printed as they are, without a stack trace.
-import { ConfigError } from 'droplet-bot';
+import { ConfigError, redactUrl, stopOnSignal } from 'droplet-bot';
 import { LocalRedisError } from './playground/local-redis.js';
 import { startSandbox, type RunningSandbox } from './start-sandbox.js';
-
-/** redis://user:password@host -> redis://host, for anything printed. */
-const withoutCredentials = (url: string) => url.replace(/\/\/[^@/]*@/, '//');
 
 export async function runSandbox(env: NodeJS.ProcessEnv): Promise<void> {
   let sandbox: RunningSandbox;
@@ -20,7 +17,7 @@ export async function runSandbox(env: NodeJS.ProcessEnv): Promise<void> {
     throw err;
   }
   const redis =
-    sandbox.redis.source === 'private redis-server' ? 'a private redis-server (data in .data/redis)' : `${withoutCredentials(sandbox.config.redis.url)} (${sandbox.redis.source})`;
+    sandbox.redis.source === 'private redis-server' ? 'a private redis-server (data in .data/redis)' : `${redactUrl(sandbox.config.redis.url)} (${sandbox.redis.source})`;
   console.log(
     [
       '',
@@ -36,21 +33,9 @@ export async function runSandbox(env: NodeJS.ProcessEnv): Promise<void> {
       '',
     ].join('\n'),
   );
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('stopping the sandbox…');
-    const hardStop = setTimeout(() => process.exit(1), 30_000);
-    hardStop.unref();
-    sandbox.stop().then(
-      () => process.exit(0),
-      (err: Error) => {
-        console.error(`error while stopping: ${err.message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  stopOnSignal(
+    () => sandbox.stop(),
+    () => console.log('stopping the sandbox…'),
+    (err) => console.error(`error while stopping: ${err.message}`),
+  );
 }
