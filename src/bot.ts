@@ -28,6 +28,5 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
 async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): Promise<{ port?: number }> {
   if (opts.worker) await startWorker(opts, stops);
   if (!opts.web) return {};
-  if (!opts.roleMap) throw new Error('the web side needs a role map');
   return { port: await startWeb(opts, stops) };
 }

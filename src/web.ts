@@ -20,7 +20,6 @@ import { registerApprovalActions } from './slack/listeners/buttons/approval.js';
 import { DigitalOceanCatalog } from './digitalocean/catalog.js';
 import { DropletLine } from './store/droplet-line.js';
 import { Intake } from './store/intake.js';
-import { Heartbeat } from './store/heartbeat.js';
 import { afterAckQueue } from './slack/after-ack.js';
 import { connect, whenReady } from './store/redis.js';
 
@@ -63,7 +62,7 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
   );
   const intake = new Intake(redis, config.redis.prefix);
   // The workers' sweep takes over this receiver's unfinished requests once this stops beating.
-  const heartbeat = new Heartbeat(redis, (id) => intake.heartbeatKey(id), 15_000, (err) => logger.warn({ err: err.message }, 'could not renew the receiver heartbeat'));
+  const heartbeat = intake.heartbeat((err) => logger.warn({ err: err.message }, 'could not renew the receiver heartbeat'));
   await heartbeat.start();
   const afterAck = afterAckQueue();
   const approvalStore = new ApprovalStore(redis, config.redis.prefix);

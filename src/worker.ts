@@ -22,7 +22,6 @@ import { ApprovalStore } from './store/approvals.js';
 import { createApprovalExpiryWorker } from './queue/approval-expiry.js';
 import { DropletLine } from './store/droplet-line.js';
 import { Intake } from './store/intake.js';
-import { Heartbeat } from './store/heartbeat.js';
 import { sweepIntake, type SweepDeps } from './requests/sweep-intake.js';
 import { connect } from './store/redis.js';
 
@@ -91,7 +90,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   const sweeper = new ActionProducer(redis, config.redis.prefix, workerLine);
   const sweepIntakeStore = new Intake(redis, config.redis.prefix);
   // The sweeper beats too, so no other worker takes a record back while this one works on it.
-  const sweeperBeat = new Heartbeat(redis, (id) => sweepIntakeStore.heartbeatKey(id), 15_000, (err) => logger.warn({ err: err.message }, 'could not renew the sweeper heartbeat'));
+  const sweeperBeat = sweepIntakeStore.heartbeat((err) => logger.warn({ err: err.message }, 'could not renew the sweeper heartbeat'));
   await sweeperBeat.start();
   const sweepDeps: SweepDeps = {
     intake: sweepIntakeStore,

@@ -11,6 +11,7 @@
 // and either finishes it or withdraws it and says it did not run; because every move checks the
 // holder, a receiver that wakes after a take-over can do nothing more with it.
 import { randomBytes } from 'node:crypto';
+import { Heartbeat } from './heartbeat.js';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ACTION_TYPES, actionBodySchema } from '../domain/catalogue/index.js';
@@ -144,6 +145,9 @@ for i = 1, #all, 2 do
 end
 return out`;
 
+/** A holder whose heartbeat key is this old is gone, and its records are taken over. */
+const HEARTBEAT_TTL_MS = 15_000;
+
 /** A record not moved for this long is taken over even if its receiver still beats. */
 export const STALE_AFTER_MS = 2 * 60_000;
 
@@ -162,6 +166,11 @@ export class Intake {
   }
   heartbeatKey(holder: string): string {
     return `${this.prefix}:receiver:${holder}`;
+  }
+
+  /** A new holder's sign of life (receivers and sweepers alike); start it before it holds records. */
+  heartbeat(onError: (err: Error) => void): Heartbeat {
+    return new Heartbeat(this.redis, (id) => this.heartbeatKey(id), HEARTBEAT_TTL_MS, onError);
   }
 
   /**
