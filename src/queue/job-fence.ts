@@ -3,7 +3,9 @@
 // in the job's `lock` key; a worker that was frozen (GC pause, VM stall, SIGSTOP) or cut off
 // from Redis past its lock keeps running its processor when it wakes, and by then another
 // worker may own the job. Such a worker fails this check and drops the job without a word to
-// DigitalOcean, so one request is one POST however its workers stall.
+// DigitalOcean. What is left is the moment between this step and the request leaving the socket:
+// a worker frozen exactly there, past its lock, could still send (DigitalOcean has no
+// idempotency key; its "pending event" 422 usually refuses the second).
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { LostJobError, type Fence } from '../worker/fence.js';

@@ -114,6 +114,11 @@ async function finish(deps: SweepDeps, record: IntakeRecord): Promise<boolean> {
 
 async function dropUnreadable(deps: SweepDeps, read: Extract<ReadRecord, { kind: 'unreadable' }>): Promise<boolean> {
   if (!(await deps.intake.drop(read.requestId, read.raw))) return false;
+  if (await deps.wasQueued(read.requestId)) {
+    // Its job was queued before the clean-up failed: it runs (or ran), so "not run" would be false.
+    deps.logger.warn({ requestId: read.requestId, problem: read.problem }, 'dropped an unreadable intake record whose job was already queued');
+    return true;
+  }
   deps.logger.error({ requestId: read.requestId, problem: read.problem }, 'dropped an intake record this version cannot read');
   const where = threadOf(read.raw);
   const text = `This request could not be read by this version of the bot (${escapeText(read.problem)}), so it was not run. Nothing was done; run the command again.`;

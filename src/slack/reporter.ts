@@ -48,8 +48,8 @@ export class OutboxReporter implements StatusReporter {
     await this.publish(job, 'finished', entries);
   }
 
-  async note(target: OutboxTarget, step: string, text: string): Promise<void> {
-    await this.outbox.publish(target, [{ kind: 'reply', key: `${step}:0`, text: threadStatus('not run', escapeText(text)).text }]);
+  async note(target: OutboxTarget, step: string, text: string, phase: 'not run' | 'errored'): Promise<void> {
+    await this.outbox.publish(target, [{ kind: 'reply', key: `${step}:0`, text: threadStatus(phase, escapeText(text)).text }]);
   }
 
   /** Each step is published once per request, however often a rerun of the job reaches it. */

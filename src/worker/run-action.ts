@@ -239,14 +239,18 @@ async function reportUnreadable(job: Job<ActionJob>, deps: RunActionDeps, error:
   const actionId = typeof raw.actionId === 'number' ? raw.actionId : undefined;
   const dropletId = typeof (raw.droplet as { id?: unknown } | undefined)?.id === 'number' ? (raw.droplet as { id: number }).id : undefined;
   deps.logger.error({ requestId, problem }, 'a job this version cannot read; ending it');
+  // A POST may have gone out once the job was marked "about to POST", even without an action ID.
+  const mayHaveStarted = actionId !== undefined || typeof raw.postStartedAt === 'number';
   const text =
-    actionId === undefined
+    !mayHaveStarted
       ? `This request could not be read by this version of the bot (${problem}), so it was not run. Nothing was done; run the command again.`
-      : `This request could not be read by this version of the bot (${problem}). DigitalOcean action ${actionId} was started and is no longer followed; check the Droplet.`;
+      : actionId !== undefined
+        ? `This request could not be read by this version of the bot (${problem}). DigitalOcean action ${actionId} was started and is no longer followed; check the Droplet.`
+        : `This request could not be read by this version of the bot (${problem}). A DigitalOcean action may have been started for it; check the Droplet before running it again.`;
   const channel = str(raw.channel);
   const rootTs = str(raw.rootTs);
   try {
-    if (channel && rootTs) await deps.reporter.note({ requestId, channel, rootTs }, 'unreadable', text);
+    if (channel && rootTs) await deps.reporter.note({ requestId, channel, rootTs }, 'unreadable', text, mayHaveStarted ? 'errored' : 'not run');
     await deps.audit({ event: 'unreadable', requestId, user: str(raw.requester) ?? 'unknown', action: str(raw.action) ?? 'unknown', message: problem, ...(dropletId ? { dropletId } : {}), ...(actionId ? { actionId } : {}), ...(channel && rootTs ? { channel, ts: rootTs } : {}) });
     if (dropletId !== undefined) {
       const next = await deps.line.leave(dropletId, requestId);

@@ -210,3 +210,34 @@ it('does not queue again a request whose job ran (and was since removed) when on
   }
   expect(posts(d.id)).toHaveLength(1);
 });
+
+it('drops an unreadable record whose job was already queued without telling anyone it did not run', async () => {
+  const job = { requestId: `unreadable-queued-${Date.now()}`, channel: CHANNEL, requester: USERS.admin, rootTs: '' };
+  const msg = rootMessage(jobFor(requestFor({ id: 1, name: 'x' }), { id: 1, name: 'x' }), 'queued');
+  job.rootTs = (await slack().chat.postMessage({ channel: CHANNEL, text: msg.text, blocks: msg.blocks })).ts!;
+  // Queued by a newer release, whose receiver died before clearing the record.
+  await redis.set(`${h.prefix}:queued:${job.requestId}`, '1', 'EX', 60);
+  await redis.hset(`${h.prefix}:intake`, job.requestId, JSON.stringify({ v: 3, stage: 'teleported', job }));
+  await h.slack.waitFor(() => h.logs.some((l) => l.includes('whose job was already queued') && l.includes(job.requestId)), 10_000);
+  expect(await redis.hexists(`${h.prefix}:intake`, job.requestId)).toBe(0);
+  expect(h.thread(job.rootTs).some((m) => m.text?.includes('not run'))).toBe(false);
+  expect(await auditEvents(job.requestId)).toEqual([]);
+});
+
+it('says an unreadable job may have started when it was marked about to POST', async () => {
+  const d = h.digitalocean.addDroplet({ name: 'unreadable-posting' });
+  const req = requestFor(d);
+  const job = jobFor(req, d);
+  const msg = rootMessage(job, 'queued');
+  job.rootTs = (await slack().chat.postMessage({ channel: CHANNEL, text: msg.text, blocks: msg.blocks })).ts!;
+  const queue = new Queue(ACTION_QUEUE, { connection: redis, prefix: h.prefix });
+  try {
+    await new DropletLine(redis, h.prefix).join(d.id, job.requestId);
+    await queue.add('reboot', { ...job, body: { kind: 'reboot-v2' }, postStartedAt: Date.now() }, { jobId: job.requestId, attempts: 12 });
+    const line = await h.slack.waitFor(() => h.thread(job.rootTs).find((m) => m.text?.includes('could not be read by this version')), 10_000);
+    expect(line.text).toContain('A DigitalOcean action may have been started for it; check the Droplet before running it again.');
+    expect(line.text).toMatch(/^:x: \*errored\*/);
+  } finally {
+    await queue.close();
+  }
+});
