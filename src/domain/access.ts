@@ -1,7 +1,7 @@
 // The scopes one Slack user holds right now: their own roles plus those of the user groups
 // they belong to. Group membership comes from Slack and is cached briefly per process.
 import type { Scope } from './catalogue/index.js';
-import { groupsInMap, rolesOf, scopesOf, type RoleMap } from './policy.js';
+import { grantsOf, groupsInMap, rolesOf, scopesOf, type Grant, type RoleMap } from './policy.js';
 
 export interface GroupDirectory {
   /** Member user IDs of a Slack user group. */
@@ -10,7 +10,10 @@ export interface GroupDirectory {
 
 export interface Access {
   roles: Set<string>;
+  /** Every scope granted on some Droplet: enough to list what one may ask for. */
   scopes: Set<Scope>;
+  /** Each role's scopes and the Droplets they cover: what decides a request on one Droplet. */
+  grants: Grant[];
   /** User groups whose membership could not be read just now; their roles are not counted. */
   unchecked: string[];
 }
@@ -45,7 +48,7 @@ export class AccessResolver {
       }),
     );
     const roles = rolesOf(this.map, userId, memberOf);
-    return { roles, scopes: scopesOf(this.map, roles), unchecked: unchecked.sort() };
+    return { roles, scopes: scopesOf(this.map, roles), grants: grantsOf(this.map, roles), unchecked: unchecked.sort() };
   }
 
   private groupMembers(group: string): Promise<Set<string>> {

@@ -11,6 +11,8 @@ import {
   type ParamKey,
   type ParamProblem,
 } from './catalogue/index.js';
+import { looksLikeSelector, parseSelector, type FleetSelector } from './fleet/selector.js';
+import { ROLLOUT_KEYS, parseRollout, type Rollout, type RolloutKey } from './fleet/rollout.js';
 
 export type DropletRef = { kind: 'id'; id: number } | { kind: 'name'; name: string };
 
@@ -19,6 +21,8 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'history'; target: DropletRef }
   | { kind: 'action'; action: ActionType; target: DropletRef; params: ActionParams; raw: Partial<Record<ParamKey, string>> }
+  /** The same action on many Droplets: a tag, a name pattern or a list, run by the rollout's rules. */
+  | { kind: 'fleet'; action: ActionType; selector: FleetSelector; params: ActionParams; raw: Partial<Record<ParamKey, string>>; rollout: Rollout }
   | {
       kind: 'invalid';
       /** What was wrong and what to type instead, ready to show to the user. */
@@ -145,13 +149,22 @@ export function parseCommand(input: string): Command {
     return invalid(`Unknown action \`${first}\`.${didYouMean} ${HELP_HINT}`);
   }
   const usage = `Usage: \`${usageLine(action)}\``;
-  if (second === undefined) return invalid(`Which Droplet? ${usage}`, { action });
-  const target = parseDropletRef(second);
-  if (!target) {
-    return invalid(`\`${second}\` is not a Droplet name or ID: names use letters, digits, . and -, IDs are numbers. ${usage}`, { action });
+  if (second === undefined) return invalid(`Which Droplet? ${usage} (or many at once: \`tag:<tag>\`, \`web-*\`, \`web-1,web-2\`)`, { action });
+  let selector: FleetSelector | undefined;
+  let target: DropletRef | undefined;
+  if (looksLikeSelector(second)) {
+    const parsed = parseSelector(second);
+    if (!parsed.ok) return invalid(`${parsed.message}. ${usage}`, { action });
+    selector = parsed.selector;
+  } else {
+    target = parseDropletRef(second);
+    if (!target) {
+      return invalid(`\`${second}\` is not a Droplet name or ID: names use letters, digits, . and -, IDs are numbers. ${usage}`, { action });
+    }
   }
 
   const raw: Partial<Record<ParamKey, string>> = {};
+  const rolloutRaw: Partial<Record<RolloutKey, string>> = {};
   const problems: ParamProblem[] = [];
   for (const token of rest) {
     const eq = token.indexOf('=');
@@ -161,8 +174,14 @@ export function parseCommand(input: string): Command {
     }
     const key = token.slice(0, eq).toLowerCase();
     const value = token.slice(eq + 1);
+    if ((ROLLOUT_KEYS as readonly string[]).includes(key)) {
+      if (!selector) problems.push({ key: undefined, message: `${key} only applies to many Droplets at once: write \`tag:<tag>\`, a pattern such as \`web-*\` or a list such as \`web-1,web-2\` instead of one Droplet` });
+      else if (rolloutRaw[key as RolloutKey] !== undefined) problems.push({ key: undefined, message: `${key} is given twice` });
+      else rolloutRaw[key as RolloutKey] = value;
+      continue;
+    }
     if (!(PARAM_KEYS as readonly string[]).includes(key)) {
-      const guess = closest(key, PARAM_KEYS);
+      const guess = closest(key, [...PARAM_KEYS, ...(selector ? ROLLOUT_KEYS : [])]);
       problems.push({ key: undefined, message: `unknown parameter \`${key}\`${guess ? ` (did you mean \`${guess}\`?)` : ''}` });
       continue;
     }
@@ -172,10 +191,13 @@ export function parseCommand(input: string): Command {
     }
     raw[key as ParamKey] = value;
   }
+  const rollout = parseRollout(rolloutRaw);
+  if (!rollout.ok) problems.push(...rollout.problems.map((message) => ({ key: undefined, message })));
   if (problems.length === 0) {
     const checked = validateParams(action, raw);
-    if (checked.ok) return { kind: 'action', action, target, params: checked.params, raw };
-    problems.push(...checked.problems);
+    if (checked.ok && selector && rollout.ok) return { kind: 'fleet', action, selector, params: checked.params, raw, rollout: rollout.rollout };
+    if (checked.ok && target) return { kind: 'action', action, target, params: checked.params, raw };
+    if (!checked.ok) problems.push(...checked.problems);
   }
   const list = problems.map((p) => `• ${p.message}`).join('\n');
   return invalid(`That \`${displayName(action)}\` command has a problem:\n${list}\n${usage}`, { action, target, raw, problems });

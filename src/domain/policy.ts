@@ -1,6 +1,7 @@
 // Who may do what: the role map's shape, and the decision for one user and one action.
 import { z } from 'zod';
 import { ACTION_TYPES, SCOPES, requiredScopes, type ActionType, type Scope } from './catalogue/index.js';
+import { describeSelector, parseSelector, selects, type FleetSelector, type Selectable } from './fleet/selector.js';
 
 const memberId = z
   .string()
@@ -11,9 +12,39 @@ const duration = z
   .regex(/^\d+[smh]$/, 'must be a number followed by s, m or h, e.g. 30m')
   .transform((text) => Number(text.slice(0, -1)) * { s: 1, m: 60, h: 3600 }[text.slice(-1) as 's' | 'm' | 'h'] * 1000);
 
+/** One entry of a role's `droplets:` list: a name, a name pattern, `tag:<tag>`, or an ID. */
+const dropletMatcher = z.union([z.number().int().positive(), z.string().min(1)]).transform((entry, ctx): FleetSelector => {
+  if (typeof entry === 'number' || /^\d+$/.test(entry)) return { kind: 'list', items: [{ kind: 'id', id: Number(entry) }] };
+  if (entry.includes(',')) {
+    ctx.addIssue({ code: 'custom', message: `write one Droplet per entry, not a comma list ("${entry}")` });
+    return z.NEVER;
+  }
+  const parsed = parseSelector(entry);
+  if (parsed.ok) return parsed.selector;
+  if (/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,253}[A-Za-z0-9])?$/.test(entry)) return { kind: 'list', items: [{ kind: 'name', name: entry }] };
+  ctx.addIssue({ code: 'custom', message: parsed.message.replace(/`/g, '"') });
+  return z.NEVER;
+});
+
+/**
+ * A role: a list of scopes (on every Droplet), or the long form with `scopes:` and `droplets:`,
+ * which grants the scopes only on the Droplets it names (names, patterns, tags, IDs).
+ */
+const roleSchema = z.preprocess(
+  (value) => (Array.isArray(value) ? { scopes: value } : value),
+  z
+    .object({
+      scopes: z.array(z.enum(SCOPES)),
+      droplets: z.array(dropletMatcher).min(1, 'list at least one Droplet, or leave droplets out for every Droplet').optional(),
+    })
+    .strict(),
+);
+
+export type Role = z.output<typeof roleSchema>;
+
 export const roleMapSchema = z
   .object({
-    roles: z.record(z.string().min(1), z.array(z.enum(SCOPES))),
+    roles: z.record(z.string().min(1), roleSchema),
     members: z.record(memberId, z.array(z.string().min(1))).default({}),
     approvals: z
       .object({
@@ -47,10 +78,36 @@ export function rolesOf(map: RoleMap, userId: string, groupIds: readonly string[
   return roles;
 }
 
+/** Every scope the roles grant on some Droplet. */
 export function scopesOf(map: RoleMap, roles: Iterable<string>): Set<Scope> {
   const scopes = new Set<Scope>();
-  for (const role of roles) for (const scope of map.roles[role] ?? []) scopes.add(scope);
+  for (const role of roles) for (const scope of map.roles[role]?.scopes ?? []) scopes.add(scope);
   return scopes;
+}
+
+/** What one role grants: its scopes, on every Droplet or only on those its selectors name. */
+export interface Grant {
+  role: string;
+  scopes: ReadonlySet<Scope>;
+  droplets?: readonly FleetSelector[];
+}
+
+export function grantsOf(map: RoleMap, roles: Iterable<string>): Grant[] {
+  const grants: Grant[] = [];
+  for (const role of roles) {
+    const r = map.roles[role];
+    if (r) grants.push({ role, scopes: new Set(r.scopes), ...(r.droplets ? { droplets: r.droplets } : {}) });
+  }
+  return grants;
+}
+
+function covers(grant: Grant, droplet: Selectable): boolean {
+  return !grant.droplets || grant.droplets.some((s) => selects(s, droplet));
+}
+
+/** `web-*, tag:env:staging`: where a role's scopes apply. */
+export function describeGrantDroplets(grant: Grant): string {
+  return grant.droplets ? grant.droplets.map(describeSelector).join(', ') : 'every Droplet';
 }
 
 /** User-group IDs that appear in the role map: only these need a membership lookup. */
@@ -63,6 +120,15 @@ export type Decision = { allowed: true } | { allowed: false; missing: Scope[] };
 /** Default deny: every scope the action needs must be granted by some role the user holds. */
 export function authorize(scopes: ReadonlySet<Scope>, action: ActionType): Decision {
   const missing = requiredScopes(action).filter((s) => !scopes.has(s));
+  return missing.length ? { allowed: false, missing } : { allowed: true };
+}
+
+/**
+ * The same decision for one Droplet: each scope the action needs must come from a role that
+ * covers this Droplet (by name, pattern, tag or ID, or every Droplet when it names none).
+ */
+export function authorizeOn(grants: readonly Grant[], action: ActionType, droplet: Selectable): Decision {
+  const missing = requiredScopes(action).filter((s) => !grants.some((g) => g.scopes.has(s) && covers(g, droplet)));
   return missing.length ? { allowed: false, missing } : { allowed: true };
 }
 

@@ -28,6 +28,8 @@ export interface Renderer {
   threadStatus(phase: Phase, detail: string): Message;
   /** Why someone may not run an action (mrkdwn). */
   refusal(action: ActionType, missing: Scope[]): string;
+  /** Why someone may not run an action on this Droplet, though they may elsewhere (mrkdwn). */
+  refusalOn(action: ActionType, droplet: { id: number; name: string }, missing: Scope[]): string;
   /** Why a typed Droplet was not found, or is ambiguous (mrkdwn). */
   unresolved(result: Exclude<Resolved, { kind: 'found' }>, verb: string): string;
 }

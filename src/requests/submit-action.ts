@@ -3,7 +3,7 @@
 // visible step, so a receiver that dies anywhere leaves a record a worker finishes or withdraws.
 // Nothing tells the user "not run" before the record is withdrawn, and a record that was taken
 // over by a worker's sweep is left to it in silence.
-import { authorize } from '../domain/policy.js';
+import { authorize, authorizeOn } from '../domain/policy.js';
 import { displayName } from '../domain/catalogue/index.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { resolveDroplet } from '../digitalocean/resolve-droplet.js';
@@ -29,7 +29,7 @@ export interface SubmitDeps {
   postRoot: (channel: string, message: Message) => Promise<string>;
   updateRoot: (channel: string, ts: string, message: Message) => Promise<void>;
   reporter: StatusReporter;
-  render: Pick<Renderer, 'root' | 'approvalRoot' | 'refusal' | 'unresolved'>;
+  render: Pick<Renderer, 'root' | 'approvalRoot' | 'refusal' | 'refusalOn' | 'unresolved'>;
   audit: AuditSink;
   logger: Logger;
   /** Four-eyes approvals; absent (or without an approvals section) means nothing waits for approval. */
@@ -73,6 +73,10 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
 
     const resolved = await resolveDroplet(deps.digitalocean, req.target);
     if (resolved.kind !== 'found') return await refuse(deps, req, deps.render.unresolved(resolved, displayName(req.action)));
+    const onDroplet = authorizeOn(access.grants, req.action, resolved.droplet);
+    if (!onDroplet.allowed) {
+      return await refuse(deps, req, deps.render.refusalOn(req.action, resolved.droplet, onDroplet.missing), `missing ${onDroplet.missing.join(', ')} on ${resolved.droplet.name}`);
+    }
 
     job = {
       requestId: req.requestId,

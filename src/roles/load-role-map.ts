@@ -12,7 +12,11 @@ export function parseRoleMap(doc: unknown, source: string): RoleMap {
   const parsed = roleMapSchema.safeParse(doc);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => {
-    const field = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
+    // A short-form role (a list of scopes) is read as { scopes: [...] }: name the field as written.
+    const path = issue.path.map(String);
+    const shortForm = path[0] === 'roles' && path[2] === 'scopes' && Array.isArray((doc as { roles?: Record<string, unknown> })?.roles?.[path[1]!]);
+    if (shortForm) path.splice(2, 1);
+    const field = path.length ? path.join('.') : '(top level)';
     const message =
       issue.code === 'unrecognized_keys'
         ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`

@@ -87,6 +87,13 @@ describe('the catalogue', () => {
       for (const field of required) expect(ours.get(field), `${type}.${field} is required, as in the spec`).toBe(true);
     }
   });
+
+  it("marks exactly the types DigitalOcean's bulk tag endpoint lists as byTag", () => {
+    const spec = readReferenceJson('digitalocean', 'droplet-actions.openapi.json');
+    const listed = [...String(spec.paths['/v2/droplets/actions'].post.description).matchAll(/^- `([a-z0-9_]+)`/gm)].map((m) => m[1]);
+    expect(listed).toHaveLength(8);
+    expect(ACTION_TYPES.filter((t) => (CATALOGUE[t] as { byTag?: true }).byTag).sort()).toEqual(listed.sort());
+  });
 });
 
 describe('the job body schema', () => {

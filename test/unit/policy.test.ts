@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { ACTION_TYPES, requiredScopes } from '../../src/domain/catalogue/index.js';
-import { allowedActions, authorize, roleMapSchema, rolesOf, scopesOf } from '../../src/domain/policy.js';
+import { allowedActions, authorize, authorizeOn, grantsOf, roleMapSchema, rolesOf, scopesOf } from '../../src/domain/policy.js';
 import { AccessResolver } from '../../src/domain/access.js';
 import { loadRoleMap, parseRoleMap } from '../../src/roles/load-role-map.js';
 
@@ -128,5 +129,53 @@ describe('role map file', () => {
     expect(() => parseRoleMap({ roles: { admin: [] }, approvals: { actions: ['reboot'], approvers: ['admin'], expires_after: '10 minutes' } }, 'test')).toThrow(
       /approvals\.expires_after: must be a number followed by s, m or h/,
     );
+  });
+});
+
+describe('roles scoped to Droplets', () => {
+  const scopedYaml = (text: string) => parseRoleMap(parseYaml(text), 'roles.yml');
+  const scoped = scopedYaml(`
+roles:
+  operator: [droplet:update]
+  web-operator:
+    scopes: [droplet:update]
+    droplets: ["web-*", "tag:env:staging", 3164446]
+  snapshotter:
+    scopes: [droplet:update, image:create]
+    droplets: [db-1]
+members:
+  U0WEB: [web-operator]
+  U0BOTH: [web-operator, snapshotter]
+  U0ALL: [operator]
+`);
+  const grantsFor = (user: string) => {
+    const roles = rolesOf(scoped, user, []);
+    return grantsOf(scoped, roles);
+  };
+  const web1 = { id: 1, name: 'web-1', tags: ['web'] };
+  const db1 = { id: 2, name: 'db-1', tags: ['db'] };
+  const stagingDb = { id: 3, name: 'db-staging', tags: ['db', 'env:staging'] };
+  const byId = { id: 3164446, name: 'anything' };
+
+  it('grants a long-form role only on the names, patterns, tags and IDs it lists; the short form on every Droplet', () => {
+    const web = grantsFor('U0WEB');
+    expect(authorizeOn(web, 'reboot', web1)).toEqual({ allowed: true });
+    expect(authorizeOn(web, 'reboot', stagingDb)).toEqual({ allowed: true });
+    expect(authorizeOn(web, 'reboot', byId)).toEqual({ allowed: true });
+    expect(authorizeOn(web, 'reboot', db1)).toEqual({ allowed: false, missing: ['droplet:update'] });
+    expect(authorizeOn(grantsFor('U0ALL'), 'reboot', db1)).toEqual({ allowed: true });
+  });
+
+  it('takes each scope from any role that covers the Droplet: the union over roles', () => {
+    const both = grantsFor('U0BOTH');
+    expect(authorizeOn(both, 'snapshot', db1)).toEqual({ allowed: true });
+    expect(authorizeOn(both, 'snapshot', web1)).toEqual({ allowed: false, missing: ['image:create'] });
+  });
+
+  it('refuses a droplets list that is empty or holds something that is not a Droplet, naming the field', () => {
+    expect(() => scopedYaml('roles:\n  r:\n    scopes: [droplet:update]\n    droplets: []\n')).toThrow(/roles\.r\.droplets/);
+    expect(() => scopedYaml('roles:\n  r:\n    scopes: [droplet:update]\n    droplets: ["web/*"]\n')).toThrow(/not a name pattern/);
+    expect(() => scopedYaml('roles:\n  r:\n    scopes: [droplet:update]\n    droplets: ["a,b"]\n')).toThrow(/one Droplet per entry/);
+    expect(() => scopedYaml('roles:\n  r:\n    scopes: [droplet:update]\n    tags: [web]\n')).toThrow();
   });
 });

@@ -31,6 +31,8 @@ export interface ActionDecl {
   check?: (body: LooseBody) => Array<{ key: ParamKey; message: string }>;
   /** Shown under the modal's inputs, in mrkdwn. */
   warning?: string;
+  /** POST /v2/droplets/actions?tag_name= takes this type: a fleet on one tag can start it in one call. */
+  byTag?: true;
 }
 
 const never = () => false;
@@ -54,8 +56,9 @@ export const CATALOGUE = {
     check: weeklyOnly,
     destructive: never,
     typicalSeconds: 5,
+    byTag: true,
   },
-  disable_backups: { summary: 'Turn off backups', scopes: [], params: [], destructive: never, typicalSeconds: 5 },
+  disable_backups: { summary: 'Turn off backups', scopes: [], params: [], destructive: never, typicalSeconds: 5, byTag: true },
   change_backup_policy: {
     summary: 'Change when backups run',
     scopes: [],
@@ -66,10 +69,10 @@ export const CATALOGUE = {
     typicalSeconds: 5,
   },
   reboot: { summary: 'Reboot gracefully', scopes: [], params: [], destructive: never, typicalSeconds: 30 },
-  power_cycle: { summary: 'Power off hard and on again', scopes: [], params: [], destructive: never, typicalSeconds: 20 },
-  shutdown: { summary: 'Shut down gracefully', scopes: [], params: [], destructive: never, typicalSeconds: 20 },
-  power_off: { summary: 'Cut the power (like pulling the plug)', scopes: [], params: [], destructive: never, typicalSeconds: 10 },
-  power_on: { summary: 'Power on', scopes: [], params: [], destructive: never, typicalSeconds: 15 },
+  power_cycle: { summary: 'Power off hard and on again', scopes: [], params: [], destructive: never, typicalSeconds: 20, byTag: true },
+  shutdown: { summary: 'Shut down gracefully', scopes: [], params: [], destructive: never, typicalSeconds: 20, byTag: true },
+  power_off: { summary: 'Cut the power (like pulling the plug)', scopes: [], params: [], destructive: never, typicalSeconds: 10, byTag: true },
+  power_on: { summary: 'Power on', scopes: [], params: [], destructive: never, typicalSeconds: 15, byTag: true },
   restore: {
     summary: 'Restore from one of its backups (overwrites the disk)',
     scopes: ['droplet:admin'],
@@ -100,13 +103,14 @@ export const CATALOGUE = {
   },
   rename: { summary: 'Rename', scopes: [], params: [{ param: hostname, required: true }], destructive: never, typicalSeconds: 5 },
   change_kernel: { summary: 'Change the kernel', scopes: [], params: [{ param: kernel, required: true }], destructive: never, typicalSeconds: 10 },
-  enable_ipv6: { summary: 'Turn on IPv6', scopes: [], params: [], destructive: never, typicalSeconds: 10 },
+  enable_ipv6: { summary: 'Turn on IPv6', scopes: [], params: [], destructive: never, typicalSeconds: 10, byTag: true },
   snapshot: {
     summary: 'Take a snapshot (power it off first for a consistent image)',
     scopes: ['image:create'],
     params: [{ param: snapshotName, required: false }],
     destructive: never,
     typicalSeconds: 180,
+    byTag: true,
   },
 } as const satisfies Record<string, ActionDecl>;
 

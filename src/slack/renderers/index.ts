@@ -2,7 +2,7 @@
 // approval-messages.ts behind the interface requests/ports.ts owns.
 import type { Renderer } from '../../requests/ports.js';
 import { approvalDecidedMessage, approvalRequestMessage, approvalRootMessage, approvalThreadLine } from './approval-messages.js';
-import { refusalMessage, rootMessage, threadStatus, unresolvedMessage } from './messages.js';
+import { refusalMessage, refusalOnMessage, rootMessage, threadStatus, unresolvedMessage } from './messages.js';
 
 export const slackRenderer: Renderer = {
   root: rootMessage,
@@ -12,5 +12,6 @@ export const slackRenderer: Renderer = {
   approvalThreadLine,
   threadStatus,
   refusal: (action, missing) => refusalMessage(action, missing).text,
+  refusalOn: (action, droplet, missing) => refusalOnMessage(action, droplet, missing).text,
   unresolved: (result, verb) => unresolvedMessage(result, verb).text,
 };

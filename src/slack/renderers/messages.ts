@@ -93,6 +93,14 @@ export function refusalMessage(action: ActionType, missing: Scope[]): Message {
   };
 }
 
+/** Refused on this Droplet: the user's roles grant the scopes, but only on other Droplets. */
+export function refusalOnMessage(action: ActionType, droplet: { id: number; name: string }, missing: Scope[]): Message {
+  const scopes = missing.map((s) => `\`${s}\``).join(' and ');
+  return {
+    text: `You may not run \`${displayName(action)}\` on *${escapeText(droplet.name)}* (${droplet.id}): it needs the ${scopes} scope${missing.length > 1 ? 's' : ''} on this Droplet, and your roles grant ${missing.length > 1 ? 'them' : 'it'} only on other Droplets. Nothing was done.`,
+  };
+}
+
 /** `verb` is what the user typed after /droplet, e.g. power-off or history, to show the retry. */
 export function unresolvedMessage(result: Exclude<Resolved, { kind: 'found' }>, verb: string): Message {
   const name = code(describeRef(result.ref));
