@@ -22,6 +22,10 @@ import { DropletLine } from './store/droplet-line.js';
 import { Intake } from './store/intake.js';
 import { afterAckQueue } from './slack/after-ack.js';
 import { connect, whenReady } from './store/redis.js';
+import { FleetStore } from './store/fleets.js';
+import { FleetScheduler } from './queue/fleet-queue.js';
+import { OutboxFleetReporter } from './slack/fleet-reporter.js';
+import { registerFleetButtons } from './slack/listeners/buttons/fleet.js';
 
 import type { BotOptions } from './bot-options.js';
 
@@ -89,7 +93,22 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
       reporter,
     },
   });
+  const fleets = new FleetStore(redis, config.redis.prefix);
+  const fleetScheduler = new FleetScheduler(redis, config.redis.prefix);
+  registerFleetButtons(slack.app, {
+    logger: logger.child({ component: 'fleets' }),
+    afterAck,
+    control: {
+      fleets,
+      access,
+      coordinator: fleetScheduler,
+      reporter: new OutboxFleetReporter(outbox, chat, config.notifyChannel),
+      approvals: opts.roleMap.approvals,
+      logger: logger.child({ component: 'fleets' }),
+    },
+  });
   registerDropletCommand(slack.app, {
+    plan: { access, digitalocean, fleets, render: slackRenderer },
     intake,
     afterAck,
     access,
@@ -128,6 +147,7 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
     if (!drained) logger.warn({ pending: afterAck.pending }, 'requests still in progress at shutdown; a worker finishes them from the intake');
     await heartbeat.stop(drained);
     await producer.close();
+    await fleetScheduler.close();
     await approvalExpiry.close();
     await outboxQueue.close();
     await digitalocean.close();

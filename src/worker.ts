@@ -24,6 +24,11 @@ import { DropletLine } from './store/droplet-line.js';
 import { Intake } from './store/intake.js';
 import { sweepIntake, type SweepDeps } from './requests/sweep-intake.js';
 import { connect } from './store/redis.js';
+import { FleetStore } from './store/fleets.js';
+import { FleetScheduler, createFleetWorker } from './queue/fleet-queue.js';
+import { OutboxFleetReporter } from './slack/fleet-reporter.js';
+import { fleetAwareReporter } from './requests/fleet-tracker.js';
+import { runFleetStep } from './worker/run-fleet.js';
 
 import type { BotOptions } from './bot-options.js';
 
@@ -69,6 +74,10 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
       logger: boltLogger(logger),
     }),
   );
+  const fleets = new FleetStore(redis, config.redis.prefix);
+  const fleetScheduler = new FleetScheduler(redis, config.redis.prefix);
+  // One Droplet's part of a fleet reports to the fleet; everything else to its own thread.
+  const actionReporter = fleetAwareReporter(reporter, { fleets, wake: (id) => fleetScheduler.wake(id) });
   const worker = createActionWorker({
     connection: redis,
     prefix: config.redis.prefix,
@@ -78,7 +87,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
       digitalocean,
       fence: new JobFence(redis),
       watcher,
-      reporter,
+      reporter: actionReporter,
       audit: workerAudit,
       line: workerLine,
       logger: logger.child({ component: 'worker' }),
@@ -88,6 +97,30 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   });
   // Requests whose receiver died (or froze) before queueing them are finished or withdrawn from here.
   const sweeper = new ActionProducer(redis, config.redis.prefix, workerLine);
+  const fleetLogger = logger.child({ component: 'fleets' });
+  const fleetWorker = createFleetWorker({
+    connection: redis,
+    prefix: config.redis.prefix,
+    lockMs: config.workerLockMs,
+    logger: fleetLogger,
+    step: (job, token) =>
+      runFleetStep(
+        job,
+        {
+          fleets,
+          digitalocean,
+          fence: new JobFence(redis),
+          enqueue: (j) => sweeper.enqueue(j),
+          wasQueued: (id) => sweeper.wasQueued(id),
+          line: workerLine,
+          reporter: new OutboxFleetReporter(outbox, chat, config.notifyChannel),
+          audit: workerAudit,
+          logger: fleetLogger,
+          ...opts.fleet,
+        },
+        token,
+      ),
+  });
   const sweepIntakeStore = new Intake(redis, config.redis.prefix);
   // The sweeper beats too, so no other worker takes a record back while this one works on it.
   const sweeperBeat = sweepIntakeStore.heartbeat((err) => logger.warn({ err: err.message }, 'could not renew the sweeper heartbeat'));
@@ -107,7 +140,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   const sweep = setInterval(() => {
     // One sweep at a time: a slow Slack must not let the next tick act on the same records.
     if (sweeping) return;
-    sweeping = sweepIntake(sweepDeps).then(
+    sweeping = Promise.all([sweepIntake(sweepDeps), startAcceptedFleets(fleets, fleetScheduler)]).then(([r]) => r).then(
       (r) => (r.queued || r.withdrawn || r.unreadable) && logger.warn(r, 'finished requests their receivers left in the intake'),
       (err) => logger.warn({ err: (err as Error).message }, 'intake sweep failed; will try again'),
     ).finally(() => {
@@ -136,13 +169,19 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
     await sweeping;
     await sweeperBeat.stop(true);
     await sweeper.close();
-    await Promise.all([expiryWorker.close(), closeWorker(worker, watcher, opts.shutdownGraceMs ?? config.shutdownGraceMs, logger)]);
+    await Promise.all([expiryWorker.close(), fleetWorker.close(), closeWorker(worker, watcher, opts.shutdownGraceMs ?? config.shutdownGraceMs, logger)]);
+    await fleetScheduler.close();
     // Status messages still waiting are delivered by whichever worker runs next.
     await outboxWorker.close();
     await outboxQueue.close();
     await digitalocean.close();
     redis.disconnect();
   });
+}
+
+/** A fleet whose Run was clicked but whose receiver stopped before adding its coordinator. */
+async function startAcceptedFleets(fleets: FleetStore, scheduler: FleetScheduler): Promise<void> {
+  for (const id of await fleets.acceptedBefore(10_000)) await scheduler.start(id);
 }
 
 /**

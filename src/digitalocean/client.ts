@@ -57,6 +57,27 @@ export class DigitalOceanClient {
     return (await this.get<{ droplets: Droplet[] }>(`/v2/droplets?name=${encodeURIComponent(name)}&per_page=200`)).droplets;
   }
 
+  /** Every Droplet, or every Droplet with `tag`, page by page (200 a page, at most `maxPages`). */
+  async listDroplets(filter: { tag?: string } = {}, maxPages = 50): Promise<Droplet[]> {
+    const all: Droplet[] = [];
+    const tag = filter.tag === undefined ? '' : `&tag_name=${encodeURIComponent(filter.tag)}`;
+    for (let page = 1; page <= maxPages; page++) {
+      const res = await this.get<{ droplets: Droplet[]; meta?: { total?: number } }>(`/v2/droplets?page=${page}&per_page=200${tag}`);
+      all.push(...res.droplets);
+      const total = res.meta?.total;
+      if (res.droplets.length < 200 || (total !== undefined && all.length >= total)) return all;
+    }
+    throw new Error(`more than ${maxPages * 200} Droplets match; narrow the selector`);
+  }
+
+  /**
+   * Starts one action on every Droplet with `tag`, in one request (the types the catalogue marks
+   * byTag). `beforeSend` as for postAction. Never retried here.
+   */
+  async postTagAction(tag: string, body: ActionBody, beforeSend?: () => Promise<void>): Promise<Action[]> {
+    return (await this.request<{ actions: Action[] }>('POST', `/v2/droplets/actions?tag_name=${encodeURIComponent(tag)}`, body, beforeSend)).actions;
+  }
+
   /**
    * Starts an action. `beforeSend` runs after any wait for the rate budget and just before the
    * request leaves; if it throws, nothing is sent and its error is thrown.

@@ -30,6 +30,8 @@ export const actionJobSchema = z.object({
   missingHead: z.string().optional(),
   /** When DigitalOcean first answered "pending event" to this request. */
   pendingSince: z.number().optional(),
+  /** One Droplet's part of a fleet: its result goes to the fleet, whose thread reports it. */
+  fleet: z.object({ id: z.string().min(1), attempt: z.number().int().min(1) }).optional(),
 });
 
 export type ActionJob = z.output<typeof actionJobSchema>;

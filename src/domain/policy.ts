@@ -48,10 +48,12 @@ export const roleMapSchema = z
     members: z.record(memberId, z.array(z.string().min(1))).default({}),
     approvals: z
       .object({
-        actions: z.array(z.enum(ACTION_TYPES)),
+        actions: z.array(z.enum(ACTION_TYPES)).default([]),
         approvers: z.array(z.string().min(1)).min(1),
         expires_after: duration.default(30 * 60 * 1000),
         channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C… or G…)').optional(),
+        /** Fleets of this many Droplets or more need approval, whatever the action. */
+        fleet_min: z.number().int().min(2, 'must be 2 or more: a fleet of one is a single request').optional(),
       })
       .strict()
       .optional(),

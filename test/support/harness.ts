@@ -104,7 +104,7 @@ export interface Harness {
 export interface HarnessOptions {
   digitalocean?: SimulatorOptions;
   roleMap?: RoleMap;
-  bot?: Partial<Pick<BotOptions, 'watcher' | 'pendingEventDelayMs' | 'web' | 'worker' | 'shutdownGraceMs' | 'intakeSweepMs' | 'httpLimits'>>;
+  bot?: Partial<Pick<BotOptions, 'watcher' | 'pendingEventDelayMs' | 'web' | 'worker' | 'shutdownGraceMs' | 'intakeSweepMs' | 'httpLimits' | 'fleet'>>;
   env?: Record<string, string>;
   /**
    * Socket Mode instead of HTTP: the bot gets SLACK_APP_TOKEN and no signing secret, connects to
@@ -158,6 +158,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     pendingEventDelayMs: 100,
     shutdownGraceMs: 2000,
     intakeSweepMs: 200,
+    fleet: { stepMs: 50, idleMs: 300, progressEveryMs: 100 },
     ...opts.bot,
   });
   const eventsUrl = `http://127.0.0.1:${bot.port}/slack/events`;

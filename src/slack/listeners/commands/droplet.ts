@@ -17,9 +17,14 @@ import { modalPrefill } from '../modal/prefill.js';
 import { REDIS_DOWN, failureText, requestIdFor } from '../failure-text.js';
 import { registerModalListeners } from '../modal/interactions.js';
 import { openActionModal, type ModalDeps } from '../modal/open.js';
+import { planFleet, type PlanFleetDeps } from '../../../requests/plan-fleet.js';
+import { fleetPreviewMessage } from '../../renderers/fleet-messages.js';
+import { PLAN_TTL_SECONDS } from '../../../store/fleets.js';
 
 export interface DropletCommandDeps {
   submit: SubmitDeps;
+  /** Fleet commands (`tag:`, patterns, lists) are planned here and shown with Run / Cancel. */
+  plan: PlanFleetDeps;
   /** Where a request is recorded, before the ack, so nothing acked is ever lost. */
   intake: Pick<Intake, 'receive' | 'withdraw'>;
   /** Shared with the other listeners, so a shutdown can wait for all work started after acks. */
@@ -62,7 +67,7 @@ export function registerDropletCommand(app: App, deps: DropletCommandDeps): void
       await answer(parsed.message);
       return;
     }
-    if (parsed.kind === 'action' && deps.redisUp && !deps.redisUp()) {
+    if ((parsed.kind === 'action' || parsed.kind === 'fleet') && deps.redisUp && !deps.redisUp()) {
       // Fail fast and say so, rather than ack and lose the request.
       deps.logger.warn({ user: command.user_id, action: parsed.action }, 'Redis is down; refusing a request');
       await answer(REDIS_DOWN);
@@ -114,6 +119,24 @@ export function registerDropletCommand(app: App, deps: DropletCommandDeps): void
           }
           const entries = await deps.audit.forDroplet(resolved.droplet.id, 10);
           await reply(historyMessage(resolved.droplet.name, resolved.droplet.id, entries).text);
+          return;
+        }
+        if (parsed.kind === 'fleet') {
+          // Only a plan: nothing runs until its requester clicks Run.
+          const planned = await planFleet(deps.plan, {
+            userId: command.user_id,
+            channelId: command.channel_id,
+            action: parsed.action,
+            body: actionBody(parsed.action, parsed.params),
+            selector: parsed.selector,
+            rollout: parsed.rollout,
+          });
+          if (planned.kind === 'refused') {
+            await reply(planned.message);
+            return;
+          }
+          const preview = fleetPreviewMessage(planned.plan, { denied: planned.denied, expiresInMin: PLAN_TTL_SECONDS / 60 });
+          await respond({ response_type: 'ephemeral', replace_original: false, text: preview.text, blocks: preview.blocks as never });
           return;
         }
         if (!request) throw new Error('an action without its recorded request');

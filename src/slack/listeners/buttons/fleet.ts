@@ -1,0 +1,51 @@
+// The fleet buttons: Run / Cancel on the plan (an ephemeral message), Stop, Resume, Retry failed
+// and Abort on the fleet's root message. The button carries only the fleet ID; who may press it
+// is checked against the fleet and the role map after the ack.
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { Logger } from '../../../log.js';
+import { controlFleet, type FleetControl, type FleetControlDeps } from '../../../requests/fleet-controls.js';
+import { FLEET_ABORT, FLEET_CANCEL, FLEET_RESUME, FLEET_RETRY, FLEET_RUN, FLEET_STOP } from '../../renderers/fleet-messages.js';
+import type { AfterAck } from '../../after-ack.js';
+
+export interface FleetButtonDeps {
+  control: FleetControlDeps;
+  logger: Logger;
+  afterAck: AfterAck;
+}
+
+const BUTTONS: Array<[string, FleetControl]> = [
+  [FLEET_RUN, 'run'],
+  [FLEET_CANCEL, 'cancel'],
+  [FLEET_STOP, 'stop'],
+  [FLEET_RESUME, 'resume'],
+  [FLEET_RETRY, 'retry'],
+  [FLEET_ABORT, 'abort'],
+];
+
+export function registerFleetButtons(app: App, deps: FleetButtonDeps): void {
+  for (const [actionId, control] of BUTTONS) {
+    app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: actionId }, async ({ ack, body, action, respond, client }) => {
+      await ack();
+      const user = body.user.id;
+      const channel = body.channel?.id ?? body.container?.channel_id;
+      const say = async (text: string, replacePlan: boolean) => {
+        if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: replacePlan, text });
+        else if (channel) await client.chat.postEphemeral({ channel, user, text });
+      };
+      await deps.afterAck(async () => {
+        try {
+          const result = await controlFleet(deps.control, { fleetId: action.value ?? '', user, control, nonce: `${control}:${body.trigger_id ?? action.action_ts}` });
+          // The plan's message becomes the answer once it is run or cancelled; elsewhere the answer is a note.
+          await say(result.message, result.kind === 'done' && (control === 'run' || control === 'cancel'));
+        } catch (err) {
+          deps.logger.error({ err: (err as Error).message, user, control }, 'fleet button failed');
+          const text =
+            control === 'run'
+              ? 'Your click could not be confirmed because the job store is unavailable. The fleet may still start once it answers: watch this channel for its message before you click again (a second click never starts it twice).'
+              : 'Your click could not be completed because the job store is unavailable. Nothing changed; try again in a minute.';
+          await say(text, false).catch(() => {});
+        }
+      });
+    });
+  }
+}

@@ -1,0 +1,165 @@
+// Fleet runs in Redis: one hash per fleet with the frozen plan, its status, and one field per
+// Droplet. Status changes and each Droplet's result are single Lua steps that check what they
+// change from, so a late result, a double click or a second coordinator run changes nothing.
+import type { Redis } from 'ioredis';
+import { fleetPlanSchema, targetStateSchema, FLEET_STATUSES, type FleetPlan, type FleetStatus, type TargetPhase, type TargetState } from '../domain/fleet/run.js';
+
+/** A plan nobody ran is forgotten after this long; its Run button then says so. */
+export const PLAN_TTL_SECONDS = 15 * 60;
+const RUN_TTL_SECONDS = 30 * 24 * 3600;
+
+export interface StoredFleet {
+  plan: FleetPlan;
+  status: FleetStatus;
+  states: Map<number, TargetState>;
+  rootTs?: string;
+  /** The last batch started (0 before the first). */
+  batch: number;
+  /** Why it is paused, or who stopped it. */
+  reason?: string;
+  /** Set while a batch is being queued: a rerun checks each of its jobs exists. */
+  starting?: number;
+  /** Errors someone chose to go on past with Resume. */
+  forgiven: number;
+  /** ms of the last progress edit of the root message. */
+  rootAt: number;
+  /** The progress text the root message shows now. */
+  shown?: string;
+}
+
+// KEYS: fleet. ARGV: ttl, then field/value pairs.
+const CREATE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1`;
+
+// KEYS: fleet, accepted set. ARGV: comma-separated statuses it may move from, new status, nonce,
+// ttl, fleet ID, then field/value pairs. A second run of the same call (same nonce) answers yes again.
+const TRANSITION = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return -1 end
+if status == ARGV[2] and redis.call('HGET', KEYS[1], 'nonce') == ARGV[3] then return 1 end
+local allowed = false
+for s in string.gmatch(ARGV[1], '[^,]+') do if s == status then allowed = true end end
+if not allowed then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[2], 'nonce', ARGV[3])
+for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+if ARGV[2] == 'accepted' then
+  local t = redis.call('TIME')
+  redis.call('ZADD', KEYS[2], tonumber(t[1]) * 1000, ARGV[5])
+else
+  redis.call('ZREM', KEYS[2], ARGV[5])
+end
+return 1`;
+
+// KEYS: fleet. ARGV: field, phases it may move from (comma-separated), attempt it must be ('' for
+// any), new state JSON. Moves one Droplet's part only from what the caller expects.
+const SET_TARGET = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+if raw == ARGV[4] then return 1 end
+local ok, t = pcall(cjson.decode, raw)
+if not ok or type(t) ~= 'table' then return 0 end
+if ARGV[3] ~= '' and tostring(t.attempt) ~= ARGV[3] then return 0 end
+local allowed = false
+for s in string.gmatch(ARGV[2], '[^,]+') do if s == t.phase then allowed = true end end
+if not allowed then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+return 1`;
+
+/** The fleet's record is there but this version cannot read it (a deploy changed its shape). */
+export class UnreadableFleetError extends Error {
+  override name = 'UnreadableFleetError';
+}
+
+export class FleetStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  key(id: string): string {
+    return `${this.prefix}:fleet:${id}`;
+  }
+
+  get acceptedKey(): string {
+    return `${this.prefix}:fleets:accepted`;
+  }
+
+  /** Saves a new plan, every Droplet waiting; it lapses unless someone runs it. */
+  async create(plan: FleetPlan): Promise<void> {
+    const fields: string[] = ['plan', JSON.stringify(plan), 'status', 'planned', 'batch', '0', 'rootAt', '0'];
+    for (const t of plan.targets) fields.push(`t:${t.id}`, JSON.stringify({ phase: 'waiting', attempt: 1 } satisfies TargetState));
+    if (Number(await this.redis.eval(CREATE, 1, this.key(plan.id), String(PLAN_TTL_SECONDS), ...fields)) !== 1) throw new Error(`fleet ${plan.id} exists already`);
+  }
+
+  async read(id: string): Promise<StoredFleet | undefined> {
+    const all = await this.redis.hgetall(this.key(id));
+    if (!all.plan || !all.status) return undefined;
+    try {
+      return parseFleet(id, all);
+    } catch (err) {
+      throw new UnreadableFleetError(`fleet ${id}: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Moves the fleet from one of `from` to `to`, with extra fields, in one step. `nonce` names the
+   * call, so a resent command finds its own change. `missing`: the plan lapsed or never existed.
+   */
+  async transition(id: string, from: readonly FleetStatus[], to: FleetStatus, nonce: string, fields: Record<string, string> = {}): Promise<'moved' | 'refused' | 'missing'> {
+    const args = [from.join(','), to, nonce, String(RUN_TTL_SECONDS), id, ...Object.entries(fields).flat()];
+    const answer = Number(await this.redis.eval(TRANSITION, 2, this.key(id), this.acceptedKey, ...args));
+    return answer === 1 ? 'moved' : answer === -1 ? 'missing' : 'refused';
+  }
+
+  /** Moves one Droplet's part from one of `from` (and, when given, from this attempt) to `next`. */
+  async setTarget(id: string, dropletId: number, from: readonly TargetPhase[], attempt: number | undefined, next: TargetState): Promise<boolean> {
+    return Number(await this.redis.eval(SET_TARGET, 1, this.key(id), `t:${dropletId}`, from.join(','), attempt === undefined ? '' : String(attempt), JSON.stringify(next))) === 1;
+  }
+
+  /** Plain fields the coordinator alone writes: root, batch, starting, rootAt, shown, reason. */
+  async set(id: string, fields: Record<string, string>): Promise<void> {
+    await this.redis.hset(this.key(id), fields);
+  }
+
+  async unset(id: string, ...fields: string[]): Promise<void> {
+    if (fields.length) await this.redis.hdel(this.key(id), ...fields);
+  }
+
+  /** Records the root message once; false when another run recorded one first. */
+  async setRoot(id: string, ts: string): Promise<boolean> {
+    return (await this.redis.hsetnx(this.key(id), 'root', ts)) === 1;
+  }
+
+  /** Fleets accepted (Run clicked) at least `olderThanMs` ago that no coordinator has begun. */
+  async acceptedBefore(olderThanMs: number): Promise<string[]> {
+    const [s, us] = await this.redis.time();
+    const now = Number(s) * 1000 + Math.floor(Number(us) / 1000);
+    return this.redis.zrangebyscore(this.acceptedKey, '-inf', now - olderThanMs);
+  }
+}
+
+function parseFleet(id: string, all: Record<string, string>): StoredFleet {
+  const plan = fleetPlanSchema.parse(JSON.parse(all.plan!));
+  if (!(FLEET_STATUSES as readonly string[]).includes(all.status!)) throw new Error(`fleet ${id} has an unknown status ${all.status}`);
+  const states = new Map<number, TargetState>();
+  for (const t of plan.targets) {
+    const raw = all[`t:${t.id}`];
+    states.set(t.id, raw ? targetStateSchema.parse(JSON.parse(raw)) : { phase: 'waiting', attempt: 1 });
+  }
+  return {
+    plan,
+    status: all.status as FleetStatus,
+    states,
+    batch: Number(all.batch ?? 0),
+    forgiven: Number(all.forgiven ?? 0),
+    rootAt: Number(all.rootAt ?? 0),
+    ...(all.root ? { rootTs: all.root } : {}),
+    ...(all.reason ? { reason: all.reason } : {}),
+    ...(all.starting ? { starting: Number(all.starting) } : {}),
+    ...(all.shown ? { shown: all.shown } : {}),
+  };
+}

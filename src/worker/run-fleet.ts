@@ -1,0 +1,388 @@
+// One step of a fleet's coordinator: begin (look at the selector again, post the root message,
+// choose one bulk POST or a job per Droplet), follow what runs, start the next batch when the
+// last has ended, pause on the stop rule, and finish. Every step reads the fleet afresh and each
+// change is a checked step in the store, so a step that runs twice (a crash, a lost lock) starts
+// nothing twice: child jobs have fixed IDs, and the bulk POST is marked before it is sent and
+// never sent again once marked.
+import { DelayedError, type Job } from 'bullmq';
+import { actionEntry } from '../domain/catalogue/index.js';
+import { selects } from '../domain/fleet/selector.js';
+import { batchSize } from '../domain/fleet/rollout.js';
+import { isActive, nextStep, progressOf, type FleetTarget, type TargetState } from '../domain/fleet/run.js';
+import type { ActionJob } from '../domain/job.js';
+import type { AuditEntry, AuditSink } from '../domain/audit.js';
+import type { DigitalOceanClient } from '../digitalocean/client.js';
+import { DigitalOceanError, DigitalOceanNetworkError } from '../digitalocean/errors.js';
+import type { Action, Droplet } from '../digitalocean/types.js';
+import type { Logger } from '../log.js';
+import type { DropletLine } from '../store/droplet-line.js';
+import { UnreadableFleetError, type FleetStore, type StoredFleet } from '../store/fleets.js';
+import { LostJobError, type Fence } from './fence.js';
+
+export interface FleetJobData {
+  fleetId: string;
+  /** The bulk tag POST: marked just before it is sent, and its answer saved as soon as it comes. */
+  bulk?: {
+    postStartedAt?: number;
+    /** The newest action ID in the account before the POST: anything the POST started is newer. */
+    baseline?: number;
+    /** Droplet ID -> action ID, as DigitalOcean answered (or as found after an unanswered POST). */
+    actions?: Record<string, number>;
+    /** DigitalOcean refused the POST outright: every Droplet runs on its own. */
+    refused?: string;
+  };
+}
+
+/** The fleet as the reporter needs it: plan, status, each Droplet's part, where its thread is. */
+export type FleetView = StoredFleet & { rootTs: string };
+
+/** What the fleet's thread, root message and the notification channel say. */
+export interface FleetReporter {
+  /** Posts the root message in the fleet's channel and returns its ts. */
+  announce(fleet: StoredFleet): Promise<string>;
+  started(fleet: FleetView, note: { dropped: FleetTarget[]; joined: Array<{ id: number; name: string }>; bulk: boolean }): Promise<void>;
+  batch(fleet: FleetView, batch: number, of: number, targets: FleetTarget[]): Promise<void>;
+  bulkPosted(fleet: FleetView, started: number, missed: FleetTarget[], found: boolean): Promise<void>;
+  bulkRefused(fleet: FleetView, message: string): Promise<void>;
+  failed(fleet: FleetView, target: FleetTarget, state: TargetState): Promise<void>;
+  paused(fleet: FleetView, why: string): Promise<void>;
+  /** Edits the root message to show the progress now. */
+  progress(fleet: FleetView): Promise<void>;
+  finished(fleet: FleetView): Promise<void>;
+}
+
+export interface RunFleetDeps {
+  fleets: Pick<FleetStore, 'read' | 'transition' | 'setTarget' | 'set' | 'unset' | 'setRoot'>;
+  digitalocean: Pick<DigitalOceanClient, 'listDroplets' | 'postTagAction' | 'listActions' | 'getAction'>;
+  fence: Fence;
+  enqueue: (job: ActionJob) => Promise<void>;
+  wasQueued: (requestId: string) => Promise<boolean>;
+  line: Pick<DropletLine, 'head'>;
+  reporter: FleetReporter;
+  audit: AuditSink;
+  logger: Logger;
+  /** How often a running fleet looks at its Droplets (default 2 s). */
+  stepMs?: number;
+  /** How often a paused fleet with nothing running looks again (buttons wake it at once). */
+  idleMs?: number;
+  /** Least time between two progress edits of the root message (default 3 s). */
+  progressEveryMs?: number;
+}
+
+/** Clocks differ between us and DigitalOcean. */
+const CLOCK_SKEW_MS = 30_000;
+const LIST_PAGE = 200;
+
+/** The request ID of one Droplet's job in a fleet; a retry is a new request. */
+export function childRequestId(fleetId: string, dropletId: number, attempt: number): string {
+  return `${fleetId}.${dropletId}.${attempt}`;
+}
+
+export async function runFleetStep(job: Job<FleetJobData>, deps: RunFleetDeps, token?: string): Promise<void> {
+  const id = job.data.fleetId;
+  const log = deps.logger.child({ fleetId: id });
+  let fleet: StoredFleet | undefined;
+  try {
+    fleet = await deps.fleets.read(id);
+  } catch (err) {
+    if (!(err instanceof UnreadableFleetError)) throw err;
+    // A record this version cannot read is not retried in silence a thousand times.
+    log.error({ err: (err as Error).message }, 'a fleet this version cannot read; ending its coordinator');
+    return;
+  }
+  if (!fleet) {
+    log.warn('fleet not found (expired or removed); ending its coordinator');
+    return;
+  }
+  if (fleet.status === 'planned' || fleet.status === 'cancelled' || fleet.status === 'finished' || fleet.status === 'aborted') return;
+  if (fleet.status === 'accepted') {
+    await begin(job, fleet, deps, log);
+    fleet = (await deps.fleets.read(id))!;
+  }
+  if (!fleet.rootTs) throw new Error('a running fleet without its root message');
+  let view = fleet as FleetView;
+
+  if (view.status === 'running' && job.data.bulk && !bulkSettled(job.data)) {
+    await bulkPost(job, view, deps, log, token);
+    view = (await deps.fleets.read(id)) as FleetView;
+  }
+  if ([...view.states.values()].some((s) => s.bulk && s.phase === 'in-progress')) {
+    await followBulk(view, deps, log);
+    view = (await deps.fleets.read(id)) as FleetView;
+  }
+  if (view.starting !== undefined) await ensureQueued(view, deps);
+  await reportFailures(view, deps);
+
+  const step = nextStep(view.plan, view.status, view.states, view.batch, view.forgiven);
+  // Bulk actions are looked at paced by how long their type usually takes, like single ones.
+  const bulkRunning = [...view.states.values()].some((s) => s.bulk && s.phase === 'in-progress');
+  let delay = bulkRunning ? Math.max(deps.stepMs ?? 2000, Math.min(20_000, actionEntry(view.plan.action).typicalSeconds * 100)) : (deps.stepMs ?? 2000);
+  switch (step.kind) {
+    case 'start': {
+      const size = batchSize(view.plan.rollout, progressOf(view.states.values()).total);
+      await startBatch(view, step.batch, step.ids, deps);
+      view = (await deps.fleets.read(id)) as FleetView;
+      if (view.plan.rollout.batch) {
+        const of = step.batch + Math.ceil(progressOf(view.states.values()).waiting / size);
+        await deps.reporter.batch(view, step.batch, of, view.plan.targets.filter((t) => step.ids.includes(t.id)));
+      }
+      break;
+    }
+    case 'pause': {
+      const why = `${step.errored} Droplet${step.errored === 1 ? ' has' : 's have'} errored, more than max_failures=${view.plan.rollout.maxFailures} allows`;
+      if ((await deps.fleets.transition(id, ['running'], 'paused', `stop-rule:${view.batch}:${step.errored}`, { reason: why })) === 'moved') {
+        view = (await deps.fleets.read(id)) as FleetView;
+        await deps.reporter.paused(view, why);
+      }
+      break;
+    }
+    case 'finish': {
+      if (step.aborted) await skipWaiting(view, deps);
+      const moved = await deps.fleets.transition(id, step.aborted ? ['aborting'] : ['running'], step.aborted ? 'aborted' : 'finished', `finish:${id}`);
+      view = (await deps.fleets.read(id)) as FleetView;
+      if (moved === 'moved' || view.status === 'finished' || view.status === 'aborted') {
+        await deps.reporter.finished(view);
+        log.info(progressOf(view.states.values()), 'fleet ended');
+        return;
+      }
+      break;
+    }
+    case 'idle':
+      delay = deps.idleMs ?? 30_000;
+      break;
+    case 'wait':
+      break;
+  }
+  await showProgress(view, deps);
+  await job.moveToDelayed(Date.now() + delay, token);
+  throw new DelayedError();
+}
+
+/** The selector's Droplets now: who left since the plan (dropped) and who joined (not added). */
+async function begin(job: Job<FleetJobData>, fleet: StoredFleet, deps: RunFleetDeps, log: Logger): Promise<void> {
+  const { plan } = fleet;
+  const now = await deps.digitalocean.listDroplets(plan.selector.kind === 'tag' ? { tag: plan.selector.tag } : {});
+  const selected = new Map<number, Droplet>(now.filter((d) => selects(plan.selector, d)).map((d) => [d.id, d]));
+  const planned = new Set(plan.targets.map((t) => t.id));
+  const dropped = plan.targets.filter((t) => !selected.has(t.id));
+  const joined = [...selected.values()].filter((d) => !planned.has(d.id)).map((d) => ({ id: d.id, name: d.name }));
+  for (const t of dropped) {
+    const why = plan.selector.kind === 'tag' ? `left tag:${plan.selector.tag} after the plan was made` : 'no longer matches (deleted or renamed) since the plan was made';
+    await deps.fleets.setTarget(plan.id, t.id, ['waiting'], 1, { phase: 'dropped', attempt: 1, message: why });
+  }
+  let rootTs = fleet.rootTs;
+  if (!rootTs) {
+    const ts = await deps.reporter.announce(fleet);
+    await deps.fleets.setRoot(plan.id, ts);
+    rootTs = (await deps.fleets.read(plan.id))?.rootTs ?? ts;
+  }
+  const entry = actionEntry(plan.action);
+  const lines = await Promise.all(plan.targets.map((t) => deps.line.head(t.id)));
+  // One POST for the whole tag only when it means exactly the frozen list, all at once, and no
+  // Droplet is busy with a request of the bot's own.
+  const bulk =
+    entry.byTag === true && plan.selector.kind === 'tag' && !plan.rollout.batch && dropped.length === 0 && joined.length === 0 && lines.every((h) => h === null);
+  if (bulk && !job.data.bulk) await job.updateData({ ...job.data, bulk: {} });
+  const view = { ...(await deps.fleets.read(plan.id))!, rootTs };
+  await deps.reporter.started(view, { dropped, joined, bulk });
+  for (const t of plan.targets) {
+    if (dropped.includes(t)) continue;
+    await deps.audit(fleetAudit(view, t, 1, 'requested', { message: `fleet ${describe(plan)}` }));
+  }
+  await deps.fleets.transition(plan.id, ['accepted'], 'running', `begin:${plan.id}`);
+  log.info({ targets: plan.targets.length, dropped: dropped.length, joined: joined.length, bulk }, 'fleet started');
+}
+
+function describe(plan: StoredFleet['plan']): string {
+  return plan.selector.kind === 'tag' ? `tag:${plan.selector.tag}` : plan.selector.kind === 'glob' ? plan.selector.pattern : `${plan.targets.length} listed Droplets`;
+}
+
+function bulkSettled(data: FleetJobData): boolean {
+  return data.bulk?.actions !== undefined || data.bulk?.refused !== undefined;
+}
+
+/**
+ * The one POST for the whole tag. Marked (with proof of the lock) before it is sent; after an
+ * unanswered POST the next run looks for the actions it may have started instead of sending it
+ * again, and Droplets with no action found run on their own.
+ */
+async function bulkPost(job: Job<FleetJobData>, fleet: FleetView, deps: RunFleetDeps, log: Logger, token?: string): Promise<void> {
+  const { plan } = fleet;
+  if (plan.selector.kind !== 'tag') return;
+  let bulk = job.data.bulk ?? {};
+  let found = false;
+  if (bulk.postStartedAt !== undefined) {
+    // Sent before, answer unknown: never sent again. Whatever it started is newer than the baseline.
+    const actions = await findBulkActions(deps, fleet, bulk.baseline ?? 0, bulk.postStartedAt);
+    bulk = { ...bulk, actions };
+    found = true;
+    log.warn({ found: Object.keys(actions).length }, 'found what an unanswered bulk POST started; the rest run on their own');
+  } else {
+    const baseline = (await deps.digitalocean.listActions(1, 1))[0]?.id ?? 0;
+    let postStartedAt = Date.now();
+    try {
+      const actions = await deps.digitalocean.postTagAction(plan.selector.tag, plan.body, async () => {
+        postStartedAt = Date.now();
+        await deps.fence.hold(job, { ...job.data, bulk: { baseline, postStartedAt } }, token);
+      });
+      const wanted = new Set(plan.targets.map((t) => t.id));
+      bulk = { baseline, postStartedAt, actions: Object.fromEntries(actions.filter((a) => a.resource_id !== null && wanted.has(a.resource_id)).map((a) => [String(a.resource_id), a.id])) };
+      const strays = actions.filter((a) => a.resource_id === null || !wanted.has(a.resource_id));
+      if (strays.length) log.warn({ strays: strays.map((a) => a.resource_id) }, 'the bulk POST started actions on Droplets outside the frozen list');
+    } catch (err) {
+      if (err instanceof LostJobError) throw err;
+      if (err instanceof DigitalOceanError && !err.isServerError) {
+        if (err.isRateLimited) {
+          // Nothing started: clear the mark and try again once the limit allows.
+          await job.updateData({ ...job.data, bulk: {} });
+          throw err;
+        }
+        // A definite refusal (a Droplet already busy, say): nothing started; each runs on its own.
+        await job.updateData({ ...job.data, bulk: { refused: err.message } });
+        await deps.reporter.bulkRefused(fleet, err.message);
+        return;
+      }
+      const ambiguous = err instanceof DigitalOceanNetworkError ? err.ambiguous : true;
+      if (!ambiguous) await job.updateData({ ...job.data, bulk: {} });
+      log.warn({ err: (err as Error).message, ambiguous }, 'bulk POST failed; the next step looks before anything is sent again');
+      throw err;
+    }
+  }
+  // Saved before anything else: from here on no run sends it again.
+  await job.updateData({ ...job.data, bulk });
+  const actions = bulk.actions ?? {};
+  const missed: FleetTarget[] = [];
+  for (const t of plan.targets) {
+    const actionId = actions[String(t.id)];
+    if (actionId === undefined) {
+      missed.push(t);
+      continue;
+    }
+    await deps.fleets.setTarget(plan.id, t.id, ['waiting'], 1, { phase: 'in-progress', attempt: 1, actionId, startedAt: bulk.postStartedAt ?? Date.now(), bulk: true });
+    await deps.audit(fleetAudit(fleet, t, 1, 'posted', { actionId, message: 'one POST for the whole tag' }));
+  }
+  await deps.reporter.bulkPosted(fleet, plan.targets.length - missed.length, missed, found);
+}
+
+async function findBulkActions(deps: RunFleetDeps, fleet: FleetView, baseline: number, since: number): Promise<Record<string, number>> {
+  const wanted = new Set(fleet.plan.targets.map((t) => t.id));
+  const found: Record<string, number> = {};
+  for (let page = 1; page <= Math.ceil(wanted.size / LIST_PAGE) + 2; page++) {
+    const actions = await deps.digitalocean.listActions(LIST_PAGE, page);
+    for (const a of actions) {
+      if (a.id <= baseline || a.type !== fleet.plan.action || a.resource_id === null || !wanted.has(a.resource_id)) continue;
+      if (Date.parse(a.started_at) < since - CLOCK_SKEW_MS) continue;
+      found[String(a.resource_id)] ??= a.id;
+    }
+    if (actions.length < LIST_PAGE || Math.min(...actions.map((a) => a.id)) <= baseline) break;
+  }
+  return found;
+}
+
+/**
+ * One round for every Droplet the bulk POST started: the account-wide listing, page by page
+ * until it reaches the oldest of them, then single reads for any it did not cover.
+ */
+async function followBulk(fleet: FleetView, deps: RunFleetDeps, log: Logger): Promise<void> {
+  const running = fleet.plan.targets.filter((t) => fleet.states.get(t.id)?.bulk && fleet.states.get(t.id)?.phase === 'in-progress');
+  const ids = new Map(running.map((t) => [fleet.states.get(t.id)!.actionId!, t]));
+  const oldest = Math.min(...ids.keys());
+  const seen = new Map<number, Action>();
+  for (let page = 1; page <= Math.ceil(ids.size / LIST_PAGE) + 2; page++) {
+    const actions = await deps.digitalocean.listActions(LIST_PAGE, page);
+    for (const a of actions) if (ids.has(a.id)) seen.set(a.id, a);
+    if (actions.length < LIST_PAGE || Math.min(...actions.map((a) => a.id)) <= oldest) break;
+  }
+  for (const actionId of [...ids.keys()].filter((a) => !seen.has(a)).slice(0, 10)) {
+    seen.set(actionId, await deps.digitalocean.getAction(actionId));
+  }
+  const deadline = Math.max(30 * 60_000, actionEntry(fleet.plan.action).typicalSeconds * 10_000);
+  for (const [actionId, target] of ids) {
+    const state = fleet.states.get(target.id)!;
+    const action = seen.get(actionId);
+    const overdue = Date.now() - (state.startedAt ?? Date.now()) > deadline;
+    if ((!action || action.status === 'in-progress') && !overdue) continue;
+    const status = action?.status === 'completed' ? 'completed' : 'errored';
+    const message = status === 'completed' ? undefined : action?.status === 'errored' ? 'DigitalOcean reports the action as errored' : `DigitalOcean still reports action ${actionId} as in-progress; the bot stopped following it. Check the Droplet`;
+    const endedAt = Date.parse(action?.completed_at ?? '') || Date.now();
+    const startedAt = Date.parse(action?.started_at ?? '') || state.startedAt;
+    if (await deps.fleets.setTarget(fleet.plan.id, target.id, ['in-progress'], state.attempt, { ...state, phase: status, endedAt, ...(startedAt ? { startedAt } : {}), ...(message ? { message } : {}) })) {
+      await deps.audit(fleetAudit(fleet, target, state.attempt, status, { actionId, status, ...(message ? { message } : {}) }));
+    }
+  }
+  log.debug({ running: ids.size, ended: [...seen.values()].filter((a) => a.status !== 'in-progress').length }, 'followed the bulk actions');
+}
+
+/** Marks the batch queued, then adds each Droplet's job (a fixed ID per attempt: adding twice is a no-op). */
+async function startBatch(fleet: FleetView, batch: number, ids: number[], deps: RunFleetDeps): Promise<void> {
+  await deps.fleets.set(fleet.plan.id, { starting: String(batch), batch: String(batch) });
+  for (const dropletId of ids) {
+    const state = fleet.states.get(dropletId)!;
+    await deps.fleets.setTarget(fleet.plan.id, dropletId, ['waiting'], state.attempt, { phase: 'queued', attempt: state.attempt, batch });
+  }
+  await ensureQueued((await deps.fleets.read(fleet.plan.id)) as FleetView, deps);
+}
+
+/** Every queued Droplet of the batch being started has its job (again, after a crash). */
+async function ensureQueued(fleet: FleetView, deps: RunFleetDeps): Promise<void> {
+  for (const t of fleet.plan.targets) {
+    const state = fleet.states.get(t.id)!;
+    if (state.phase !== 'queued' || state.batch !== fleet.starting) continue;
+    const requestId = childRequestId(fleet.plan.id, t.id, state.attempt);
+    if (await deps.wasQueued(requestId)) continue;
+    await deps.enqueue({
+      requestId,
+      action: fleet.plan.action,
+      body: fleet.plan.body,
+      droplet: { id: t.id, name: t.name },
+      requester: fleet.plan.requester,
+      channel: fleet.plan.channel,
+      rootTs: fleet.rootTs,
+      requestedAt: Date.now(),
+      fleet: { id: fleet.plan.id, attempt: state.attempt },
+    });
+  }
+  await deps.fleets.unset(fleet.plan.id, 'starting');
+}
+
+/** Each errored Droplet's words in the thread, once per attempt. */
+async function reportFailures(fleet: FleetView, deps: RunFleetDeps): Promise<void> {
+  for (const t of fleet.plan.targets) {
+    const state = fleet.states.get(t.id)!;
+    if (state.phase === 'errored') await deps.reporter.failed(fleet, t, state);
+  }
+}
+
+async function skipWaiting(fleet: FleetView, deps: RunFleetDeps): Promise<void> {
+  for (const t of fleet.plan.targets) {
+    const state = fleet.states.get(t.id)!;
+    if (state.phase === 'waiting') await deps.fleets.setTarget(fleet.plan.id, t.id, ['waiting'], state.attempt, { ...state, phase: 'skipped', message: 'aborted before it started' });
+  }
+}
+
+/** Edits the root message when the progress changed, no more often than progressEveryMs. */
+async function showProgress(fleet: FleetView, deps: RunFleetDeps): Promise<void> {
+  const shown = `${fleet.status}|${[...fleet.states.values()].map((s) => s.phase).join(',')}`;
+  if (shown === fleet.shown) return;
+  const now = Date.now();
+  const statusChanged = fleet.shown?.split('|')[0] !== fleet.status;
+  if (!statusChanged && now - fleet.rootAt < (deps.progressEveryMs ?? 3000)) return;
+  await deps.reporter.progress(fleet);
+  await deps.fleets.set(fleet.plan.id, { shown, rootAt: String(now) });
+}
+
+function fleetAudit(fleet: Pick<StoredFleet, 'plan' | 'rootTs'>, t: FleetTarget, attempt: number, event: AuditEntry['event'], extra: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    event,
+    requestId: childRequestId(fleet.plan.id, t.id, attempt),
+    user: fleet.plan.requester,
+    action: fleet.plan.action,
+    dropletId: t.id,
+    dropletName: t.name,
+    channel: fleet.plan.channel,
+    ...(fleet.rootTs ? { ts: fleet.rootTs } : {}),
+    ...extra,
+  };
+}
+
+export { isActive };
