@@ -9,12 +9,15 @@ import type { RateResult } from './scenarios/rate.js';
 import { RATE } from './scenarios/rate.js';
 import type { ShutdownResult } from './scenarios/shutdown.js';
 import { SHUTDOWN } from './scenarios/shutdown.js';
+import type { FleetResult } from './scenarios/fleet.js';
+import { FLEET } from './scenarios/fleet.js';
 
 export interface Results {
   ack?: AckResult;
   polling?: PollingResult;
   rate?: RateResult;
   shutdown?: ShutdownResult;
+  fleet?: FleetResult;
 }
 
 export interface Machine {
@@ -75,6 +78,31 @@ export function rows(r: Results): Row[] {
       result: `${s(r.polling.delayP95)} (p50 ${s(r.polling.delayP50)}, max ${s(r.polling.delayMax)})`,
       margin: r.polling.delayP95 <= 5000 ? `${s(5000 - r.polling.delayP95)} to spare` : `misses by ${s(r.polling.delayP95 - 5000)}`,
       met: met(r.polling.delayP95 <= 5000),
+    });
+  }
+  if (r.fleet) {
+    const f = r.fleet;
+    out.push({
+      what: `action POSTs for a ${FLEET.droplets}-Droplet fleet on one tag`,
+      target: '1',
+      result: `${f.posts} (${f.bulkPosts} to the bulk tag endpoint)`,
+      margin: '',
+      met: met(f.posts === 1 && f.bulkPosts === 1),
+    });
+    out.push({
+      what: `status calls for that fleet (actions of ${FLEET.actionMs / 1000} s)`,
+      target: '-',
+      result: `${f.statusCalls} (${(f.statusCalls / f.droplets).toFixed(3)} per Droplet); ${f.dropletReads} Droplet listing pages`,
+      margin: '',
+      met: '-',
+    });
+    out.push({ what: 'Slack calls for that fleet, Run to the end', target: '-', result: `${f.slackCalls} (${f.rootEdits} root message edits)`, margin: '', met: '-' });
+    out.push({
+      what: 'fleet "finished" after DigitalOcean finished its last action',
+      target: '<= 5 s',
+      result: s(f.lagMs),
+      margin: f.lagMs <= 5000 ? `${s(5000 - f.lagMs)} to spare` : `misses by ${s(f.lagMs - 5000)}`,
+      met: met(f.lagMs <= 5000),
     });
   }
   if (r.rate) {

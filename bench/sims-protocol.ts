@@ -6,7 +6,7 @@ export interface SimsConfig {
   /** Per-type action durations in ms (unscaled). */
   durations?: Record<string, number>;
   rateLimit?: { perMinute: number; perHour: number };
-  droplets: { prefix: string; count: number };
+  droplets: { prefix: string; count: number; tags?: string[] };
 }
 
 /** One DigitalOcean request as the proxy saw it: arrival time and the status of the answer. */

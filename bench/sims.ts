@@ -16,7 +16,7 @@ const digitalocean = await startDigitalOceanSimulator({
   ...(config.durations ? { durations: config.durations } : {}),
   ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
 });
-const droplets = [...Array(config.droplets.count)].map((_, i) => digitalocean.addDroplet({ name: `${config.droplets.prefix}-${i + 1}` }));
+const droplets = [...Array(config.droplets.count)].map((_, i) => digitalocean.addDroplet({ name: `${config.droplets.prefix}-${i + 1}`, ...(config.droplets.tags ? { tags: config.droplets.tags } : {}) }));
 
 const doCalls: DoCall[] = [];
 const target = new URL(digitalocean.url);
