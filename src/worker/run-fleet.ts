@@ -30,6 +30,8 @@ export interface FleetJobData {
     actions?: Record<string, number>;
     /** DigitalOcean refused the POST outright: every Droplet runs on its own. */
     refused?: string;
+    /** The POST's answer was lost and `actions` is what a search found: a Droplet not found may still have been started. */
+    ambiguous?: boolean;
   };
 }
 
@@ -106,6 +108,9 @@ export async function runFleetStep(job: Job<FleetJobData>, deps: RunFleetDeps, t
     await bulkPost(job, view, deps, log, token);
     view = (await deps.fleets.read(id)) as FleetView;
   }
+  // On every step, not only after the POST: a run that died while writing the answer into the
+  // fleet must never leave a Droplet the POST started looking as if it still had to run.
+  if (job.data.bulk?.actions && (await applyBulk(job.data.bulk, view, deps))) view = (await deps.fleets.read(id)) as FleetView;
   if ([...view.states.values()].some((s) => s.bulk && s.phase === 'in-progress')) {
     await followBulk(view, deps, log);
     view = (await deps.fleets.read(id)) as FleetView;
@@ -119,6 +124,8 @@ export async function runFleetStep(job: Job<FleetJobData>, deps: RunFleetDeps, t
   let delay = bulkRunning ? Math.max(deps.stepMs ?? 2000, Math.min(20_000, actionEntry(view.plan.action).typicalSeconds * 100)) : (deps.stepMs ?? 2000);
   switch (step.kind) {
     case 'start': {
+      // A Stop or Abort that came in during this step wins: nothing new is queued.
+      if ((await deps.fleets.read(id))?.status !== 'running') break;
       const size = batchSize(view.plan.rollout, progressOf(view.states.values()).total);
       await startBatch(view, step.batch, step.ids, deps);
       view = (await deps.fleets.read(id)) as FleetView;
@@ -138,7 +145,7 @@ export async function runFleetStep(job: Job<FleetJobData>, deps: RunFleetDeps, t
     }
     case 'finish': {
       if (step.aborted) await skipWaiting(view, deps);
-      const moved = await deps.fleets.transition(id, step.aborted ? ['aborting'] : ['running'], step.aborted ? 'aborted' : 'finished', `finish:${id}`);
+      const moved = await deps.fleets.transition(id, step.aborted ? ['aborting'] : ['running', 'paused'], step.aborted ? 'aborted' : 'finished', `finish:${id}`);
       view = (await deps.fleets.read(id)) as FleetView;
       if (moved === 'moved' || view.status === 'finished' || view.status === 'aborted') {
         await deps.reporter.finished(view);
@@ -214,10 +221,12 @@ async function bulkPost(job: Job<FleetJobData>, fleet: FleetView, deps: RunFleet
   if (bulk.postStartedAt !== undefined) {
     // Sent before, answer unknown: never sent again. Whatever it started is newer than the baseline.
     const actions = await findBulkActions(deps, fleet, bulk.baseline ?? 0, bulk.postStartedAt);
-    bulk = { ...bulk, actions };
+    bulk = { ...bulk, actions, ambiguous: true };
     found = true;
-    log.warn({ found: Object.keys(actions).length }, 'found what an unanswered bulk POST started; the rest run on their own');
+    log.warn({ found: Object.keys(actions).length }, 'found what an unanswered bulk POST started; the rest are marked errored for a person to check');
   } else {
+    // A Stop or Abort that came in during this step wins: nothing is sent.
+    if ((await deps.fleets.read(plan.id))?.status !== 'running') return;
     const baseline = (await deps.digitalocean.listActions(1, 1))[0]?.id ?? 0;
     let postStartedAt = Date.now();
     try {
@@ -250,18 +259,39 @@ async function bulkPost(job: Job<FleetJobData>, fleet: FleetView, deps: RunFleet
   }
   // Saved before anything else: from here on no run sends it again.
   await job.updateData({ ...job.data, bulk });
+  await applyBulk(bulk, fleet, deps);
   const actions = bulk.actions ?? {};
-  const missed: FleetTarget[] = [];
-  for (const t of plan.targets) {
-    const actionId = actions[String(t.id)];
-    if (actionId === undefined) {
-      missed.push(t);
-      continue;
-    }
-    await deps.fleets.setTarget(plan.id, t.id, ['waiting'], 1, { phase: 'in-progress', attempt: 1, actionId, startedAt: bulk.postStartedAt ?? Date.now(), bulk: true });
-    await deps.audit(fleetAudit(fleet, t, 1, 'posted', { actionId, message: 'one POST for the whole tag' }));
-  }
+  const missed = plan.targets.filter((t) => actions[String(t.id)] === undefined);
   await deps.reporter.bulkPosted(fleet, plan.targets.length - missed.length, missed, found);
+}
+
+/**
+ * Writes the bulk POST's answer into the fleet: each Droplet it started is followed. A Droplet it
+ * did not start runs on its own when the answer was definite; after a lost answer it is marked
+ * errored instead (the search may have missed an action still being made), for a person to check
+ * and retry. Idempotent: only Droplets still waiting change. True when anything changed.
+ */
+async function applyBulk(bulk: NonNullable<FleetJobData['bulk']>, fleet: FleetView, deps: RunFleetDeps): Promise<boolean> {
+  const actions = bulk.actions ?? {};
+  let changed = false;
+  for (const t of fleet.plan.targets) {
+    const state = fleet.states.get(t.id);
+    if (state?.phase !== 'waiting' || state.attempt !== 1) continue;
+    const actionId = actions[String(t.id)];
+    if (actionId !== undefined) {
+      if (await deps.fleets.setTarget(fleet.plan.id, t.id, ['waiting'], 1, { phase: 'in-progress', attempt: 1, actionId, startedAt: bulk.postStartedAt ?? Date.now(), bulk: true })) {
+        changed = true;
+        await deps.audit(fleetAudit(fleet, t, 1, 'posted', { actionId, message: 'one POST for the whole tag' }));
+      }
+    } else if (bulk.ambiguous) {
+      const message = 'the answer to the tag-wide POST was lost and no action of it was found for this Droplet, but one may still have started. Check the Droplet, then use Retry failed';
+      if (await deps.fleets.setTarget(fleet.plan.id, t.id, ['waiting'], 1, { phase: 'errored', attempt: 1, message, endedAt: Date.now() })) {
+        changed = true;
+        await deps.audit(fleetAudit(fleet, t, 1, 'errored', { message }));
+      }
+    }
+  }
+  return changed;
 }
 
 async function findBulkActions(deps: RunFleetDeps, fleet: FleetView, baseline: number, since: number): Promise<Record<string, number>> {

@@ -162,6 +162,24 @@ describe('running a fleet', () => {
   });
 });
 
+describe('an unanswered bulk POST that started nothing', () => {
+  it('marks every Droplet errored for a person to check, and posts nothing more until Retry failed', async () => {
+    const { tag, droplets } = fleetOf(2);
+    h.digitalocean.failNext({ method: 'POST', path: '/v2/droplets/actions' }, { dropConnection: true });
+    const plan = await preview(`power-cycle tag:${tag}`);
+    await clickButton(h, plan, FLEET_RUN, USERS.admin);
+    const root = await waitForRoot(tag, /: finished$/);
+    expect(tagPosts(tag)).toHaveLength(1);
+    expect(dropletPosts(droplets.map((d) => d.id))).toHaveLength(0);
+    expect(JSON.stringify(root.blocks)).toContain('0/2 completed · 2 errored');
+    const thread = await h.slack.waitFor(() => {
+      const t = h.thread(root.ts).map((m) => m.text ?? '').join('\n');
+      return t.includes('*finished with errors*') ? t : undefined;
+    });
+    expect(thread).toContain('one may still have started');
+  });
+});
+
 describe('the stop rule and the buttons', () => {
   it('pauses at the first error; Retry failed runs it again, Abort skips the rest', async () => {
     const { tag, droplets } = fleetOf(4);

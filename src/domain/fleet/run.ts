@@ -134,7 +134,7 @@ export function nextStep(
 ): NextStep {
   const p = progressOf(states.values());
   if (status === 'aborting') return p.active ? { kind: 'wait' } : { kind: 'finish', aborted: true };
-  if (status === 'paused') return p.active ? { kind: 'wait' } : { kind: 'idle' };
+  if (status === 'paused') return p.active ? { kind: 'wait' } : p.waiting === 0 ? { kind: 'finish', aborted: false } : { kind: 'idle' };
   if (p.errored - forgiven > plan.rollout.maxFailures && p.waiting > 0) return { kind: 'pause', errored: p.errored };
   if (p.waiting === 0) return p.active ? { kind: 'wait' } : { kind: 'finish', aborted: false };
   // With a batch rule the next batch waits for the last one; without one everything starts at once.

@@ -140,7 +140,8 @@ export function fleetBatchLine(batch: number, of: number, targets: FleetTarget[]
 
 export function fleetBulkLine(started: number, missed: FleetTarget[], found: boolean): string {
   const how = found ? 'found after an unanswered POST (it was not sent again)' : 'started by one POST for the whole tag';
-  const rest = missed.length ? `; ${plural(missed.length, 'Droplet')} it did not cover run on their own: ${missed.slice(0, 30).map((t) => escapeText(t.name)).join(', ')}` : '';
+  const names = missed.slice(0, 30).map((t) => escapeText(t.name)).join(', ');
+  const rest = !missed.length ? '' : found ? `; ${plural(missed.length, 'Droplet')} with no action found are marked errored, since one may still have started: check them, then use Retry failed: ${names}` : `; ${plural(missed.length, 'Droplet')} it did not cover run on their own: ${names}`;
   return `:zap: ${plural(started, 'action')} ${how}${rest}`;
 }
 
@@ -166,7 +167,7 @@ export function fleetControlLine(control: 'stop' | 'resume' | 'retry' | 'abort',
     case 'retry':
       return `:repeat: *retrying ${plural(count ?? 0, 'failed Droplet')}* · asked by <@${by}>`;
     case 'abort':
-      return `:octagonal_sign: *aborted* by <@${by}> · Droplets not yet started are skipped; actions already running finish`;
+      return `:octagonal_sign: *aborted* by <@${by}> · Droplets not yet queued are skipped; those already queued or running finish`;
   }
 }
 
