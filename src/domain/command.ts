@@ -11,10 +11,10 @@ import {
   type ParamKey,
   type ParamProblem,
 } from './catalogue/index.js';
-import { looksLikeSelector, parseSelector, type FleetSelector } from './fleet/selector.js';
+import { looksLikeSelector, parseDropletKey, parseSelector, type DropletKey, type FleetSelector } from './fleet/selector.js';
 import { ROLLOUT_KEYS, parseRollout, type Rollout, type RolloutKey } from './fleet/rollout.js';
 
-export type DropletRef = { kind: 'id'; id: number } | { kind: 'name'; name: string };
+export type DropletRef = DropletKey;
 
 export type Command =
   | { kind: 'empty' }
@@ -34,8 +34,6 @@ export type Command =
       problems?: ParamProblem[];
     };
 
-const DROPLET_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,253}[A-Za-z0-9])?$/;
-const MAX_ID = Number.MAX_SAFE_INTEGER;
 
 /** Splits on whitespace; double quotes group (`name="nightly 1"`), backslash escapes inside them. */
 export function tokenize(text: string): { tokens: string[] } | { error: string } {
@@ -106,11 +104,7 @@ function closest(word: string, choices: readonly string[]): string | undefined {
 
 /** `web-1` or `123456` -> a reference; anything else -> undefined. */
 export function parseDropletRef(token: string): DropletRef | undefined {
-  if (/^\d+$/.test(token)) {
-    const id = Number(token);
-    return id > 0 && id <= MAX_ID ? { kind: 'id', id } : undefined;
-  }
-  return DROPLET_NAME.test(token) ? { kind: 'name', name: token } : undefined;
+  return parseDropletKey(token);
 }
 
 export function describeRef(ref: DropletRef): string {

@@ -1,7 +1,7 @@
 // Who may do what: the role map's shape, and the decision for one user and one action.
 import { z } from 'zod';
 import { ACTION_TYPES, SCOPES, requiredScopes, type ActionType, type Scope } from './catalogue/index.js';
-import { describeSelector, parseSelector, selects, type FleetSelector, type Selectable } from './fleet/selector.js';
+import { DROPLET_NAME, describeSelector, parseSelector, selects, type FleetSelector, type Selectable } from './fleet/selector.js';
 
 const memberId = z
   .string()
@@ -21,7 +21,7 @@ const dropletMatcher = z.union([z.number().int().positive(), z.string().min(1)])
   }
   const parsed = parseSelector(entry);
   if (parsed.ok) return parsed.selector;
-  if (/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,253}[A-Za-z0-9])?$/.test(entry)) return { kind: 'list', items: [{ kind: 'name', name: entry }] };
+  if (DROPLET_NAME.test(entry)) return { kind: 'list', items: [{ kind: 'name', name: entry }] };
   ctx.addIssue({ code: 'custom', message: parsed.message.replace(/`/g, '"') });
   return z.NEVER;
 });

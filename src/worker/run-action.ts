@@ -44,7 +44,7 @@ export interface RunActionDeps {
 }
 
 // Clocks differ between us and DigitalOcean; an action started this much before our POST is still ours.
-const CLOCK_SKEW_MS = 30_000;
+export const CLOCK_SKEW_MS = 30_000;
 const FINISHED_STATES = new Set(['completed', 'failed', 'unknown']);
 
 /** Thrown after the outcome was already reported, so the failure handler does not report it again. */

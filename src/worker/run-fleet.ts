@@ -8,7 +8,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { actionEntry } from '../domain/catalogue/index.js';
 import { selects } from '../domain/fleet/selector.js';
 import { batchSize } from '../domain/fleet/rollout.js';
-import { isActive, nextStep, progressOf, type FleetTarget, type TargetState } from '../domain/fleet/run.js';
+import { nextStep, progressOf, type FleetTarget, type TargetState } from '../domain/fleet/run.js';
 import type { ActionJob } from '../domain/job.js';
 import type { AuditEntry, AuditSink } from '../domain/audit.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
@@ -18,6 +18,7 @@ import type { Logger } from '../log.js';
 import type { DropletLine } from '../store/droplet-line.js';
 import { UnreadableFleetError, type FleetStore, type StoredFleet } from '../store/fleets.js';
 import { LostJobError, type Fence } from './fence.js';
+import { CLOCK_SKEW_MS } from './run-action.js';
 
 export interface FleetJobData {
   fleetId: string;
@@ -71,8 +72,6 @@ export interface RunFleetDeps {
   progressEveryMs?: number;
 }
 
-/** Clocks differ between us and DigitalOcean. */
-const CLOCK_SKEW_MS = 30_000;
 const LIST_PAGE = 200;
 
 /** The request ID of one Droplet's job in a fleet; a retry is a new request. */
@@ -415,4 +414,3 @@ function fleetAudit(fleet: Pick<StoredFleet, 'plan' | 'rootTs'>, t: FleetTarget,
   };
 }
 
-export { isActive };

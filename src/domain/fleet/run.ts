@@ -42,8 +42,6 @@ export type FleetPlan = z.output<typeof fleetPlanSchema>;
 
 export const TARGET_PHASES = ['waiting', 'queued', 'in-progress', 'completed', 'errored', 'dropped', 'skipped'] as const;
 export type TargetPhase = (typeof TARGET_PHASES)[number];
-const FINAL: ReadonlySet<TargetPhase> = new Set(['completed', 'errored', 'dropped', 'skipped']);
-const ACTIVE: ReadonlySet<TargetPhase> = new Set(['queued', 'in-progress']);
 
 export const targetStateSchema = z.object({
   phase: z.enum(TARGET_PHASES),
@@ -62,14 +60,6 @@ export type TargetState = z.output<typeof targetStateSchema>;
 
 export const FLEET_STATUSES = ['planned', 'cancelled', 'accepted', 'running', 'paused', 'aborting', 'finished', 'aborted'] as const;
 export type FleetStatus = (typeof FLEET_STATUSES)[number];
-
-export function isFinal(phase: TargetPhase): boolean {
-  return FINAL.has(phase);
-}
-
-export function isActive(phase: TargetPhase): boolean {
-  return ACTIVE.has(phase);
-}
 
 export interface Progress {
   total: number;

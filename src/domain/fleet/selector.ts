@@ -3,7 +3,8 @@
 
 /** DigitalOcean tag names: letters, digits, colons, dashes and underscores, up to 255. */
 const TAG = /^[A-Za-z0-9:_-]{1,255}$/;
-const NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,253}[A-Za-z0-9])?$/;
+/** A Droplet name as DigitalOcean allows it: letters, digits, . and -, not at the ends. */
+export const DROPLET_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,253}[A-Za-z0-9])?$/;
 const GLOB = /^[A-Za-z0-9._*?-]{1,255}$/;
 /** A comma list names at most this many Droplets; a tag or a pattern can reach more. */
 export const MAX_LISTED = 100;
@@ -27,12 +28,13 @@ export function looksLikeSelector(token: string): boolean {
   return token.toLowerCase().startsWith('tag:') || token.includes('*') || token.includes('?') || token.includes(',');
 }
 
-function key(token: string): DropletKey | undefined {
+/** `web-1` or `123456` -> one Droplet by name or ID; anything else -> undefined. */
+export function parseDropletKey(token: string): DropletKey | undefined {
   if (/^\d+$/.test(token)) {
     const id = Number(token);
     return id > 0 && id <= Number.MAX_SAFE_INTEGER ? { kind: 'id', id } : undefined;
   }
-  return NAME.test(token) ? { kind: 'name', name: token } : undefined;
+  return DROPLET_NAME.test(token) ? { kind: 'name', name: token } : undefined;
 }
 
 /** Parses `tag:web`, `web-*` or `web-1,web-2,3164444`; the error says what to type instead. */
@@ -50,7 +52,7 @@ export function parseSelector(token: string): { ok: true; selector: FleetSelecto
     const seen = new Set<string>();
     for (const part of parts) {
       if (part === '') return { ok: false, message: `\`${token}\` has an empty item: write names or IDs separated by commas, with no spaces, as in \`web-1,web-2\`` };
-      const k = key(part);
+      const k = parseDropletKey(part);
       if (!k) return { ok: false, message: `\`${part}\` in \`${token}\` is not a Droplet name or ID: a list takes names and IDs only, as in \`web-1,web-2,3164444\`` };
       const id = k.kind === 'id' ? `#${k.id}` : k.name;
       if (!seen.has(id)) items.push(k);

@@ -15,7 +15,6 @@ export const FLEET_STOP = 'fleet_stop';
 export const FLEET_RESUME = 'fleet_resume';
 export const FLEET_RETRY = 'fleet_retry';
 export const FLEET_ABORT = 'fleet_abort';
-export const FLEET_BUTTONS = [FLEET_RUN, FLEET_CANCEL, FLEET_STOP, FLEET_RESUME, FLEET_RETRY, FLEET_ABORT] as const;
 
 /** Slack shows at most 3,000 characters in a section; long lists are cut with a count. */
 const SECTION_MAX = 2900;
