@@ -95,6 +95,7 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
   });
   const fleets = new FleetStore(redis, config.redis.prefix);
   const fleetScheduler = new FleetScheduler(redis, config.redis.prefix);
+  const fleetReporter = new OutboxFleetReporter(outbox, chat, config.notifyChannel);
   registerFleetButtons(slack.app, {
     logger: logger.child({ component: 'fleets' }),
     afterAck,
@@ -102,13 +103,16 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
       fleets,
       access,
       coordinator: fleetScheduler,
-      reporter: new OutboxFleetReporter(outbox, chat, config.notifyChannel),
+      reporter: fleetReporter,
+      chat: fleetReporter,
+      expiry: approvalExpiry,
+      audit,
       approvals: opts.roleMap.approvals,
       logger: logger.child({ component: 'fleets' }),
     },
   });
   registerDropletCommand(slack.app, {
-    plan: { access, digitalocean, fleets, render: slackRenderer },
+    plan: { access, digitalocean, fleets, render: slackRenderer, approvals: opts.roleMap.approvals },
     intake,
     afterAck,
     access,

@@ -29,6 +29,7 @@ import { FleetScheduler, createFleetWorker } from './queue/fleet-queue.js';
 import { OutboxFleetReporter } from './slack/fleet-reporter.js';
 import { fleetAwareReporter } from './requests/fleet-tracker.js';
 import { runFleetStep } from './worker/run-fleet.js';
+import { expireFleetApproval } from './requests/fleet-approval.js';
 
 import type { BotOptions } from './bot-options.js';
 
@@ -98,6 +99,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   // Requests whose receiver died (or froze) before queueing them are finished or withdrawn from here.
   const sweeper = new ActionProducer(redis, config.redis.prefix, workerLine);
   const fleetLogger = logger.child({ component: 'fleets' });
+  const fleetReporter = new OutboxFleetReporter(outbox, chat, config.notifyChannel);
   const fleetWorker = createFleetWorker({
     connection: redis,
     prefix: config.redis.prefix,
@@ -113,7 +115,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
           enqueue: (j) => sweeper.enqueue(j),
           wasQueued: (id) => sweeper.wasQueued(id),
           line: workerLine,
-          reporter: new OutboxFleetReporter(outbox, chat, config.notifyChannel),
+          reporter: fleetReporter,
           audit: workerAudit,
           logger: fleetLogger,
           ...opts.fleet,
@@ -160,8 +162,9 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
     connection: redis,
     prefix: config.redis.prefix,
     logger: logger.child({ component: 'approval-expiry' }),
-    expire: async (approvalId) => {
-      await expireApproval(expiryDeps, approvalId);
+    expire: async ({ approvalId, fleet }) => {
+      if (fleet) await expireFleetApproval({ fleets, chat: fleetReporter, coordinator: fleetScheduler, audit: workerAudit, logger: expiryDeps.logger }, approvalId);
+      else await expireApproval(expiryDeps, approvalId);
     },
   });
   stops.push(async () => {

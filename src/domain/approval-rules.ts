@@ -1,7 +1,7 @@
 // Four-eyes rules, pure: which actions wait for a second person, who may decide, and what about
 // a Droplet changed while the request waited.
 import { z } from 'zod';
-import { isDestructive, type ActionBody, type ActionType } from './catalogue/index.js';
+import { displayName, isDestructive, type ActionBody, type ActionType } from './catalogue/index.js';
 import { authorize, type RoleMap } from './policy.js';
 import type { Access } from './access.js';
 
@@ -90,4 +90,15 @@ export function describeWindow(ms: number): string {
   if (s % 3600 === 0) return `${s / 3600} h`;
   if (s % 60 === 0) return `${s / 60} min`;
   return `${s} s`;
+}
+
+/**
+ * Why a fleet waits for a second person, or undefined: its action is listed under
+ * `approvals.actions`, or it holds `approvals.fleet_min` Droplets or more, whatever the action.
+ */
+export function fleetApprovalReason(settings: ApprovalSettings | undefined, action: ActionType, size: number): string | undefined {
+  if (!settings) return undefined;
+  if (settings.actions.includes(action)) return `\`${displayName(action)}\` needs a second person's approval`;
+  if (settings.fleet_min !== undefined && size >= settings.fleet_min) return `a fleet of ${size} Droplets needs a second person's approval (the role map's fleet_min is ${settings.fleet_min})`;
+  return undefined;
 }

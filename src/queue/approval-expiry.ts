@@ -8,7 +8,9 @@ import type { Logger } from '../log.js';
 export const APPROVAL_EXPIRY_QUEUE = 'approval-expiry';
 
 export interface ExpiryJobData {
+  /** An approval request's ID, or a fleet's ID when `fleet` is set. */
   approvalId: string;
+  fleet?: boolean;
 }
 
 export class ApprovalExpiryScheduler {
@@ -35,6 +37,11 @@ export class ApprovalExpiryScheduler {
     await this.queue.add('expire', { approvalId }, { jobId: approvalId, delay: Math.max(0, delayMs) });
   }
 
+  /** The deadline of a fleet awaiting approval (the job ID is the fleet's, which never looks like an approval's). */
+  async scheduleFleet(fleetId: string, delayMs: number): Promise<void> {
+    await this.queue.add('expire', { approvalId: fleetId, fleet: true }, { jobId: fleetId, delay: Math.max(0, delayMs) });
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
   }
@@ -44,8 +51,8 @@ export interface ApprovalExpiryWorkerOptions {
   connection: Redis;
   prefix: string;
   logger: Logger;
-  /** Expires the request if it is still pending; a no-op otherwise. Throws to be retried. */
-  expire: (approvalId: string) => Promise<void>;
+  /** Expires the request (or the fleet's) if it is still pending; a no-op otherwise. Throws to be retried. */
+  expire: (job: ExpiryJobData) => Promise<void>;
 }
 
 export function createApprovalExpiryWorker(opts: ApprovalExpiryWorkerOptions): Worker<ExpiryJobData> {
@@ -53,7 +60,7 @@ export function createApprovalExpiryWorker(opts: ApprovalExpiryWorkerOptions): W
     APPROVAL_EXPIRY_QUEUE,
     async (job, token) => {
       try {
-        await opts.expire(job.data.approvalId);
+        await opts.expire(job.data);
       } catch (err) {
         // Due later by Redis's clock than by this process's: look again then, without spending an attempt.
         if (err instanceof Error && err.name === 'ExpiryTooEarly') {

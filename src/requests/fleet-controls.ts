@@ -3,24 +3,21 @@
 // click, or a click on an out-of-date message, changes nothing and says why), then a line in the
 // fleet's thread and a nudge to its coordinator.
 import { authorizeOn } from '../domain/policy.js';
-import type { AccessResolver } from '../domain/access.js';
 import { displayName } from '../domain/catalogue/index.js';
-import type { ApprovalSettings } from '../domain/approval-rules.js';
+import { fleetApprovalReason, type ApprovalSettings } from '../domain/approval-rules.js';
+import { askFleetApproval, decideFleetApproval, type FleetApprovalDeps } from './fleet-approval.js';
 import { progressOf, type FleetStatus } from '../domain/fleet/run.js';
-import type { Logger } from '../log.js';
 import type { FleetStore, StoredFleet } from '../store/fleets.js';
 import type { FleetView } from '../worker/run-fleet.js';
 
-export type FleetControl = 'run' | 'cancel' | 'stop' | 'resume' | 'retry' | 'abort';
+export type FleetControl = 'run' | 'cancel' | 'stop' | 'resume' | 'retry' | 'abort' | 'approve' | 'deny';
 
-export interface FleetControlDeps {
-  fleets: Pick<FleetStore, 'read' | 'transition' | 'setTarget' | 'set'>;
-  access: Pick<AccessResolver, 'of'>;
+export interface FleetControlDeps extends Omit<FleetApprovalDeps, 'settings' | 'coordinator'> {
+  fleets: FleetApprovalDeps['fleets'] & Pick<FleetStore, 'setTarget' | 'retryFailed'>;
   /** Adds the coordinator (Run), restarts an ended one (Retry failed) or runs its next step now. */
   coordinator: { start(fleetId: string): Promise<void>; restart(fleetId: string): Promise<void>; wake(fleetId: string): Promise<void> };
   reporter: { control(fleet: FleetView, control: 'stop' | 'resume' | 'retry' | 'abort', by: string, nonce: string, count?: number): Promise<void> };
   approvals?: ApprovalSettings;
-  logger: Logger;
 }
 
 export interface Click {
@@ -36,6 +33,9 @@ export type ControlResult = { kind: 'done'; message: string } | { kind: 'refused
 const LAPSED = 'This plan has lapsed (plans are kept for 15 minutes). Nothing was done; run the command again for a fresh plan.';
 
 export async function controlFleet(deps: FleetControlDeps, click: Click): Promise<ControlResult> {
+  if (click.control === 'approve' || click.control === 'deny') {
+    return decideFleetApproval({ ...deps, settings: deps.approvals }, { fleetId: click.fleetId, user: click.user, decision: click.control, nonce: click.nonce });
+  }
   const fleet = await deps.fleets.read(click.fleetId);
   if (!fleet) return { kind: 'refused', message: click.control === 'run' || click.control === 'cancel' ? LAPSED : 'This fleet is no longer on record. Nothing was done.' };
   const what = `${displayName(fleet.plan.action)} on ${fleet.plan.targets.length} Droplet${fleet.plan.targets.length === 1 ? '' : 's'}`;
@@ -48,13 +48,8 @@ export async function controlFleet(deps: FleetControlDeps, click: Click): Promis
     }
     const rights = await mayRun(deps, fleet, click.user);
     if (rights) return { kind: 'refused', message: rights };
-    const approval = approvalReason(deps.approvals, fleet);
-    if (approval) {
-      return {
-        kind: 'refused',
-        message: `${approval}, and this version cannot yet ask for approval of a fleet. Nothing was done: run it on each Droplet (each request then asks for approval), or ask an admin to change the approvals section of the role map.`,
-      };
-    }
+    const why = fleetApprovalReason(deps.approvals, fleet.plan.action, fleet.plan.targets.length);
+    if (why && deps.approvals) return askFleetApproval({ ...deps, settings: deps.approvals }, fleet, why, click.nonce);
     const moved = await deps.fleets.transition(fleet.plan.id, ['planned'], 'accepted', click.nonce);
     if (moved !== 'moved') return moved === 'missing' ? { kind: 'refused', message: LAPSED } : stale(fleet.status);
     // If this process stops right here, a worker's sweep adds the coordinator of an accepted fleet.
@@ -64,7 +59,7 @@ export async function controlFleet(deps: FleetControlDeps, click: Click): Promis
 
   const rights = await mayRun(deps, fleet, click.user, true);
   if (rights) return { kind: 'refused', message: rights };
-  const allowed: Record<Exclude<FleetControl, 'run' | 'cancel'>, FleetStatus[]> = {
+  const allowed: Record<Exclude<FleetControl, 'run' | 'cancel' | 'approve' | 'deny'>, FleetStatus[]> = {
     stop: ['running'],
     resume: ['paused'],
     retry: ['paused', 'finished'],
@@ -86,13 +81,9 @@ export async function controlFleet(deps: FleetControlDeps, click: Click): Promis
       moved = await deps.fleets.transition(fleet.plan.id, ['running', 'paused'], 'aborting', click.nonce, { reason: `aborted by <@${click.user}>` });
       break;
     case 'retry': {
-      count = 0;
-      for (const t of fleet.plan.targets) {
-        const s = fleet.states.get(t.id)!;
-        if (s.phase !== 'errored') continue;
-        if (await deps.fleets.setTarget(fleet.plan.id, t.id, ['errored'], s.attempt, { phase: 'waiting', attempt: s.attempt + 1 })) count++;
-      }
-      moved = await deps.fleets.transition(fleet.plan.id, ['paused', 'finished'], 'running', click.nonce, { forgiven: '0', reason: '' });
+      const retried = await deps.fleets.retryFailed(fleet.plan.id, click.nonce);
+      count = retried.kind === 'moved' ? retried.count : 0;
+      moved = retried.kind;
       break;
     }
   }
@@ -117,19 +108,13 @@ async function mayRun(deps: FleetControlDeps, fleet: StoredFleet, user: string, 
     : `You may not run \`${displayName(fleet.plan.action)}\` on ${names}. Nothing was done.`;
 }
 
-/** Why the fleet would need a second person's approval, if it would. */
-function approvalReason(settings: ApprovalSettings | undefined, fleet: StoredFleet): string | undefined {
-  if (!settings) return undefined;
-  if (settings.actions.includes(fleet.plan.action)) return `\`${displayName(fleet.plan.action)}\` needs a second person's approval`;
-  const min = settings.fleet_min;
-  if (min !== undefined && fleet.plan.targets.length >= min) return `A fleet of ${fleet.plan.targets.length} Droplets needs approval (the role map's fleet_min is ${min})`;
-  return undefined;
-}
-
 function stale(status: FleetStatus): ControlResult {
   const now: Record<FleetStatus, string> = {
     planned: 'has not been run yet',
     cancelled: 'was cancelled',
+    awaiting: 'is awaiting approval',
+    denied: 'was denied',
+    expired: 'expired before anyone approved it',
     accepted: 'is starting',
     running: 'is running',
     paused: 'is paused',

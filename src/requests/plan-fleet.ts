@@ -13,6 +13,7 @@ import { DigitalOceanError } from '../digitalocean/errors.js';
 import type { Droplet } from '../digitalocean/types.js';
 import type { FleetStore } from '../store/fleets.js';
 import type { Renderer } from './ports.js';
+import { fleetApprovalReason, type ApprovalSettings } from '../domain/approval-rules.js';
 
 /** The most Droplets one fleet may hold. */
 export const MAX_FLEET = 1000;
@@ -22,6 +23,8 @@ export interface PlanFleetDeps {
   digitalocean: Pick<DigitalOceanClient, 'listDroplets' | 'getDroplet' | 'findDropletsByName'>;
   fleets: Pick<FleetStore, 'create'>;
   render: Pick<Renderer, 'refusal'>;
+  /** The role map's approvals section: a fleet it covers asks for approval at Run. */
+  approvals?: ApprovalSettings;
   maxTargets?: number;
 }
 
@@ -37,8 +40,11 @@ export interface FleetRequest {
 export type PlanResult =
   /** Refused, or nothing matched: nothing was saved and nothing runs. */
   | { kind: 'refused'; message: string }
-  /** The plan; with `denied`, it names the Droplets the asker may not touch and cannot run. */
-  | { kind: 'planned'; plan: FleetPlan; denied: FleetTarget[] };
+  /**
+   * The plan; with `denied`, it names the Droplets the asker may not touch and cannot run. With
+   * `approval`, Run asks a second person first, for this reason.
+   */
+  | { kind: 'planned'; plan: FleetPlan; denied: FleetTarget[]; approval?: string };
 
 export async function planFleet(deps: PlanFleetDeps, req: FleetRequest): Promise<PlanResult> {
   const access = await deps.access.of(req.userId);
@@ -57,7 +63,7 @@ export async function planFleet(deps: PlanFleetDeps, req: FleetRequest): Promise
   if (droplets.length > max) {
     return { kind: 'refused', message: `${shown} matches ${droplets.length} Droplets, more than the ${max} one fleet may hold. Narrow it (a more specific tag or pattern). Nothing was done.` };
   }
-  const targets: FleetTarget[] = droplets.map((d) => ({ id: d.id, name: d.name, region: d.region.slug, status: d.status }));
+  const targets: FleetTarget[] = droplets.map((d) => ({ id: d.id, name: d.name, region: d.region.slug, status: d.status, tags: d.tags ?? [] }));
   const denied = targets.filter((t, i) => !authorizeOn(access.grants, req.action, droplets[i]!).allowed);
   const plan: FleetPlan = {
     id: `fl${randomBytes(6).toString('hex')}`,
@@ -72,7 +78,8 @@ export async function planFleet(deps: PlanFleetDeps, req: FleetRequest): Promise
   };
   // A plan with a Droplet the asker may not touch is shown, never saved: it cannot run.
   if (denied.length === 0) await deps.fleets.create(plan);
-  return { kind: 'planned', plan, denied };
+  const approval = fleetApprovalReason(deps.approvals, plan.action, targets.length);
+  return { kind: 'planned', plan, denied, ...(approval ? { approval } : {}) };
 }
 
 async function findDroplets(deps: PlanFleetDeps, selector: FleetSelector): Promise<{ droplets: Droplet[] } | { message: string }> {

@@ -2,6 +2,10 @@
 // its root message, one notification at the end. Each step is keyed, so a step the coordinator
 // runs twice adds nothing. Only the root message itself is posted directly (its ts anchors the rest).
 import type { ChatOps } from '../domain/ports.js';
+import type { ApprovalSettings } from '../domain/approval-rules.js';
+import type { FleetApprovalChat } from '../requests/fleet-approval.js';
+import type { FleetDecision } from '../store/fleets.js';
+import { fleetApprovalDecidedMessage, fleetApprovalLine, fleetApprovalRequestMessage } from './renderers/fleet-approval-messages.js';
 import type { OutboxEntry, SlackOutbox } from '../queue/slack-outbox.js';
 import type { FleetReporter, FleetView } from '../worker/run-fleet.js';
 import type { StoredFleet } from '../store/fleets.js';
@@ -20,10 +24,10 @@ import {
 
 type Control = Parameters<typeof fleetControlLine>[0];
 
-export class OutboxFleetReporter implements FleetReporter {
+export class OutboxFleetReporter implements FleetReporter, FleetApprovalChat {
   constructor(
     private readonly outbox: Pick<SlackOutbox, 'publish'>,
-    private readonly chat: Pick<ChatOps, 'post'>,
+    private readonly chat: Pick<ChatOps, 'post' | 'update'>,
     private readonly notifyChannel?: string,
   ) {}
 
@@ -69,6 +73,28 @@ export class OutboxFleetReporter implements FleetReporter {
   /** A button's effect, once per click, with the root message as it is now. */
   control(fleet: FleetView, control: Control, by: string, nonce: string, count?: number): Promise<void> {
     return this.publish(fleet, [{ kind: 'reply', key: `control:${nonce}`, text: fleetControlLine(control, by, count) }, this.root(fleet)]);
+  }
+
+  /** Posted directly, like the root: the request's ts is kept so the decision can update it. */
+  async approvalRequest(fleet: FleetView, settings: ApprovalSettings): Promise<{ channel: string; ts: string }> {
+    if (!fleet.approval) throw new Error('a fleet approval request without its approval');
+    const channel = settings.channel ?? fleet.plan.channel;
+    const message = { channel, ts: '' };
+    const ts = await this.chat.post(channel, fleetApprovalRequestMessage({ ...fleet, approval: { ...fleet.approval, message } }, settings), settings.channel ? undefined : fleet.rootTs);
+    return { channel, ts };
+  }
+
+  approvalLine(fleet: FleetView, event: 'waiting' | FleetDecision): Promise<void> {
+    if (!fleet.approval) return Promise.resolve();
+    const line: OutboxEntry = { kind: 'reply', key: `approval:${event}`, text: fleetApprovalLine({ ...fleet, approval: fleet.approval }, event) };
+    // Approved: the coordinator edits the root as it starts. Waiting, denied, expired: the root says so now.
+    return this.publish(fleet, event === 'accepted' ? [line] : [line, { ...this.root(fleet), key: `approval:${event}:root` }]);
+  }
+
+  async approvalDecided(fleet: FleetView): Promise<void> {
+    const where = fleet.approval?.message;
+    if (!fleet.approval || !where?.ts) return;
+    await this.chat.update(where.channel, where.ts, fleetApprovalDecidedMessage({ ...fleet, approval: fleet.approval }));
   }
 
   private root(fleet: FleetView): OutboxEntry {

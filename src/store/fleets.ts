@@ -25,7 +25,31 @@ export interface StoredFleet {
   rootAt: number;
   /** The progress text the root message shows now. */
   shown?: string;
+  /** Set when the fleet waits (or waited) for a second person. */
+  approval?: FleetApproval;
 }
+
+export interface FleetApproval {
+  /** Why it needs approval, as the request says it. */
+  why: string;
+  requestedAt: number;
+  /** On Redis's clock: a decision at or after it is an expiry. */
+  expiresAt: number;
+  /** Where the request with Approve / Deny is. */
+  message?: { channel: string; ts: string };
+  /** Who approved or denied it ('' for an expiry). */
+  decidedBy?: string;
+}
+
+export type FleetDecision = 'accepted' | 'denied' | 'expired';
+
+export type FleetDecideResult =
+  | { kind: 'won'; status: FleetDecision; by: string }
+  /** Decided before (or never asked): the status it has, and who decided. */
+  | { kind: 'lost'; status: FleetStatus; by: string }
+  /** An expiry asked before the deadline on Redis's clock: try again in `inMs`. */
+  | { kind: 'early'; inMs: number }
+  | { kind: 'missing' };
 
 // KEYS: fleet. ARGV: ttl, then field/value pairs.
 const CREATE = `
@@ -68,6 +92,56 @@ for s in string.gmatch(ARGV[2], '[^,]+') do if s == t.phase then allowed = true 
 if not allowed then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
 return 1`;
+
+// KEYS: fleet, accepted set. ARGV: outcome (accepted, denied or expired), who, nonce, ttl, fleet
+// ID, 'due' to make an expiry wait for the deadline. A decision on a fleet awaiting approval, once:
+// an approval or denial at or after the deadline (on Redis's clock) is an expiry, and an approval
+// marks the fleet accepted in the same step, so a worker's sweep starts it if this process dies.
+const DECIDE = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {'missing', '', ''} end
+if status ~= 'awaiting' then
+  local kind = 'lost'
+  if redis.call('HGET', KEYS[1], 'nonce') == ARGV[3] then kind = 'won' end
+  return {kind, status, redis.call('HGET', KEYS[1], 'decidedBy') or ''}
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local expiresAt = tonumber(redis.call('HGET', KEYS[1], 'approvalExpiresAt') or '0')
+local outcome = ARGV[1]
+local by = ARGV[2]
+if outcome == 'expired' and ARGV[6] == 'due' and now < expiresAt then return {'early', tostring(expiresAt - now), ''} end
+if outcome ~= 'expired' and now >= expiresAt then
+  outcome = 'expired'
+  by = ''
+end
+redis.call('HSET', KEYS[1], 'status', outcome, 'nonce', ARGV[3], 'decidedBy', by)
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+if outcome == 'accepted' then redis.call('ZADD', KEYS[2], now, ARGV[5]) end
+return {'won', outcome, by}`;
+
+// KEYS: fleet. ARGV: nonce, ttl. Retry failed as one step: only from paused or finished, every
+// errored Droplet back to waiting with its attempt bumped, and the fleet running again, so it
+// cannot interleave with Resume, Abort or a second click. Answers how many, -1 missing, -2 refused.
+const RETRY_FAILED = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return -1 end
+if status == 'running' and redis.call('HGET', KEYS[1], 'nonce') == ARGV[1] then return tonumber(redis.call('HGET', KEYS[1], 'retried') or '0') end
+if status ~= 'paused' and status ~= 'finished' then return -2 end
+local all = redis.call('HGETALL', KEYS[1])
+local count = 0
+for i = 1, #all, 2 do
+  if string.sub(all[i], 1, 2) == 't:' then
+    local ok, t = pcall(cjson.decode, all[i + 1])
+    if ok and type(t) == 'table' and t.phase == 'errored' then
+      redis.call('HSET', KEYS[1], all[i], cjson.encode({phase = 'waiting', attempt = (tonumber(t.attempt) or 1) + 1}))
+      count = count + 1
+    end
+  end
+end
+redis.call('HSET', KEYS[1], 'status', 'running', 'nonce', ARGV[1], 'forgiven', '0', 'reason', '', 'retried', tostring(count))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return count`;
 
 /** The fleet's record is there but this version cannot read it (a deploy changed its shape). */
 export class UnreadableFleetError extends Error {
@@ -120,6 +194,31 @@ export class FleetStore {
     return Number(await this.redis.eval(SET_TARGET, 1, this.key(id), `t:${dropletId}`, from.join(','), attempt === undefined ? '' : String(attempt), JSON.stringify(next))) === 1;
   }
 
+  /**
+   * Decides a fleet awaiting approval, once: approve (accepted), deny, or expire. `nonce` names
+   * the call, so a resent command finds its own win. `onlyWhenDue`: an expiry before the deadline
+   * changes nothing and says how long to wait.
+   */
+  async decide(id: string, outcome: FleetDecision, by: string, nonce: string, opts: { onlyWhenDue?: boolean } = {}): Promise<FleetDecideResult> {
+    const [kind, status, who] = (await this.redis.eval(DECIDE, 2, this.key(id), this.acceptedKey, outcome, by, nonce, String(RUN_TTL_SECONDS), id, opts.onlyWhenDue ? 'due' : '')) as [string, string, string];
+    if (kind === 'missing') return { kind: 'missing' };
+    if (kind === 'early') return { kind: 'early', inMs: Number(status) };
+    if (kind === 'won') return { kind: 'won', status: status as FleetDecision, by: who };
+    return { kind: 'lost', status: status as FleetStatus, by: who };
+  }
+
+  /** Redis's clock in ms: approval deadlines are set and checked on it. */
+  async time(): Promise<number> {
+    const [s, us] = await this.redis.time();
+    return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+  }
+
+  /** Retry failed, in one step: the number of Droplets set to run again, or why not. */
+  async retryFailed(id: string, nonce: string): Promise<{ kind: 'moved'; count: number } | { kind: 'refused' | 'missing' }> {
+    const answer = Number(await this.redis.eval(RETRY_FAILED, 1, this.key(id), nonce, String(RUN_TTL_SECONDS)));
+    return answer >= 0 ? { kind: 'moved', count: answer } : { kind: answer === -1 ? 'missing' : 'refused' };
+  }
+
   /** Plain fields the coordinator alone writes: root, batch, starting, rootAt, shown, reason. */
   async set(id: string, fields: Record<string, string>): Promise<void> {
     await this.redis.hset(this.key(id), fields);
@@ -136,8 +235,7 @@ export class FleetStore {
 
   /** Fleets accepted (Run clicked) at least `olderThanMs` ago that no coordinator has begun. */
   async acceptedBefore(olderThanMs: number): Promise<string[]> {
-    const [s, us] = await this.redis.time();
-    const now = Number(s) * 1000 + Math.floor(Number(us) / 1000);
+    const now = await this.time();
     return this.redis.zrangebyscore(this.acceptedKey, '-inf', now - olderThanMs);
   }
 }
@@ -161,5 +259,16 @@ function parseFleet(id: string, all: Record<string, string>): StoredFleet {
     ...(all.reason ? { reason: all.reason } : {}),
     ...(all.starting ? { starting: Number(all.starting) } : {}),
     ...(all.shown ? { shown: all.shown } : {}),
+    ...(all.approvalExpiresAt
+      ? {
+          approval: {
+            why: all.approvalWhy ?? '',
+            requestedAt: Number(all.approvalRequestedAt ?? 0),
+            expiresAt: Number(all.approvalExpiresAt),
+            ...(all.approvalMessage ? { message: JSON.parse(all.approvalMessage) as { channel: string; ts: string } } : {}),
+            ...(all.decidedBy !== undefined ? { decidedBy: all.decidedBy } : {}),
+          },
+        }
+      : {}),
   };
 }

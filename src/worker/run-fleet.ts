@@ -10,7 +10,8 @@ import { selects } from '../domain/fleet/selector.js';
 import { batchSize } from '../domain/fleet/rollout.js';
 import { nextStep, progressOf, type FleetTarget, type TargetState } from '../domain/fleet/run.js';
 import type { ActionJob } from '../domain/job.js';
-import type { AuditEntry, AuditSink } from '../domain/audit.js';
+import type { AuditSink } from '../domain/audit.js';
+import { childRequestId, fleetAuditEntry } from '../domain/fleet/audit.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { DigitalOceanError, DigitalOceanNetworkError } from '../digitalocean/errors.js';
 import type { Action, Droplet } from '../digitalocean/types.js';
@@ -74,11 +75,6 @@ export interface RunFleetDeps {
 
 const LIST_PAGE = 200;
 
-/** The request ID of one Droplet's job in a fleet; a retry is a new request. */
-export function childRequestId(fleetId: string, dropletId: number, attempt: number): string {
-  return `${fleetId}.${dropletId}.${attempt}`;
-}
-
 export async function runFleetStep(job: Job<FleetJobData>, deps: RunFleetDeps, token?: string): Promise<void> {
   const id = job.data.fleetId;
   const log = deps.logger.child({ fleetId: id });
@@ -95,7 +91,7 @@ export async function runFleetStep(job: Job<FleetJobData>, deps: RunFleetDeps, t
     log.warn('fleet not found (expired or removed); ending its coordinator');
     return;
   }
-  if (fleet.status === 'planned' || fleet.status === 'cancelled' || fleet.status === 'finished' || fleet.status === 'aborted') return;
+  if (!['accepted', 'running', 'paused', 'aborting'].includes(fleet.status)) return;
   if (fleet.status === 'accepted') {
     await begin(job, fleet, deps, log);
     fleet = (await deps.fleets.read(id))!;
@@ -191,9 +187,10 @@ async function begin(job: Job<FleetJobData>, fleet: StoredFleet, deps: RunFleetD
   if (bulk && !job.data.bulk) await job.updateData({ ...job.data, bulk: {} });
   const view = { ...(await deps.fleets.read(plan.id))!, rootTs };
   await deps.reporter.started(view, { dropped, joined, bulk });
-  for (const t of plan.targets) {
+  // An approved fleet wrote its 'requested' entries when it asked.
+  for (const t of fleet.approval ? [] : plan.targets) {
     if (dropped.includes(t)) continue;
-    await deps.audit(fleetAudit(view, t, 1, 'requested', { message: `fleet ${describe(plan)}` }));
+    await deps.audit(fleetAuditEntry(view, t, 1, 'requested', { message: `fleet ${describe(plan)}` }));
   }
   await deps.fleets.transition(plan.id, ['accepted'], 'running', `begin:${plan.id}`);
   log.info({ targets: plan.targets.length, dropped: dropped.length, joined: joined.length, bulk }, 'fleet started');
@@ -280,13 +277,13 @@ async function applyBulk(bulk: NonNullable<FleetJobData['bulk']>, fleet: FleetVi
     if (actionId !== undefined) {
       if (await deps.fleets.setTarget(fleet.plan.id, t.id, ['waiting'], 1, { phase: 'in-progress', attempt: 1, actionId, startedAt: bulk.postStartedAt ?? Date.now(), bulk: true })) {
         changed = true;
-        await deps.audit(fleetAudit(fleet, t, 1, 'posted', { actionId, message: 'one POST for the whole tag' }));
+        await deps.audit(fleetAuditEntry(fleet, t, 1, 'posted', { actionId, message: 'one POST for the whole tag' }));
       }
     } else if (bulk.ambiguous) {
       const message = 'the answer to the tag-wide POST was lost and no action of it was found for this Droplet, but one may still have started. Check the Droplet, then use Retry failed';
       if (await deps.fleets.setTarget(fleet.plan.id, t.id, ['waiting'], 1, { phase: 'errored', attempt: 1, message, endedAt: Date.now() })) {
         changed = true;
-        await deps.audit(fleetAudit(fleet, t, 1, 'errored', { message }));
+        await deps.audit(fleetAuditEntry(fleet, t, 1, 'errored', { message }));
       }
     }
   }
@@ -336,7 +333,7 @@ async function followBulk(fleet: FleetView, deps: RunFleetDeps, log: Logger): Pr
     const endedAt = Date.parse(action?.completed_at ?? '') || Date.now();
     const startedAt = Date.parse(action?.started_at ?? '') || state.startedAt;
     if (await deps.fleets.setTarget(fleet.plan.id, target.id, ['in-progress'], state.attempt, { ...state, phase: status, endedAt, ...(startedAt ? { startedAt } : {}), ...(message ? { message } : {}) })) {
-      await deps.audit(fleetAudit(fleet, target, state.attempt, status, { actionId, status, ...(message ? { message } : {}) }));
+      await deps.audit(fleetAuditEntry(fleet, target, state.attempt, status, { actionId, status, ...(message ? { message } : {}) }));
     }
   }
   log.debug({ running: ids.size, ended: [...seen.values()].filter((a) => a.status !== 'in-progress').length }, 'followed the bulk actions');
@@ -398,19 +395,5 @@ async function showProgress(fleet: FleetView, deps: RunFleetDeps): Promise<void>
   if (!statusChanged && now - fleet.rootAt < (deps.progressEveryMs ?? 3000)) return;
   await deps.reporter.progress(fleet);
   await deps.fleets.set(fleet.plan.id, { shown, rootAt: String(now) });
-}
-
-function fleetAudit(fleet: Pick<StoredFleet, 'plan' | 'rootTs'>, t: FleetTarget, attempt: number, event: AuditEntry['event'], extra: Partial<AuditEntry> = {}): AuditEntry {
-  return {
-    event,
-    requestId: childRequestId(fleet.plan.id, t.id, attempt),
-    user: fleet.plan.requester,
-    action: fleet.plan.action,
-    dropletId: t.id,
-    dropletName: t.name,
-    channel: fleet.plan.channel,
-    ...(fleet.rootTs ? { ts: fleet.rootTs } : {}),
-    ...extra,
-  };
 }
 

@@ -20,6 +20,8 @@ export const fleetTargetSchema = z.object({
   region: z.string(),
   /** The Droplet's status when the plan was made. */
   status: z.string(),
+  /** Its tags when the plan was made: roles scoped by tag are checked against them. */
+  tags: z.array(z.string()).optional(),
 });
 export type FleetTarget = z.output<typeof fleetTargetSchema>;
 
@@ -58,7 +60,7 @@ export const targetStateSchema = z.object({
 });
 export type TargetState = z.output<typeof targetStateSchema>;
 
-export const FLEET_STATUSES = ['planned', 'cancelled', 'accepted', 'running', 'paused', 'aborting', 'finished', 'aborted'] as const;
+export const FLEET_STATUSES = ['planned', 'cancelled', 'awaiting', 'denied', 'expired', 'accepted', 'running', 'paused', 'aborting', 'finished', 'aborted'] as const;
 export type FleetStatus = (typeof FLEET_STATUSES)[number];
 
 export interface Progress {

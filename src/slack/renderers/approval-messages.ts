@@ -25,7 +25,7 @@ function paramsLine(job: ActionJob): string {
 }
 
 /** `<!date^…>` shows the time in each reader's own time zone; the fallback is UTC. */
-function slackDate(ms: number): string {
+export function slackDate(ms: number): string {
   const fallback = new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${fallback}>`;
 }

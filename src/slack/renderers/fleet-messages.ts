@@ -7,6 +7,7 @@ import { describeSelector } from '../../domain/fleet/selector.js';
 import { describeBatch, describeStopRule } from '../../domain/fleet/rollout.js';
 import { describeProgress, progressOf, type FleetPlan, type FleetStatus, type FleetTarget, type TargetState } from '../../domain/fleet/run.js';
 import { code, escapeText } from '../../domain/chat-text.js';
+import type { FleetApproval } from '../../store/fleets.js';
 import { describeParams, formatDuration, type Message } from './messages.js';
 
 export const FLEET_RUN = 'fleet_run';
@@ -15,17 +16,19 @@ export const FLEET_STOP = 'fleet_stop';
 export const FLEET_RESUME = 'fleet_resume';
 export const FLEET_RETRY = 'fleet_retry';
 export const FLEET_ABORT = 'fleet_abort';
+export const FLEET_APPROVE = 'fleet_approve';
+export const FLEET_DENY = 'fleet_deny';
 
 /** Slack shows at most 3,000 characters in a section; long lists are cut with a count. */
 const SECTION_MAX = 2900;
 const LISTED_MAX = 8;
 
-function targetLine(t: FleetTarget): string {
+export function targetLine(t: FleetTarget): string {
   return `• *${escapeText(t.name)}* (${t.id}) · ${code(t.region)} · ${escapeText(t.status)}`;
 }
 
 /** Lines split into sections that fit, at most LISTED_MAX of them, the rest counted. */
-function listSections(lines: string[]): types.KnownBlock[] {
+export function listSections(lines: string[]): types.KnownBlock[] {
   const blocks: types.KnownBlock[] = [];
   let current = '';
   let shown = 0;
@@ -43,19 +46,19 @@ function listSections(lines: string[]): types.KnownBlock[] {
   return blocks;
 }
 
-function what(plan: FleetPlan): string {
+export function what(plan: FleetPlan): string {
   const params = describeParams(plan.body);
   return `*${displayName(plan.action)}*${params ? ` ${code(params)}` : ''}`;
 }
 
-function rules(plan: FleetPlan, size: number): string {
+export function rules(plan: FleetPlan, size: number): string {
   return `${describeBatch(plan.rollout, size)} · ${describeStopRule(plan.rollout)}`;
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The plan the requester sees first: every Droplet, what happens, the rules, Run and Cancel. */
-export function fleetPreviewMessage(plan: FleetPlan, opts: { denied: FleetTarget[]; expiresInMin: number }): Message {
+export function fleetPreviewMessage(plan: FleetPlan, opts: { denied: FleetTarget[]; expiresInMin: number; approval?: string }): Message {
   const n = plan.targets.length;
   const head = `${what(plan)} on ${plural(n, 'Droplet')} matching ${code(describeSelector(plan.selector))}\n${rules(plan, n)}`;
   const blocks: types.KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: head } }, ...listSections(plan.targets.map(targetLine))];
@@ -73,17 +76,25 @@ export function fleetPreviewMessage(plan: FleetPlan, opts: { denied: FleetTarget
     type: 'actions',
     block_id: 'fleet_plan',
     elements: [
-      { type: 'button', action_id: FLEET_RUN, text: { type: 'plain_text', text: `Run on ${plural(n, 'Droplet')}` }, style: 'primary', value: plan.id },
+      { type: 'button', action_id: FLEET_RUN, text: { type: 'plain_text', text: opts.approval ? `Ask for approval to run on ${plural(n, 'Droplet')}` : `Run on ${plural(n, 'Droplet')}` }, style: 'primary', value: plan.id },
       { type: 'button', action_id: FLEET_CANCEL, text: { type: 'plain_text', text: 'Cancel' }, value: plan.id },
     ],
   });
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Nothing runs until you click Run. This plan lapses in ${opts.expiresInMin} min; the list is frozen now.` }] });
-  return { text: `Plan: ${displayName(plan.action)} on ${plural(n, 'Droplet')}. Run or Cancel.`, blocks };
+  const until = opts.approval
+    ? `:raised_hand: ${capitalize(opts.approval)}: the button asks for it, and nothing runs until someone approves. The approver sees this same list.`
+    : 'Nothing runs until you click Run.';
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${until} This plan lapses in ${opts.expiresInMin} min; the list is frozen now.` }] });
+  return { text: `Plan: ${displayName(plan.action)} on ${plural(n, 'Droplet')}. ${opts.approval ? 'Ask for approval' : 'Run'} or Cancel.`, blocks };
 }
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 const STATUS_ICON: Record<FleetStatus, string> = {
   planned: ':memo:',
   cancelled: ':no_entry_sign:',
+  awaiting: ':raised_hand:',
+  denied: ':no_entry:',
+  expired: ':hourglass:',
   accepted: ':hourglass_flowing_sand:',
   running: ':arrows_counterclockwise:',
   paused: ':double_vertical_bar:',
@@ -92,11 +103,37 @@ const STATUS_ICON: Record<FleetStatus, string> = {
   aborted: ':octagonal_sign:',
 };
 
+/** How a status reads on the root message. */
+export const STATUS_WORD: Record<FleetStatus, string> = {
+  planned: 'planned',
+  cancelled: 'cancelled',
+  awaiting: 'awaiting approval',
+  denied: 'denied',
+  expired: 'expired',
+  accepted: 'accepted',
+  running: 'running',
+  paused: 'paused',
+  aborting: 'aborting',
+  finished: 'finished',
+  aborted: 'aborted',
+};
+
 export interface FleetRootInput {
   plan: FleetPlan;
   status: FleetStatus;
   states: ReadonlyMap<number, TargetState>;
   reason?: string;
+  approval?: FleetApproval;
+}
+
+/** Who approved, denied or let it expire, for the root message. */
+function approvalNote(f: FleetRootInput): string {
+  const a = f.approval;
+  if (!a) return '';
+  if (f.status === 'awaiting') return ` · ${escapeText(a.why)}`;
+  if (f.status === 'expired') return ' · nobody approved in time; nothing was done';
+  if (f.status === 'denied') return a.decidedBy === f.plan.requester ? ` · withdrawn by <@${a.decidedBy}>; nothing was done` : ` · denied by <@${a.decidedBy}>; nothing was done`;
+  return a.decidedBy ? ` · approved by <@${a.decidedBy}>` : '';
 }
 
 /** The channel message of a fleet: who asked, what, how many, the selector, live progress, buttons. */
@@ -105,7 +142,9 @@ export function fleetRootMessage(f: FleetRootInput): Message {
   const p = progressOf(f.states.values());
   const finalErrored = f.status === 'finished' && p.errored > 0;
   const icon = finalErrored ? ':warning:' : STATUS_ICON[f.status];
-  const state = `${icon} ${f.status} · ${describeProgress(p)}${p.dropped ? ` · ${p.dropped} dropped` : ''}${f.reason && (f.status === 'paused' || f.status === 'aborting') ? ` · ${escapeText(f.reason)}` : ''}`;
+  const undecided = f.status === 'awaiting' || f.status === 'denied' || f.status === 'expired';
+  const progress = undecided ? `${plural(p.total, 'Droplet')}, none started` : `${describeProgress(p)}${p.dropped ? ` · ${p.dropped} dropped` : ''}`;
+  const state = `${icon} ${STATUS_WORD[f.status]} · ${progress}${f.reason && (f.status === 'paused' || f.status === 'aborting') ? ` · ${escapeText(f.reason)}` : ''}${approvalNote(f)}`;
   const blocks: types.KnownBlock[] = [
     {
       type: 'section',
@@ -122,7 +161,7 @@ export function fleetRootMessage(f: FleetRootInput): Message {
     buttons.push(button(FLEET_ABORT, 'Abort', 'danger'));
   }
   if (buttons.length) blocks.push({ type: 'actions', block_id: 'fleet_controls', elements: buttons });
-  return { text: `${displayName(plan.action)} on ${plural(plan.targets.length, 'Droplet')} (${describeSelector(plan.selector)}): ${f.status}`, blocks };
+  return { text: `${displayName(plan.action)} on ${plural(plan.targets.length, 'Droplet')} (${describeSelector(plan.selector)}): ${STATUS_WORD[f.status]}`, blocks };
 }
 
 export function fleetStartedLine(plan: FleetPlan, note: { dropped: FleetTarget[]; joined: Array<{ id: number; name: string }>; bulk: boolean }): string {

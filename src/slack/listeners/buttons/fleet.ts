@@ -1,10 +1,10 @@
 // The fleet buttons: Run / Cancel on the plan (an ephemeral message), Stop, Resume, Retry failed
-// and Abort on the fleet's root message. The button carries only the fleet ID; who may press it
+// and Abort on the fleet's root message, Approve / Deny on its approval request. The button carries only the fleet ID; who may press it
 // is checked against the fleet and the role map after the ack.
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from '../../../log.js';
 import { controlFleet, type FleetControl, type FleetControlDeps } from '../../../requests/fleet-controls.js';
-import { FLEET_ABORT, FLEET_CANCEL, FLEET_RESUME, FLEET_RETRY, FLEET_RUN, FLEET_STOP } from '../../renderers/fleet-messages.js';
+import { FLEET_ABORT, FLEET_APPROVE, FLEET_CANCEL, FLEET_DENY, FLEET_RESUME, FLEET_RETRY, FLEET_RUN, FLEET_STOP } from '../../renderers/fleet-messages.js';
 import type { AfterAck } from '../../after-ack.js';
 
 export interface FleetButtonDeps {
@@ -20,6 +20,8 @@ const BUTTONS: Array<[string, FleetControl]> = [
   [FLEET_RESUME, 'resume'],
   [FLEET_RETRY, 'retry'],
   [FLEET_ABORT, 'abort'],
+  [FLEET_APPROVE, 'approve'],
+  [FLEET_DENY, 'deny'],
 ];
 
 export function registerFleetButtons(app: App, deps: FleetButtonDeps): void {
@@ -40,7 +42,7 @@ export function registerFleetButtons(app: App, deps: FleetButtonDeps): void {
         } catch (err) {
           deps.logger.error({ err: (err as Error).message, user, control }, 'fleet button failed');
           const text =
-            control === 'run'
+            control === 'run' || control === 'approve'
               ? 'Your click could not be confirmed because the job store is unavailable. The fleet may still start once it answers: watch this channel for its message before you click again (a second click never starts it twice).'
               : 'Your click could not be completed because the job store is unavailable. Nothing changed; try again in a minute.';
           await say(text, false).catch(() => {});

@@ -135,7 +135,7 @@ export function registerDropletCommand(app: App, deps: DropletCommandDeps): void
             await reply(planned.message);
             return;
           }
-          const preview = fleetPreviewMessage(planned.plan, { denied: planned.denied, expiresInMin: PLAN_TTL_SECONDS / 60 });
+          const preview = fleetPreviewMessage(planned.plan, { denied: planned.denied, expiresInMin: PLAN_TTL_SECONDS / 60, ...(planned.approval ? { approval: planned.approval } : {}) });
           await respond({ response_type: 'ephemeral', replace_original: false, text: preview.text, blocks: preview.blocks as never });
           return;
         }

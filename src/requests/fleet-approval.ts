@@ -1,0 +1,182 @@
+// A fleet that needs a second person: Run asks for approval instead of running. The request shows
+// the frozen list the requester saw. Approve, Deny and the deadline are one decision in the
+// fleet's Redis record (on Redis's clock), so exactly one of them wins; Approve marks the fleet
+// accepted in that same step, so a worker's sweep starts it even if this process stops right
+// after. Denied and expired fleets run nothing.
+import { authorizeOn } from '../domain/policy.js';
+import type { AccessResolver } from '../domain/access.js';
+import { displayName } from '../domain/catalogue/index.js';
+import { describeWindow, mayDecide, type ApprovalSettings } from '../domain/approval-rules.js';
+import { fleetAuditEntry } from '../domain/fleet/audit.js';
+import type { AuditEntry, AuditSink } from '../domain/audit.js';
+import type { Logger } from '../log.js';
+import type { FleetDecision, FleetStore, StoredFleet } from '../store/fleets.js';
+import type { FleetView } from '../worker/run-fleet.js';
+import { ExpiryTooEarly } from './approval-decisions.js';
+
+/** What the approval of a fleet says in chat, as an interface this use case owns. */
+export interface FleetApprovalChat {
+  /** Posts the fleet's root message in its channel; its ts. */
+  announce(fleet: StoredFleet): Promise<string>;
+  /** Posts the request with Approve / Deny, in the fleet's thread or the approvals channel. */
+  approvalRequest(fleet: FleetView, settings: ApprovalSettings): Promise<{ channel: string; ts: string }>;
+  /** The step's line in the fleet's thread, with the root message as it is now. */
+  approvalLine(fleet: FleetView, event: 'waiting' | FleetDecision): Promise<void>;
+  /** The request message once decided: no buttons, who decided. */
+  approvalDecided(fleet: FleetView): Promise<void>;
+}
+
+export interface FleetApprovalDeps {
+  /** The role map's approvals section as it is now. */
+  settings: ApprovalSettings | undefined;
+  fleets: Pick<FleetStore, 'read' | 'transition' | 'setRoot' | 'set' | 'decide' | 'time'>;
+  access: Pick<AccessResolver, 'of'>;
+  chat: FleetApprovalChat;
+  /** Closes the request when its deadline passes, whether or not anyone clicks. */
+  expiry: { scheduleFleet(fleetId: string, delayMs: number): Promise<void> };
+  coordinator: { start(fleetId: string): Promise<void> };
+  audit: AuditSink;
+  logger: Logger;
+}
+
+export type ApprovalResult = { kind: 'done'; message: string } | { kind: 'refused'; message: string };
+
+const what = (f: StoredFleet) => `${displayName(f.plan.action)} on ${f.plan.targets.length} Droplet${f.plan.targets.length === 1 ? '' : 's'}`;
+
+/**
+ * Run on a fleet that needs approval: planned -> awaiting (checked, once per click), then the
+ * root message and the request with the frozen list. If the request cannot be posted, the fleet
+ * is closed in the same atomic step as a decision before the requester hears it did not run.
+ */
+export async function askFleetApproval(deps: FleetApprovalDeps & { settings: ApprovalSettings }, fleet: StoredFleet, why: string, nonce: string): Promise<ApprovalResult> {
+  const { settings } = deps;
+  const id = fleet.plan.id;
+  const now = await deps.fleets.time();
+  // The deadline first: one for a request never opened does nothing; an open request without one would wait for ever.
+  await deps.expiry.scheduleFleet(id, settings.expires_after);
+  const moved = await deps.fleets.transition(id, ['planned'], 'awaiting', nonce, {
+    approvalWhy: why,
+    approvalRequestedAt: String(now),
+    approvalExpiresAt: String(now + settings.expires_after),
+  });
+  if (moved === 'missing') return { kind: 'refused', message: 'This plan has lapsed (plans are kept for 15 minutes). Nothing was done; run the command again for a fresh plan.' };
+  if (moved === 'refused') return { kind: 'refused', message: `This fleet is ${fleet.status === 'planned' ? 'no longer planned' : `already ${fleet.status}`}, so that button no longer applies. Nothing was done.` };
+  let where: { channel: string; ts: string };
+  try {
+    let view = (await deps.fleets.read(id))!;
+    if (!view.rootTs) {
+      await deps.fleets.setRoot(id, await deps.chat.announce(view));
+      view = (await deps.fleets.read(id))!;
+    }
+    where = await deps.chat.approvalRequest(view as FleetView, settings);
+    await deps.fleets.set(id, { approvalMessage: JSON.stringify(where) });
+    await deps.chat.approvalLine((await deps.fleets.read(id)) as FleetView, 'waiting');
+  } catch (err) {
+    return closeUnposted(deps, fleet, err);
+  }
+  const asked = { plan: fleet.plan, rootTs: (await deps.fleets.read(id))?.rootTs ?? '' };
+  for (const t of fleet.plan.targets) await deps.audit(fleetAuditEntry(asked, t, 1, 'requested', { message: `fleet, awaiting approval: ${why}` }));
+  deps.logger.info({ fleetId: id, targets: fleet.plan.targets.length }, 'fleet approval requested');
+  const roles = settings.approvers.map((r) => `\`${r}\``).join(' or ');
+  const place = settings.channel && settings.channel !== fleet.plan.channel ? ` in <#${settings.channel}>` : ' in the thread of the message the bot posted in this channel';
+  return {
+    kind: 'done',
+    message: `Asked for approval of ${what(fleet)}${place}. Nothing runs until someone with the ${roles} role approves, within ${describeWindow(settings.expires_after)}.`,
+  };
+}
+
+async function closeUnposted(deps: FleetApprovalDeps, fleet: StoredFleet, err: unknown): Promise<ApprovalResult> {
+  const id = fleet.plan.id;
+  deps.logger.error({ fleetId: id, err: (err as Error).message }, 'could not post the fleet approval request');
+  let closed;
+  try {
+    closed = await deps.fleets.decide(id, 'expired', '', `unposted:${id}`);
+  } catch {
+    return { kind: 'refused', message: 'I could not post the approval request, nor withdraw it (the job store is unavailable). If it shows up with buttons, it can be approved until it expires; otherwise nothing runs.' };
+  }
+  if (closed.kind === 'lost' && closed.status === 'accepted') return { kind: 'done', message: `Approved already: ${what(fleet)} runs.` };
+  const view = await deps.fleets.read(id);
+  if (view?.rootTs) await deps.chat.approvalLine(view as FleetView, 'expired').catch(() => {});
+  return { kind: 'refused', message: `The approval request could not be posted (${(err as Error).message}). Nothing was done; try again, or check that the bot may post in the approvals channel.` };
+}
+
+export interface Decision {
+  fleetId: string;
+  user: string;
+  decision: 'approve' | 'deny';
+  nonce: string;
+}
+
+/** Approve or Deny on a fleet's request: who clicked is checked against the role map as it is now. */
+export async function decideFleetApproval(deps: FleetApprovalDeps, click: Decision): Promise<ApprovalResult> {
+  const fleet = await deps.fleets.read(click.fleetId);
+  if (!fleet) return { kind: 'refused', message: 'This fleet is no longer on record. Nothing was done; ask the requester to run the command again.' };
+  if (fleet.status !== 'awaiting') return { kind: 'refused', message: alreadyDecided(fleet) };
+  if (!deps.settings) return { kind: 'refused', message: 'Approvals are no longer set up in the role map, so nobody can approve this. Nothing was done; ask the requester to run the command again.' };
+  const access = await deps.access.of(click.user);
+  const verdict = mayDecide(deps.settings, access, { user: click.user, requester: fleet.plan.requester, action: fleet.plan.action, decision: click.decision });
+  if (!verdict.ok) return { kind: 'refused', message: verdict.reason };
+  if (click.user !== fleet.plan.requester) {
+    // A role scoped to some Droplets may decide only on fleets it covers whole.
+    const uncovered = fleet.plan.targets.filter((t) => !authorizeOn(access.grants, fleet.plan.action, t).allowed);
+    if (uncovered.length) {
+      const names = uncovered.slice(0, 10).map((t) => `${t.name} (${t.id})`).join(', ') + (uncovered.length > 10 ? ` and ${uncovered.length - 10} more` : '');
+      return { kind: 'refused', message: `To ${click.decision} this fleet your roles must cover every Droplet in it; they do not cover ${names}. Nothing was done.` };
+    }
+  }
+  const result = await deps.fleets.decide(fleet.plan.id, click.decision === 'approve' ? 'accepted' : 'denied', click.user, click.nonce);
+  if (result.kind === 'missing' || result.kind === 'early') return { kind: 'refused', message: 'This fleet is no longer on record. Nothing was done.' };
+  const view = (await deps.fleets.read(fleet.plan.id)) as FleetView;
+  if (result.kind === 'lost') return { kind: 'refused', message: alreadyDecided(view) };
+  await closeOut(deps, view, result.status);
+  if (result.status === 'expired') return { kind: 'refused', message: `This request expired before you clicked. Nothing was done; ask <@${fleet.plan.requester}> to run the command again if it is still needed.` };
+  return { kind: 'done', message: result.status === 'accepted' ? `Approved: ${what(fleet)} runs now. Its progress is in the fleet's message.` : `Denied: ${what(fleet)} will not run.` };
+}
+
+/** Run by the expiry job when the deadline passes; does nothing if someone decided first. */
+export async function expireFleetApproval(deps: Omit<FleetApprovalDeps, 'settings' | 'access' | 'expiry'>, fleetId: string): Promise<boolean> {
+  const fleet = await deps.fleets.read(fleetId);
+  if (!fleet || fleet.status !== 'awaiting') return false;
+  const result = await deps.fleets.decide(fleetId, 'expired', '', `expire:${fleetId}`, { onlyWhenDue: true });
+  if (result.kind === 'early') throw new ExpiryTooEarly(result.inMs);
+  if (result.kind !== 'won') return false;
+  let view = (await deps.fleets.read(fleetId))!;
+  if (!view.rootTs) {
+    // The receiver stopped before it posted anything: the requester still hears of it.
+    await deps.fleets.setRoot(fleetId, await deps.chat.announce(view));
+    view = (await deps.fleets.read(fleetId))!;
+  }
+  await closeOut(deps, view as FleetView, 'expired');
+  return true;
+}
+
+/**
+ * After the decision: its line in the thread, the coordinator started (approved), the request
+ * message without buttons, and one audit entry per Droplet. The decision stands whatever fails here.
+ */
+async function closeOut(deps: Pick<FleetApprovalDeps, 'chat' | 'coordinator' | 'audit' | 'logger'>, view: FleetView, status: FleetDecision): Promise<void> {
+  await quietly(deps, 'post the decision line', () => deps.chat.approvalLine(view, status));
+  // If this process stops before it is added, a worker's sweep starts the accepted fleet.
+  if (status === 'accepted') await deps.coordinator.start(view.plan.id);
+  await quietly(deps, 'update the approval request', () => deps.chat.approvalDecided(view));
+  const event: AuditEntry['event'] = status === 'accepted' ? 'approved' : status;
+  const by = view.approval?.decidedBy || view.plan.requester;
+  for (const t of view.plan.targets) await deps.audit({ ...fleetAuditEntry(view, t, 1, event), user: by, ...(status === 'expired' ? { message: 'nobody decided in time' } : {}) });
+  deps.logger.info({ fleetId: view.plan.id, status, by }, 'fleet approval decided');
+}
+
+function alreadyDecided(f: StoredFleet): string {
+  const by = f.approval?.decidedBy ?? '';
+  if (f.status === 'denied') return by === f.plan.requester ? `<@${by}> withdrew this request. Nothing was done.` : `<@${by}> already denied this request. Nothing was done.`;
+  if (f.status === 'expired') return `This request expired before anyone decided. Nothing was done; ask <@${f.plan.requester}> to run the command again if it is still needed.`;
+  if (f.status === 'planned' || f.status === 'cancelled') return 'This fleet was never sent for approval. Nothing was done.';
+  return by ? `<@${by}> already approved this fleet; it runs once. Nothing more was done.` : 'This fleet is already running. Nothing more was done.';
+}
+
+async function quietly(deps: Pick<FleetApprovalDeps, 'logger'>, doing: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    deps.logger.warn({ err: (err as Error).message }, `could not ${doing}`);
+  }
+}
