@@ -87,6 +87,8 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
     deps: {
       digitalocean,
       fence: new JobFence(redis),
+      // A fleet's Droplet is not sent once its fleet is being aborted, checked in the fence's own step.
+      gateOf: (job) => (job.fleet ? { key: fleets.key(job.fleet.id), field: 'status', closed: ['aborting', 'aborted'] } : undefined),
       watcher,
       reporter: actionReporter,
       audit: workerAudit,
@@ -114,6 +116,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
           fence: new JobFence(redis),
           enqueue: (j) => sweeper.enqueue(j),
           wasQueued: (id) => sweeper.wasQueued(id),
+          childState: (id) => sweeper.stateOf(id),
           line: workerLine,
           reporter: fleetReporter,
           audit: workerAudit,

@@ -36,7 +36,8 @@ export const actionJobSchema = z.object({
 
 export type ActionJob = z.output<typeof actionJobSchema>;
 
-export type ActionOutcome = { status: 'completed' | 'errored'; actionId?: number; message?: string };
+/** `skipped`: never sent, because the fleet it belongs to was aborted first. */
+export type ActionOutcome = { status: 'completed' | 'errored' | 'skipped'; actionId?: number; message?: string };
 
 /** An audit entry about this request: who asked, what, on which Droplet, and where its thread is. */
 export function jobAuditEntry(job: ActionJob, event: AuditEntry['event'], extra: Partial<AuditEntry> = {}): AuditEntry {

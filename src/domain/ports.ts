@@ -39,6 +39,8 @@ export interface StatusReporter {
   waiting(job: ActionJob, ahead: { requestId: string; action: string; requester: string }): Promise<void>;
   inProgress(job: ActionJob, actionId: number, waitedMs: number): Promise<void>;
   finished(job: ActionJob, outcome: Outcome): Promise<void>;
+  /** Never sent: the fleet it belongs to was aborted before its POST. Only fleet jobs have a gate. */
+  skipped?(job: ActionJob, reason: string): Promise<void>;
   /**
    * One line in a thread whose job cannot be read: all that is known is where the thread is.
    * `not run` when nothing can have reached DigitalOcean, `errored` when an action may have.

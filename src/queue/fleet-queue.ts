@@ -10,6 +10,15 @@ export const FLEET_QUEUE = 'droplet-fleets';
 
 export type { FleetJobData };
 
+const CAPPED_BACKOFF = 'capped';
+/** The longest a failed coordinator step waits before it runs again. */
+export const MAX_STEP_BACKOFF_MS = 30_000;
+
+/** Exponential from 1 s, capped: a fleet's coordinator may fail hundreds of times over a long run. */
+export function cappedBackoff(attemptsMade: number): number {
+  return Math.min(MAX_STEP_BACKOFF_MS, 1000 * 2 ** Math.max(0, Math.min(attemptsMade - 1, 30)));
+}
+
 export class FleetScheduler {
   readonly queue: Queue<FleetJobData>;
 
@@ -20,7 +29,8 @@ export class FleetScheduler {
       skipWaitingForReady: true,
       defaultJobOptions: {
         attempts: 1000,
-        backoff: { type: 'exponential', delay: 1000 },
+        // A step that fails (DigitalOcean or Slack unreachable) tries again soon, never days later.
+        backoff: { type: CAPPED_BACKOFF, delay: 1000 },
         removeOnComplete: { age: 7 * 24 * 3600 },
         removeOnFail: { age: 30 * 24 * 3600 },
       },
@@ -71,6 +81,7 @@ export function createFleetWorker(opts: FleetWorkerOptions): Worker<FleetJobData
     lockDuration: opts.lockMs,
     stalledInterval: Math.max(1000, Math.floor(opts.lockMs / 2)),
     maxStalledCount: 100,
+    settings: { backoffStrategy: (attemptsMade) => cappedBackoff(attemptsMade) },
   });
   worker.on('failed', (job, err) => opts.logger.warn({ fleetId: job?.data.fleetId, err: err.message }, 'fleet step failed; will retry'));
   worker.on('error', (err) => opts.logger.error({ err: err.message }, 'fleet worker error'));

@@ -50,6 +50,12 @@ export class ActionProducer {
     return (await this.queue.getJob(requestId)) !== undefined;
   }
 
+  /** The BullMQ state of this request's job, or undefined when there is none (never added, or removed). */
+  async stateOf(requestId: string): Promise<string | undefined> {
+    const job = await this.queue.getJob(requestId);
+    return job ? job.getState() : undefined;
+  }
+
   private queuedKey(requestId: string): string {
     return `${this.prefix}:queued:${requestId}`;
   }

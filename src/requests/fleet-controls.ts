@@ -92,7 +92,7 @@ export async function controlFleet(deps: FleetControlDeps, click: Click): Promis
   await deps.reporter.control(view, click.control, click.user, click.nonce, count);
   if (click.control === 'retry' && fleet.status === 'finished') await deps.coordinator.restart(fleet.plan.id);
   else await deps.coordinator.wake(fleet.plan.id);
-  const said = { stop: `Stopped ${what}: nothing new starts.`, resume: `Resumed ${what}.`, abort: `Aborting ${what}: Droplets not yet queued are skipped; those already queued or running finish.`, retry: `Retrying ${count} failed Droplet${count === 1 ? '' : 's'} of ${what}.` };
+  const said = { stop: `Stopped ${what}: nothing new starts.`, resume: `Resumed ${what}.`, abort: `Aborting ${what}: Droplets whose action was not yet sent are skipped; actions already running finish.`, retry: `Retrying ${count} failed Droplet${count === 1 ? '' : 's'} of ${what}.` };
   return { kind: 'done', message: said[click.control] };
 }
 

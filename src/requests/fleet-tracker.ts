@@ -40,6 +40,11 @@ export function fleetAwareReporter(inner: StatusReporter, deps: FleetTrackerDeps
       });
       await deps.wake(job.fleet.id).catch(() => {});
     },
+    async skipped(job: ActionJob, reason: string) {
+      if (!job.fleet) return;
+      await deps.fleets.setTarget(job.fleet.id, job.droplet.id, ['queued'], job.fleet.attempt, { phase: 'skipped', attempt: job.fleet.attempt, message: reason, endedAt: Date.now() });
+      await deps.wake(job.fleet.id).catch(() => {});
+    },
     note: (target: ThreadRef, step, text, phase) => inner.note(target, step, text, phase),
   };
 }

@@ -47,8 +47,8 @@ export class OutboxFleetReporter implements FleetReporter, FleetApprovalChat {
     return this.line(fleet, 'bulk', fleetBulkLine(started, missed, found));
   }
 
-  bulkRefused(fleet: FleetView, message: string): Promise<void> {
-    return this.line(fleet, 'bulk', fleetBulkRefusedLine(message));
+  bulkRefused(fleet: FleetView, message: string, tagChanged?: boolean): Promise<void> {
+    return this.line(fleet, 'bulk', fleetBulkRefusedLine(message, tagChanged));
   }
 
   failed(fleet: FleetView, target: Parameters<FleetReporter['failed']>[1], state: Parameters<FleetReporter['failed']>[2]): Promise<void> {

@@ -23,6 +23,8 @@ export interface StoredFleet {
   forgiven: number;
   /** ms of the last progress edit of the root message. */
   rootAt: number;
+  /** ms of the last check that each running Droplet's job is alive. */
+  reconciledAt: number;
   /** The progress text the root message shows now. */
   shown?: string;
   /** Set when the fleet waits (or waited) for a second person. */
@@ -255,6 +257,7 @@ function parseFleet(id: string, all: Record<string, string>): StoredFleet {
     batch: Number(all.batch ?? 0),
     forgiven: Number(all.forgiven ?? 0),
     rootAt: Number(all.rootAt ?? 0),
+    reconciledAt: Number(all.reconciledAt ?? 0),
     ...(all.root ? { rootTs: all.root } : {}),
     ...(all.reason ? { reason: all.reason } : {}),
     ...(all.starting ? { starting: Number(all.starting) } : {}),

@@ -13,7 +13,7 @@ import type { StatusReporter } from '../domain/ports.js';
 import type { AuditSink } from '../store/audit-log.js';
 import type { DropletLine } from '../store/droplet-line.js';
 import { actionJobSchema, jobAuditEntry, type ActionJob, type ActionOutcome } from '../domain/job.js';
-import { LostJobError, type Fence } from './fence.js';
+import { GateClosedError, LostJobError, type Fence, type Gate } from './fence.js';
 
 /** What the worker can learn about other requests in the queue. */
 export interface RequestDirectory {
@@ -27,6 +27,8 @@ export interface RunActionDeps {
   digitalocean: Pick<DigitalOceanClient, 'postAction' | 'listDropletActions'>;
   /** Proves, just before the POST, that this worker still holds the job. */
   fence: Fence;
+  /** The gate a job's POST must find open (a fleet's status: not being aborted). */
+  gateOf?: (job: ActionJob) => Gate | undefined;
   watcher: Pick<ActionWatcher, 'follow'>;
   reporter: StatusReporter;
   audit: AuditSink;
@@ -116,12 +118,20 @@ async function run(job: Job<ActionJob>, data: ActionJob, deps: RunActionDeps, lo
     let postStartedAt = Date.now();
     try {
       action = await deps.digitalocean.postAction(data.droplet.id, data.body, async () => {
-        // After any wait for the rate budget: the mark and the proof of the lock are one step.
+        // After any wait for the rate budget: the mark, the proof of the lock and the gate are one step.
         postStartedAt = Date.now();
-        await deps.fence.hold(job, { ...data, postStartedAt }, token);
+        await deps.fence.hold(job, { ...data, postStartedAt }, token, deps.gateOf?.(data));
       });
     } catch (err) {
       if (err instanceof LostJobError) throw err;
+      if (err instanceof GateClosedError) {
+        // Its fleet was aborted while it waited: nothing was sent, and nothing will be.
+        const message = 'aborted before it started';
+        log.info({ gate: err.state }, 'fleet aborted before this POST; not sent');
+        await deps.reporter.skipped?.(data, message);
+        await deps.audit(jobAuditEntry(data, 'withdrawn', { message }));
+        return { status: 'skipped', message };
+      }
       return handlePostError(err, job, { ...data, postStartedAt }, deps, log, token);
     }
     actionId = action.id;

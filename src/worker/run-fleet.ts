@@ -25,6 +25,8 @@ export interface FleetJobData {
   fleetId: string;
   /** The bulk tag POST: marked just before it is sent, and its answer saved as soon as it comes. */
   bulk?: {
+    /** When the tag's members were last seen to equal the frozen list: older than a few seconds, they are read again before the POST. */
+    listedAt?: number;
     postStartedAt?: number;
     /** The newest action ID in the account before the POST: anything the POST started is newer. */
     baseline?: number;
@@ -47,7 +49,8 @@ export interface FleetReporter {
   started(fleet: FleetView, note: { dropped: FleetTarget[]; joined: Array<{ id: number; name: string }>; bulk: boolean }): Promise<void>;
   batch(fleet: FleetView, batch: number, of: number, targets: FleetTarget[]): Promise<void>;
   bulkPosted(fleet: FleetView, started: number, missed: FleetTarget[], found: boolean): Promise<void>;
-  bulkRefused(fleet: FleetView, message: string): Promise<void>;
+  /** No tag-wide POST: DigitalOcean refused it, or (tagChanged) the tag's members changed before it was sent. */
+  bulkRefused(fleet: FleetView, message: string, tagChanged?: boolean): Promise<void>;
   failed(fleet: FleetView, target: FleetTarget, state: TargetState): Promise<void>;
   paused(fleet: FleetView, why: string): Promise<void>;
   /** Edits the root message to show the progress now. */
@@ -61,6 +64,10 @@ export interface RunFleetDeps {
   fence: Fence;
   enqueue: (job: ActionJob) => Promise<void>;
   wasQueued: (requestId: string) => Promise<boolean>;
+  /** The BullMQ state of a Droplet's job ('completed', 'failed', 'active', ...), or undefined. */
+  childState?: (requestId: string) => Promise<string | undefined>;
+  /** How often a fleet checks that each running Droplet's job is still alive (default 30 s). */
+  reconcileEveryMs?: number;
   line: Pick<DropletLine, 'head'>;
   reporter: FleetReporter;
   audit: AuditSink;
@@ -111,6 +118,7 @@ export async function runFleetStep(job: Job<FleetJobData>, deps: RunFleetDeps, t
     view = (await deps.fleets.read(id)) as FleetView;
   }
   if (view.starting !== undefined) await ensureQueued(view, deps);
+  if (await reconcile(view, deps, log)) view = (await deps.fleets.read(id)) as FleetView;
   await reportFailures(view, deps);
 
   const step = nextStep(view.plan, view.status, view.states, view.batch, view.forgiven);
@@ -131,7 +139,9 @@ export async function runFleetStep(job: Job<FleetJobData>, deps: RunFleetDeps, t
       break;
     }
     case 'pause': {
-      const why = `${step.errored} Droplet${step.errored === 1 ? ' has' : 's have'} errored, more than max_failures=${view.plan.rollout.maxFailures} allows`;
+      // Errors someone resumed past are not counted again.
+      const counted = step.errored - view.forgiven;
+      const why = `${counted} Droplet${counted === 1 ? ' has' : 's have'} errored${view.forgiven ? ' since the last Resume' : ''}, more than max_failures=${view.plan.rollout.maxFailures} allows`;
       if ((await deps.fleets.transition(id, ['running'], 'paused', `stop-rule:${view.batch}:${step.errored}`, { reason: why })) === 'moved') {
         view = (await deps.fleets.read(id)) as FleetView;
         await deps.reporter.paused(view, why);
@@ -184,7 +194,7 @@ async function begin(job: Job<FleetJobData>, fleet: StoredFleet, deps: RunFleetD
   // Droplet is busy with a request of the bot's own.
   const bulk =
     entry.byTag === true && plan.selector.kind === 'tag' && !plan.rollout.batch && dropped.length === 0 && joined.length === 0 && lines.every((h) => h === null);
-  if (bulk && !job.data.bulk) await job.updateData({ ...job.data, bulk: {} });
+  if (bulk && !job.data.bulk) await job.updateData({ ...job.data, bulk: { listedAt: Date.now() } });
   const view = { ...(await deps.fleets.read(plan.id))!, rootTs };
   await deps.reporter.started(view, { dropped, joined, bulk });
   // An approved fleet wrote its 'requested' entries when it asked.
@@ -198,6 +208,26 @@ async function begin(job: Job<FleetJobData>, fleet: StoredFleet, deps: RunFleetD
 
 function describe(plan: StoredFleet['plan']): string {
   return plan.selector.kind === 'tag' ? `tag:${plan.selector.tag}` : plan.selector.kind === 'glob' ? plan.selector.pattern : `${plan.targets.length} listed Droplets`;
+}
+
+/** How long a look at the tag's members stays good enough for the bulk POST. */
+const TAG_FRESH_MS = 5000;
+
+/** The tag's members are no longer the frozen list (minus the dropped): the bulk POST would reach the wrong Droplets. */
+class TagChangedError extends Error {
+  override name = 'TagChangedError';
+}
+
+async function checkTagUnchanged(deps: RunFleetDeps, fleet: FleetView, tag: string): Promise<void> {
+  const now = new Set((await deps.digitalocean.listDroplets({ tag })).filter((d) => (d.tags ?? []).includes(tag)).map((d) => d.id));
+  const expected = fleet.plan.targets.filter((t) => fleet.states.get(t.id)?.phase !== 'dropped');
+  const left = expected.filter((t) => !now.has(t.id));
+  const joined = [...now].filter((id) => !expected.some((t) => t.id === id));
+  if (left.length || joined.length) {
+    throw new TagChangedError(
+      `tag:${tag} changed since the fleet started (${[left.length ? `${left.length} left` : '', joined.length ? `${joined.length} joined` : ''].filter(Boolean).join(', ')}), so one POST for the tag would not mean the frozen list`,
+    );
+  }
 }
 
 function bulkSettled(data: FleetJobData): boolean {
@@ -225,8 +255,12 @@ async function bulkPost(job: Job<FleetJobData>, fleet: FleetView, deps: RunFleet
     if ((await deps.fleets.read(plan.id))?.status !== 'running') return;
     const baseline = (await deps.digitalocean.listActions(1, 1))[0]?.id ?? 0;
     let postStartedAt = Date.now();
+    const tag = plan.selector.tag;
     try {
-      const actions = await deps.digitalocean.postTagAction(plan.selector.tag, plan.body, async () => {
+      const actions = await deps.digitalocean.postTagAction(tag, plan.body, async () => {
+        // DigitalOcean acts on whoever has the tag when the POST lands: after a wait (the rate
+        // budget, a 429, a crash), look at the members again, so a Droplet that joined is never touched.
+        if (Date.now() - (bulk.listedAt ?? 0) > TAG_FRESH_MS) await checkTagUnchanged(deps, fleet, tag);
         postStartedAt = Date.now();
         await deps.fence.hold(job, { ...job.data, bulk: { baseline, postStartedAt } }, token);
       });
@@ -236,6 +270,12 @@ async function bulkPost(job: Job<FleetJobData>, fleet: FleetView, deps: RunFleet
       if (strays.length) log.warn({ strays: strays.map((a) => a.resource_id) }, 'the bulk POST started actions on Droplets outside the frozen list');
     } catch (err) {
       if (err instanceof LostJobError) throw err;
+      if (err instanceof TagChangedError) {
+        // Nothing was sent: each Droplet of the frozen list runs on its own instead.
+        await job.updateData({ ...job.data, bulk: { refused: err.message } });
+        await deps.reporter.bulkRefused(fleet, err.message, true);
+        return;
+      }
       if (err instanceof DigitalOceanError && !err.isServerError) {
         if (err.isRateLimited) {
           // Nothing started: clear the mark and try again once the limit allows.
@@ -369,6 +409,33 @@ async function ensureQueued(fleet: FleetView, deps: RunFleetDeps): Promise<void>
     });
   }
   await deps.fleets.unset(fleet.plan.id, 'starting');
+}
+
+/**
+ * A Droplet's job that ended without writing its result into the fleet (one this version could
+ * not read, or one an older version ran during a deploy) would hold the fleet open for ever: such
+ * Droplets are marked errored for a person to check. Only a job that has definitely ended counts,
+ * and the change is from the phase seen, for this attempt, so a result written meanwhile wins.
+ */
+async function reconcile(fleet: FleetView, deps: RunFleetDeps, log: Logger): Promise<boolean> {
+  if (!deps.childState) return false;
+  const now = Date.now();
+  if (now - fleet.reconciledAt < (deps.reconcileEveryMs ?? 30_000)) return false;
+  await deps.fleets.set(fleet.plan.id, { reconciledAt: String(now) });
+  let changed = false;
+  for (const t of fleet.plan.targets) {
+    const state = fleet.states.get(t.id)!;
+    if ((state.phase !== 'queued' && state.phase !== 'in-progress') || state.bulk || state.batch === fleet.starting) continue;
+    const jobState = await deps.childState(childRequestId(fleet.plan.id, t.id, state.attempt));
+    if (jobState !== 'completed' && jobState !== 'failed') continue;
+    const message = `its job ended (${jobState}) without reporting a result, so it is not known whether the action ran to the end. Check the Droplet, then use Retry failed`;
+    if (await deps.fleets.setTarget(fleet.plan.id, t.id, [state.phase], state.attempt, { ...state, phase: 'errored', message, endedAt: now })) {
+      changed = true;
+      log.warn({ dropletId: t.id, jobState }, 'a Droplet job ended without writing its result into the fleet');
+      await deps.audit(fleetAuditEntry(fleet, t, state.attempt, 'errored', { message }));
+    }
+  }
+  return changed;
 }
 
 /** Each errored Droplet's words in the thread, once per attempt. */

@@ -6,6 +6,9 @@ import { roleMapSchema } from '../../src/domain/policy.js';
 import { FLEET_ABORT, FLEET_CANCEL, FLEET_RESUME, FLEET_RETRY, FLEET_RUN, FLEET_STOP } from '../../src/slack/renderers/fleet-messages.js';
 import { ROLE_MAP, USERS, startHarness, type Harness } from '../support/harness.js';
 import { buttonIn, clickButton } from '../support/interactions.js';
+import { Redis } from 'ioredis';
+import { redisUrl } from '../support/redis.js';
+import { ACTION_QUEUE } from '../../src/queue/action-job.js';
 
 const WEB_ONLY = 'U0WEBONLY';
 const NOTIFY = 'C0NOTIFY01';
@@ -13,6 +16,8 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
     env: { NOTIFY_CHANNEL: NOTIFY },
+    // A snapshot that keeps its Droplet busy long enough for a fleet's job to wait in its line.
+    digitalocean: { durations: { snapshot: 5000 } },
     roleMap: roleMapSchema.parse({
       roles: { ...ROLE_MAP.roles, web: { scopes: ['droplet:update'], droplets: ['web-*'] } },
       members: { ...ROLE_MAP.members, [WEB_ONLY]: ['web'] },
@@ -162,6 +167,24 @@ describe('running a fleet', () => {
   });
 });
 
+describe('a bulk POST sent late', () => {
+  it('looks at the tag again after a 429, and runs each Droplet on its own when someone joined the tag meanwhile', async () => {
+    const { tag, droplets } = fleetOf(3);
+    h.digitalocean.failNext({ method: 'POST', path: '/v2/droplets/actions' }, { status: 429, headers: { 'retry-after': '1' } });
+    const plan = await preview(`power-cycle tag:${tag}`);
+    await clickButton(h, plan, FLEET_RUN, USERS.admin);
+    await h.slack.waitFor(() => (tagPosts(tag).length === 1 ? true : undefined), 10_000);
+    // DigitalOcean would act on whoever has the tag when the POST lands, this Droplet included.
+    const joined = h.digitalocean.addDroplet({ name: `${tag}-late`, tags: [tag] });
+    const root = await waitForRoot(tag, /: finished$/);
+    expect(tagPosts(tag)).toHaveLength(1);
+    expect(dropletPosts(droplets.map((d) => d.id))).toHaveLength(3);
+    expect(dropletPosts([joined.id])).toHaveLength(0);
+    expect(JSON.stringify(root.blocks)).toContain('3/3 completed');
+    expect(h.thread(root.ts).map((m) => m.text).join('\n')).toContain(`Not sent as one request for the tag: tag:${tag} changed since the fleet started (1 joined)`);
+  });
+});
+
 describe('an unanswered bulk POST that started nothing', () => {
   it('marks every Droplet errored for a person to check, and posts nothing more until Retry failed', async () => {
     const { tag, droplets } = fleetOf(2);
@@ -231,3 +254,58 @@ describe('the stop rule and the buttons', () => {
   });
 });
 
+describe('a Droplet whose job is queued behind another request', () => {
+  /** Starts a long snapshot on the Droplet, then a fleet whose job for it has to wait in its line. */
+  async function fleetBehindSnapshot(n: number) {
+    const { tag, droplets } = fleetOf(n);
+    const busy = droplets[0]!;
+    await h.command(`snapshot ${busy.name}`, USERS.admin);
+    await h.slack.waitFor(() => (dropletPosts([busy.id]).length === 1 ? true : undefined));
+    const plan = await preview(`reboot tag:${tag} batch=${n}`);
+    const fleetId = String(buttonIn(plan, FLEET_RUN)!.element.value);
+    await clickButton(h, plan, FLEET_RUN, USERS.admin);
+    return { tag, droplets, busy, fleetId };
+  }
+
+  it('is skipped, never sent, when the fleet is aborted while it waits', async () => {
+    const { tag, droplets, busy } = await fleetBehindSnapshot(2);
+    // The other Droplet finishes; this one still waits behind the snapshot.
+    let root = await waitForRoot(tag, /: running$/);
+    await h.slack.waitFor(() => (JSON.stringify(rootOf(tag)?.blocks).includes('1/2 completed · 1 running') ? true : undefined));
+    await clickButton(h, rootOf(tag)!, FLEET_STOP, USERS.admin);
+    root = await waitForRoot(tag, /: paused$/);
+    await clickButton(h, root, FLEET_ABORT, USERS.admin);
+    root = await waitForRoot(tag, /: aborted$/);
+    expect(JSON.stringify(root.blocks)).toContain('1/2 completed · 1 skipped');
+    // The snapshot's POST only: the fleet's reboot was checked against the fleet at its fence.
+    expect(dropletPosts([busy.id])).toHaveLength(1);
+    expect(dropletPosts([droplets[1]!.id])).toHaveLength(1);
+    expect(h.thread(root.ts).map((m) => m.text ?? '').join('\n')).toContain(`${busy.name} · skipped`);
+  });
+
+  it('is marked errored, not left running for ever, when its job ends without reporting (a job this version cannot read)', async () => {
+    const { tag, busy, fleetId } = await fleetBehindSnapshot(1);
+    // As a rolling deploy might leave it: the job's data in a shape this version cannot read.
+    const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+    const jobKey = `${h.prefix}:${ACTION_QUEUE}:${fleetId}.${busy.id}.1`;
+    try {
+      let raw: string | null = null;
+      for (let tries = 0; !raw && tries < 200; tries++) {
+        raw = await redis.hget(jobKey, 'data');
+        if (!raw) await new Promise((r) => setTimeout(r, 25));
+      }
+      if (!raw) throw new Error(`the fleet's job ${jobKey} never appeared`);
+      await redis.hset(jobKey, 'data', JSON.stringify({ ...JSON.parse(raw), action: 'explode' }));
+    } finally {
+      redis.disconnect();
+    }
+    const root = await waitForRoot(tag, /: finished$/);
+    expect(JSON.stringify(root.blocks)).toContain('0/1 completed · 1 errored');
+    const thread = await h.slack.waitFor(() => {
+      const t = h.thread(root.ts).map((m) => m.text ?? '').join('\n');
+      return t.includes('*finished with errors*') ? t : undefined;
+    });
+    expect(thread).toContain('without reporting a result');
+    expect(dropletPosts([busy.id])).toHaveLength(1);
+  });
+});

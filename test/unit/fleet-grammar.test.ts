@@ -83,7 +83,9 @@ describe('rollout rules', () => {
     };
     expect(bad('reboot tag:web batch=0')).toContain('batch=25%');
     expect(bad('reboot tag:web batch=120%')).toContain('from 1% to 100%');
-    expect(bad('reboot tag:web max_failures=-1')).toContain('max_failures=1');
+    expect(bad('reboot tag:web batch=2 max_failures=-1')).toContain('max_failures=1');
+    // Without a batch rule everything starts at once: a stop rule would hold nothing back.
+    expect(bad('reboot tag:web max_failures=2')).toContain('max_failures needs batch=');
     expect(bad('reboot web-1 batch=2')).toContain('only applies to many Droplets at once');
     expect(bad('reboot tag:web batch=2 batch=3')).toContain('batch is given twice');
     expect(bad('reboot tag:web bacth=2')).toContain('did you mean `batch`');

@@ -31,6 +31,7 @@ export function parseRollout(raw: Partial<Record<RolloutKey, string>>): { ok: tr
   if (raw.max_failures !== undefined) {
     const v = raw.max_failures.trim();
     if (!/^\d{1,5}$/.test(v)) problems.push(`max_failures must be a whole number of Droplets, 0 or more (max_failures=1 lets one error pass), not \`${raw.max_failures}\``);
+    else if (raw.batch === undefined) problems.push('max_failures needs batch=: without it every Droplet starts at once, so nothing is left for the stop rule to hold back. Add batch=N (or batch=N%), or leave max_failures out');
     else maxFailures = Number(v);
   }
   return problems.length ? { ok: false, problems } : { ok: true, rollout: { ...(batch ? { batch } : {}), maxFailures } };

@@ -51,8 +51,9 @@ export function what(plan: FleetPlan): string {
   return `*${displayName(plan.action)}*${params ? ` ${code(params)}` : ''}`;
 }
 
+/** The batch rule and, with batches, the stop rule (without them nothing is left to hold back). */
 export function rules(plan: FleetPlan, size: number): string {
-  return `${describeBatch(plan.rollout, size)} · ${describeStopRule(plan.rollout)}`;
+  return plan.rollout.batch ? `${describeBatch(plan.rollout, size)} · ${describeStopRule(plan.rollout)}` : `${describeBatch(plan.rollout, size)}, so no stop rule`;
 }
 
 export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -183,7 +184,9 @@ export function fleetBulkLine(started: number, missed: FleetTarget[], found: boo
   return `:zap: ${plural(started, 'action')} ${how}${rest}`;
 }
 
-export function fleetBulkRefusedLine(message: string): string {
+/** Why no tag-wide POST went out: DigitalOcean refused it, or the tag changed before it was sent. */
+export function fleetBulkRefusedLine(message: string, tagChanged = false): string {
+  if (tagChanged) return `:information_source: Not sent as one request for the tag: ${escapeText(message)}. Nothing was started by it, and each Droplet of the list runs on its own.`;
   return `:information_source: DigitalOcean refused the tag-wide request (${escapeText(message)}); nothing was started by it, and each Droplet runs on its own.`;
 }
 
@@ -205,7 +208,7 @@ export function fleetControlLine(control: 'stop' | 'resume' | 'retry' | 'abort',
     case 'retry':
       return `:repeat: *retrying ${plural(count ?? 0, 'failed Droplet')}* · asked by <@${by}>`;
     case 'abort':
-      return `:octagonal_sign: *aborted* by <@${by}> · Droplets not yet queued are skipped; those already queued or running finish`;
+      return `:octagonal_sign: *aborted* by <@${by}> · Droplets whose action was not yet sent are skipped; actions already running finish`;
   }
 }
 
