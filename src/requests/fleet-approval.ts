@@ -70,7 +70,8 @@ export async function askFleetApproval(deps: FleetApprovalDeps & { settings: App
     }
     where = await deps.chat.approvalRequest(view as FleetView, settings);
     await deps.fleets.set(id, { approvalMessage: JSON.stringify(where) });
-    await deps.chat.approvalLine((await deps.fleets.read(id)) as FleetView, 'waiting');
+    // A request in its own channel leaves a line in the fleet's thread saying where it is.
+    if (where.channel !== fleet.plan.channel) await deps.chat.approvalLine((await deps.fleets.read(id)) as FleetView, 'waiting');
   } catch (err) {
     return closeUnposted(deps, fleet, err);
   }

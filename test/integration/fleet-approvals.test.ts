@@ -50,12 +50,13 @@ const dropletPosts = (h: Harness, ids: number[]) => h.digitalocean.requests.filt
 const threadText = (h: Harness, root: StoredMessage) => h.thread(root.ts).map((m) => m.text ?? '').join('\n');
 
 /** Plans, clicks "Ask for approval", and returns the root and (a copy of) the request with its buttons. */
-async function askApproval(h: Harness, text: string, selector: string, user = U.requester) {
+async function askApproval(h: Harness, text: string, selector: string, user = U.requester, where = CHANNEL) {
   const plan = await preview(h, text, user);
   const ask = await clickButton(h, plan, FLEET_RUN, user);
   expect(await h.slack.waitFor(() => ask.replies()[0])).toContain('Asked for approval of');
   const root = await waitForRoot(h, selector, /: awaiting approval$/);
-  const request = await h.slack.waitFor(() => (h.thread(root.ts) as unknown as StoredMessage[]).find((m) => buttonIn(m, FLEET_APPROVE)));
+  const pool = () => (where === CHANNEL ? h.thread(root.ts) : h.slack.workspace.channelMessages(where)) as unknown as StoredMessage[];
+  const request = await h.slack.waitFor(() => pool().find((m) => buttonIn(m, FLEET_APPROVE) && JSON.stringify(m.blocks).includes(`\`${selector}\``)));
   return { plan, root, request: structuredClone(request) };
 }
 
@@ -89,7 +90,7 @@ describe('a fleet that needs approval', () => {
     // The same frozen list the requester saw: every Droplet with its name, ID, region and status.
     for (const d of droplets) expect(JSON.stringify(request.blocks)).toContain(`*${d.name}* (${d.id}) · \`nyc3\` · active`);
     expect(JSON.stringify(root.blocks)).toContain('awaiting approval · 3 Droplets, none started');
-    expect(threadText(h, root)).toContain('*awaiting approval* · a fleet of 3 Droplets needs');
+    expect(JSON.stringify(root.blocks)).toContain("a fleet of 3 Droplets needs a second person's approval");
 
     // One Droplet leaves the tag while the request waits: the approved run drops it, and adds nobody.
     droplets[2]!.tags = ['elsewhere'];
@@ -150,10 +151,12 @@ describe('a fleet that needs approval', () => {
   });
 });
 
-describe('fleet approval expiry', () => {
+const APPROVALS_CHANNEL = 'C0APPROVE1';
+
+describe('fleet approval expiry, with requests in their own channel', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ roleMap: roleMap({ expires_after: '1s' }) });
+    h = await startHarness({ roleMap: roleMap({ expires_after: '1s', channel: APPROVALS_CHANNEL }) });
   });
   afterAll(async () => {
     await h?.stop();
@@ -161,7 +164,10 @@ describe('fleet approval expiry', () => {
 
   it('expires a fleet nobody approved, says so, and refuses a late Approve', async () => {
     const { tag, droplets } = fleetOf(h, 3);
-    const { root, request } = await askApproval(h, `reboot tag:${tag}`, `tag:${tag}`);
+    const { root, request } = await askApproval(h, `reboot tag:${tag}`, `tag:${tag}`, U.requester, APPROVALS_CHANNEL);
+    // The fleet's thread says where the request is, and the request links back to the thread.
+    expect(await h.slack.waitFor(() => (threadText(h, root).includes('*awaiting approval*') ? threadText(h, root) : undefined))).toContain(`in <#${APPROVALS_CHANNEL}>`);
+    expect(JSON.stringify(request.blocks)).toContain("open the fleet's thread");
     const closed = await waitForRoot(h, `tag:${tag}`, /: expired$/);
     expect(JSON.stringify(closed.blocks)).toContain('nobody approved in time; nothing was done');
     expect(await h.slack.waitFor(() => (threadText(h, root).includes('*expired*') ? threadText(h, root) : undefined))).toContain(`nobody decided within 1 s; nothing was done · <@${U.requester}>`);

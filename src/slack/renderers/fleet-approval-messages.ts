@@ -91,7 +91,7 @@ export function fleetApprovalLine(f: Asked, event: 'waiting' | 'accepted' | 'den
   switch (event) {
     case 'waiting': {
       const where = f.approval.message && f.approval.message.channel !== f.plan.channel ? ` in <#${f.approval.message.channel}>` : '';
-      return `:raised_hand: *awaiting approval*${where} · ${escapeText(f.approval.why)}; needs a second person within ${window}; nothing runs until then`;
+      return `:raised_hand: *awaiting approval*${where} · ${escapeText(f.approval.why)}; nothing runs until someone approves, within ${window}`;
     }
     case 'accepted':
       return `:white_check_mark: *approved* by <@${by}>`;
