@@ -1,7 +1,9 @@
 // The scopes one Slack user holds right now: their own roles plus those of the user groups
 // they belong to. Group membership comes from Slack and is cached briefly per process.
-import type { Scope } from './catalogue/index.js';
-import { grantsOf, groupsInMap, rolesOf, scopesOf, type Grant, type RoleMap } from './policy.js';
+import type { ActionType, Scope } from './catalogue/index.js';
+import type { Selectable } from './fleet/selector.js';
+import { allowedHere, decide, type RightsDecision } from './rights.js';
+import { grantsOf, groupsInMap, roleSources, rolesOf, scopesOf, type Grant, type RoleMap } from './policy.js';
 
 export interface GroupDirectory {
   /** Member user IDs of a Slack user group. */
@@ -21,24 +23,30 @@ export interface Access {
 export class AccessResolver {
   private readonly cache = new Map<string, { at: number; members: Promise<Set<string>> }>();
 
+  private readonly current: () => RoleMap;
+
   constructor(
-    private readonly map: RoleMap,
+    /** The role map, or a function that returns it as it is now (it reloads while the bot runs). */
+    map: RoleMap | (() => RoleMap),
     private readonly groups: GroupDirectory,
     private readonly ttlMs = 60_000,
     /** Told about each failed group lookup; the request goes on with the rights that could be checked. */
     private readonly onLookupError: (group: string, err: Error) => void = () => {},
-  ) {}
+  ) {
+    this.current = typeof map === 'function' ? map : () => map;
+  }
 
   get roleMap(): RoleMap {
-    return this.map;
+    return this.current();
   }
 
   async of(userId: string): Promise<Access> {
+    const map = this.current();
     const memberOf: string[] = [];
     const unchecked: string[] = [];
     // One failing group must not lock everybody out: people granted directly keep their rights.
     await Promise.all(
-      groupsInMap(this.map).map(async (group) => {
+      groupsInMap(map).map(async (group) => {
         try {
           if ((await this.groupMembers(group)).has(userId)) memberOf.push(group);
         } catch (err) {
@@ -47,8 +55,22 @@ export class AccessResolver {
         }
       }),
     );
-    const roles = rolesOf(this.map, userId, memberOf);
-    return { roles, scopes: scopesOf(this.map, roles), grants: grantsOf(this.map, roles), unchecked: unchecked.sort() };
+    const roles = rolesOf(map, userId, memberOf);
+    return { roles, scopes: scopesOf(map, roles), grants: grantsOf(map, roles, roleSources(map, userId, memberOf)), unchecked: unchecked.sort() };
+  }
+
+  /**
+   * The decision for one user: `action` on `droplet` (any Droplet when absent) from `channel`,
+   * with the rules that decided it, read against the role map as it is now.
+   */
+  async decide(userId: string, action: ActionType, where: { droplet?: Selectable; channel?: string }): Promise<RightsDecision & { access: Access }> {
+    const access = await this.of(userId);
+    return { ...decide(this.current(), access.grants, action, where), access };
+  }
+
+  /** The actions this user may run on some Droplet from this channel: what help and the modal offer. */
+  async allowedHere(userId: string, channel: string | undefined): Promise<ActionType[]> {
+    return allowedHere(this.current(), (await this.of(userId)).grants, channel);
   }
 
   private groupMembers(group: string): Promise<Set<string>> {

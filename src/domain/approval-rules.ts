@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { displayName, isDestructive, type ActionBody, type ActionType } from './catalogue/index.js';
 import { authorize, type RoleMap } from './policy.js';
 import type { Access } from './access.js';
+import type { RightsDecision } from './rights.js';
 
 export type ApprovalSettings = NonNullable<RoleMap['approvals']>;
 
@@ -22,7 +23,14 @@ export type Verdict = { ok: true } | { ok: false; reason: string };
 export function mayDecide(
   settings: ApprovalSettings,
   access: Pick<Access, 'roles' | 'scopes'>,
-  input: { user: string; requester: string; action: ActionType; decision: 'approve' | 'deny' },
+  input: {
+    user: string;
+    requester: string;
+    action: ActionType;
+    decision: 'approve' | 'deny';
+    /** The decider's own rights for this action on this Droplet from the channel they click in. */
+    rights?: Pick<RightsDecision, 'allowed' | 'reason'>;
+  },
 ): Verdict {
   const { user, requester, action, decision } = input;
   if (user === requester) {
@@ -33,6 +41,9 @@ export function mayDecide(
   const roles = settings.approvers.map((r) => `\`${r}\``).join(' or ');
   if (!settings.approvers.some((r) => access.roles.has(r))) {
     return { ok: false, reason: `Only people with the ${roles} role may ${decision} requests, and you have none of these roles. Nothing was done.` };
+  }
+  if (input.rights && !input.rights.allowed) {
+    return { ok: false, reason: `${input.rights.reason ?? 'You may not run this action.'} So you may not ${decision} it either. Nothing was done.` };
   }
   const decisionOk = authorize(access.scopes, action);
   if (!decisionOk.allowed) {

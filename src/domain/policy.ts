@@ -3,6 +3,11 @@ import { z } from 'zod';
 import { ACTION_TYPES, SCOPES, requiredScopes, type ActionType, type Scope } from './catalogue/index.js';
 import { DROPLET_NAME, describeSelector, parseSelector, selects, type FleetSelector, type Selectable } from './fleet/selector.js';
 
+const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…, G… or D…)');
+
+/** An action as the role map names it: `power_on` or `power-on`. */
+const actionName = z.preprocess((v) => (typeof v === 'string' ? v.trim().replace(/-/g, '_') : v), z.enum(ACTION_TYPES));
+
 const memberId = z
   .string()
   .regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a Slack user ID (U… or W…) or user-group ID (S…)');
@@ -27,8 +32,9 @@ const dropletMatcher = z.union([z.number().int().positive(), z.string().min(1)])
 });
 
 /**
- * A role: a list of scopes (on every Droplet), or the long form with `scopes:` and `droplets:`,
- * which grants the scopes only on the Droplets it names (names, patterns, tags, IDs).
+ * A role: a list of scopes (on every Droplet, from every channel), or the long form with
+ * `scopes:`, `droplets:` (only the Droplets it names: names, patterns, tags, IDs) and `channels:`
+ * (only for requests from those channels).
  */
 const roleSchema = z.preprocess(
   (value) => (Array.isArray(value) ? { scopes: value } : value),
@@ -36,6 +42,7 @@ const roleSchema = z.preprocess(
     .object({
       scopes: z.array(z.enum(SCOPES)),
       droplets: z.array(dropletMatcher).min(1, 'list at least one Droplet, or leave droplets out for every Droplet').optional(),
+      channels: z.array(channelId).min(1, 'list at least one channel, or leave channels out for every channel').optional(),
     })
     .strict(),
 );
@@ -46,6 +53,8 @@ export const roleMapSchema = z
   .object({
     roles: z.record(z.string().min(1), roleSchema),
     members: z.record(memberId, z.array(z.string().min(1))).default({}),
+    /** Channel guardrails: the only actions allowed in a channel, whoever asks. An empty list allows none. */
+    channels: z.record(channelId, z.object({ actions: z.array(actionName) }).strict()).default({}),
     approvals: z
       .object({
         actions: z.array(z.enum(ACTION_TYPES)).default([]),
@@ -87,24 +96,46 @@ export function scopesOf(map: RoleMap, roles: Iterable<string>): Set<Scope> {
   return scopes;
 }
 
-/** What one role grants: its scopes, on every Droplet or only on those its selectors name. */
+/** Where a user's roles come from: `direct` (listed under members) or the user groups that give them. */
+export function roleSources(map: RoleMap, userId: string, groupIds: readonly string[]): Map<string, string[]> {
+  const sources = new Map<string, string[]>();
+  for (const id of [userId, ...groupIds]) {
+    for (const role of map.members[id] ?? []) sources.set(role, [...(sources.get(role) ?? []), id === userId ? 'direct' : id]);
+  }
+  return sources;
+}
+
+/**
+ * What one role grants: its scopes, on every Droplet or only on those its selectors name, from
+ * every channel or only from those it lists; `via` says how the user holds it.
+ */
 export interface Grant {
   role: string;
   scopes: ReadonlySet<Scope>;
   droplets?: readonly FleetSelector[];
+  channels?: readonly string[];
+  via?: readonly string[];
 }
 
-export function grantsOf(map: RoleMap, roles: Iterable<string>): Grant[] {
+export function grantsOf(map: RoleMap, roles: Iterable<string>, sources?: ReadonlyMap<string, readonly string[]>): Grant[] {
   const grants: Grant[] = [];
   for (const role of roles) {
     const r = map.roles[role];
-    if (r) grants.push({ role, scopes: new Set(r.scopes), ...(r.droplets ? { droplets: r.droplets } : {}) });
+    if (!r) continue;
+    const via = sources?.get(role);
+    grants.push({ role, scopes: new Set(r.scopes), ...(r.droplets ? { droplets: r.droplets } : {}), ...(r.channels ? { channels: r.channels } : {}), ...(via ? { via } : {}) });
   }
   return grants;
 }
 
-function covers(grant: Grant, droplet: Selectable): boolean {
-  return !grant.droplets || grant.droplets.some((s) => selects(s, droplet));
+/** Whether the grant reaches this Droplet (any Droplet when none is named). */
+export function covers(grant: Grant, droplet?: Selectable): boolean {
+  return !droplet || !grant.droplets || grant.droplets.some((s) => selects(s, droplet));
+}
+
+/** Whether the grant applies to requests from this channel. */
+export function appliesIn(grant: Grant, channel?: string): boolean {
+  return !grant.channels || (channel !== undefined && grant.channels.includes(channel));
 }
 
 /** `web-*, tag:env:staging`: where a role's scopes apply. */
@@ -129,8 +160,8 @@ export function authorize(scopes: ReadonlySet<Scope>, action: ActionType): Decis
  * The same decision for one Droplet: each scope the action needs must come from a role that
  * covers this Droplet (by name, pattern, tag or ID, or every Droplet when it names none).
  */
-export function authorizeOn(grants: readonly Grant[], action: ActionType, droplet: Selectable): Decision {
-  const missing = requiredScopes(action).filter((s) => !grants.some((g) => g.scopes.has(s) && covers(g, droplet)));
+export function authorizeOn(grants: readonly Grant[], action: ActionType, droplet: Selectable, channel?: string): Decision {
+  const missing = requiredScopes(action).filter((s) => !grants.some((g) => g.scopes.has(s) && covers(g, droplet) && (channel === undefined || appliesIn(g, channel))));
   return missing.length ? { allowed: false, missing } : { allowed: true };
 }
 

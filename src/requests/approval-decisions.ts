@@ -7,6 +7,7 @@ import type { Droplet } from '../digitalocean/types.js';
 import type { Logger } from '../log.js';
 import { jobAuditEntry, type ActionJob } from '../domain/job.js';
 import type { AccessResolver } from '../domain/access.js';
+import { decide } from '../domain/rights.js';
 import type { Renderer } from './ports.js';
 import type { ChatOps, StatusReporter } from '../domain/ports.js';
 import type { AuditEntry, AuditSink } from '../store/audit-log.js';
@@ -32,7 +33,7 @@ export interface OpenDeps extends BaseDeps {
 export interface DecideDeps extends BaseDeps {
   /** The role map's approvals section as it is now; undefined when it was removed. */
   settings: ApprovalSettings | undefined;
-  access: Pick<AccessResolver, 'of'>;
+  access: Pick<AccessResolver, 'of' | 'roleMap'>;
   digitalocean: Pick<DigitalOceanClient, 'getDroplet'>;
   /** An approval puts the job to run in the intake in the same step as the decision. */
   intake: IntakeKeys & Pick<Intake, 'done'>;
@@ -141,21 +142,24 @@ export async function decideApproval(deps: DecideDeps, click: Click): Promise<Cl
   if (!deps.settings) {
     return { kind: 'refused', message: 'Approvals are no longer set up in the role map, so nobody can approve this. Nothing was done; ask the requester to run the command again.' };
   }
-  const verdict = mayDecide(deps.settings, await deps.access.of(click.user), { user: click.user, requester: job.requester, action: job.action, decision: click.decision });
-  if (!verdict.ok) return { kind: 'refused', message: verdict.reason };
-
-  let changes: Change[] = [];
+  // The Droplet as it is now: its tags decide scoped rights, and an approver judges what changed.
+  let now: Droplet | undefined;
   if (click.decision === 'approve') {
     try {
-      changes = dropletChanges(approval.before, dropletState(await deps.digitalocean.getDroplet(job.droplet.id)));
+      now = await deps.digitalocean.getDroplet(job.droplet.id);
     } catch (err) {
       if (err instanceof DigitalOceanError && err.isNotFound) {
         return { kind: 'refused', message: `Droplet ${job.droplet.id} no longer exists, so this request cannot run. Deny it to close it.` };
       }
-      // The approval itself does not depend on this read; the worker's POST will tell.
+      // The approval itself does not depend on this read; the worker checks the Droplet again before its POST.
       deps.logger.warn({ approvalId: approval.id, err: (err as Error).message }, 'could not read the Droplet to compare; approving without the comparison');
     }
   }
+  const access = await deps.access.of(click.user);
+  const rights = click.user === job.requester ? undefined : decide(deps.access.roleMap, access.grants, job.action, { droplet: now ?? job.droplet, channel: click.location?.channel ?? job.channel });
+  const verdict = mayDecide(deps.settings, access, { user: click.user, requester: job.requester, action: job.action, decision: click.decision, ...(rights ? { rights } : {}) });
+  if (!verdict.ok) return { kind: 'refused', message: verdict.reason };
+  const changes: Change[] = now ? dropletChanges(approval.before, dropletState(now)) : [];
 
   const approvedJob: ActionJob = { ...job, approver: click.user };
   const approvedLine = deps.render.approvalThreadLine(approval, 'approved', click.user, changes).text;

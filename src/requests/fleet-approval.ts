@@ -3,7 +3,7 @@
 // fleet's Redis record (on Redis's clock), so exactly one of them wins; Approve marks the fleet
 // accepted in that same step, so a worker's sweep starts it even if this process stops right
 // after. Denied and expired fleets run nothing.
-import { authorizeOn } from '../domain/policy.js';
+import { decide } from '../domain/rights.js';
 import type { AccessResolver } from '../domain/access.js';
 import { displayName } from '../domain/catalogue/index.js';
 import { describeWindow, mayDecide, type ApprovalSettings } from '../domain/approval-rules.js';
@@ -30,7 +30,7 @@ export interface FleetApprovalDeps {
   /** The role map's approvals section as it is now. */
   settings: ApprovalSettings | undefined;
   fleets: Pick<FleetStore, 'read' | 'transition' | 'setRoot' | 'set' | 'decide' | 'time'>;
-  access: Pick<AccessResolver, 'of'>;
+  access: Pick<AccessResolver, 'of' | 'roleMap'>;
   chat: FleetApprovalChat;
   /** Closes the request when its deadline passes, whether or not anyone clicks. */
   expiry: { scheduleFleet(fleetId: string, delayMs: number): Promise<void> };
@@ -104,6 +104,8 @@ async function closeUnposted(deps: FleetApprovalDeps, fleet: StoredFleet, err: u
 export interface Decision {
   fleetId: string;
   user: string;
+  /** Where the click came from: the decider's roles must apply there. */
+  channel?: string;
   decision: 'approve' | 'deny';
   nonce: string;
 }
@@ -115,15 +117,15 @@ export async function decideFleetApproval(deps: FleetApprovalDeps, click: Decisi
   if (fleet.status !== 'awaiting') return { kind: 'refused', message: alreadyDecided(fleet) };
   if (!deps.settings) return { kind: 'refused', message: 'Approvals are no longer set up in the role map, so nobody can approve this. Nothing was done; ask the requester to run the command again.' };
   const access = await deps.access.of(click.user);
+  // The decider's rights on every Droplet of the frozen list, from the channel where they click.
+  const channel = click.channel ?? fleet.plan.channel;
+  const uncovered = fleet.plan.targets.filter((t) => !decide(deps.access.roleMap, access.grants, fleet.plan.action, { droplet: t, channel }).allowed);
+  const first = uncovered[0] ? decide(deps.access.roleMap, access.grants, fleet.plan.action, { droplet: uncovered[0], channel }) : undefined;
   const verdict = mayDecide(deps.settings, access, { user: click.user, requester: fleet.plan.requester, action: fleet.plan.action, decision: click.decision });
   if (!verdict.ok) return { kind: 'refused', message: verdict.reason };
-  if (click.user !== fleet.plan.requester) {
-    // A role scoped to some Droplets may decide only on fleets it covers whole.
-    const uncovered = fleet.plan.targets.filter((t) => !authorizeOn(access.grants, fleet.plan.action, t).allowed);
-    if (uncovered.length) {
-      const names = uncovered.slice(0, 10).map((t) => `${t.name} (${t.id})`).join(', ') + (uncovered.length > 10 ? ` and ${uncovered.length - 10} more` : '');
-      return { kind: 'refused', message: `To ${click.decision} this fleet your roles must cover every Droplet in it; they do not cover ${names}. Nothing was done.` };
-    }
+  if (click.user !== fleet.plan.requester && first) {
+    const names = uncovered.slice(0, 10).map((t) => `${t.name} (${t.id})`).join(', ') + (uncovered.length > 10 ? ` and ${uncovered.length - 10} more` : '');
+    return { kind: 'refused', message: `To ${click.decision} this fleet your roles must cover every Droplet in it from here; they do not cover ${names} (${first.reason}) Nothing was done.` };
   }
   const result = await deps.fleets.decide(fleet.plan.id, click.decision === 'approve' ? 'accepted' : 'denied', click.user, click.nonce);
   if (result.kind === 'missing' || result.kind === 'early') return { kind: 'refused', message: 'This fleet is no longer on record. Nothing was done.' };

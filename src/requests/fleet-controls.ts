@@ -2,7 +2,7 @@
 // failed and Abort on a paused one. Each is one checked status change in the store (a double
 // click, or a click on an out-of-date message, changes nothing and says why), then a line in the
 // fleet's thread and a nudge to its coordinator.
-import { authorizeOn } from '../domain/policy.js';
+import { decide } from '../domain/rights.js';
 import { displayName } from '../domain/catalogue/index.js';
 import { fleetApprovalReason, type ApprovalSettings } from '../domain/approval-rules.js';
 import { askFleetApproval, decideFleetApproval, type FleetApprovalDeps } from './fleet-approval.js';
@@ -26,6 +26,8 @@ export interface Click {
   control: FleetControl;
   /** Unique per click (its trigger ID): a resent click finds its own change. */
   nonce: string;
+  /** The channel the click came from. */
+  channel?: string;
 }
 
 export type ControlResult = { kind: 'done'; message: string } | { kind: 'refused'; message: string };
@@ -34,7 +36,7 @@ const LAPSED = 'This plan has lapsed (plans are kept for 15 minutes). Nothing wa
 
 export async function controlFleet(deps: FleetControlDeps, click: Click): Promise<ControlResult> {
   if (click.control === 'approve' || click.control === 'deny') {
-    return decideFleetApproval({ ...deps, settings: deps.approvals }, { fleetId: click.fleetId, user: click.user, decision: click.control, nonce: click.nonce });
+    return decideFleetApproval({ ...deps, settings: deps.approvals }, { fleetId: click.fleetId, user: click.user, decision: click.control, nonce: click.nonce, ...(click.channel ? { channel: click.channel } : {}) });
   }
   const fleet = await deps.fleets.read(click.fleetId);
   if (!fleet) return { kind: 'refused', message: click.control === 'run' || click.control === 'cancel' ? LAPSED : 'This fleet is no longer on record. Nothing was done.' };
@@ -100,7 +102,7 @@ export async function controlFleet(deps: FleetControlDeps, click: Click): Promis
 async function mayRun(deps: FleetControlDeps, fleet: StoredFleet, user: string, control = false): Promise<string | undefined> {
   if (control && user === fleet.plan.requester) return undefined;
   const access = await deps.access.of(user);
-  const denied = fleet.plan.targets.filter((t) => !authorizeOn(access.grants, fleet.plan.action, t).allowed);
+  const denied = fleet.plan.targets.filter((t) => !decide(deps.access.roleMap, access.grants, fleet.plan.action, { droplet: t, channel: fleet.plan.channel }).allowed);
   if (denied.length === 0) return undefined;
   const names = denied.slice(0, 10).map((t) => `${t.name} (${t.id})`).join(', ') + (denied.length > 10 ? ` and ${denied.length - 10} more` : '');
   return control

@@ -2,7 +2,7 @@
 // against the asker's rights, frozen and saved for the Run button. Nothing runs here.
 import { randomBytes } from 'node:crypto';
 import type { ActionBody, ActionType } from '../domain/catalogue/index.js';
-import { authorize, authorizeOn } from '../domain/policy.js';
+import { decide, refusalText } from '../domain/rights.js';
 import type { AccessResolver } from '../domain/access.js';
 import { describeSelector, selects, type FleetSelector } from '../domain/fleet/selector.js';
 import type { Rollout } from '../domain/fleet/rollout.js';
@@ -19,7 +19,7 @@ import { fleetApprovalReason, type ApprovalSettings } from '../domain/approval-r
 export const MAX_FLEET = 1000;
 
 export interface PlanFleetDeps {
-  access: Pick<AccessResolver, 'of'>;
+  access: Pick<AccessResolver, 'decide' | 'roleMap'>;
   digitalocean: Pick<DigitalOceanClient, 'listDroplets' | 'getDroplet' | 'findDropletsByName'>;
   fleets: Pick<FleetStore, 'create'>;
   render: Pick<Renderer, 'refusal'>;
@@ -47,9 +47,9 @@ export type PlanResult =
   | { kind: 'planned'; plan: FleetPlan; denied: FleetTarget[]; approval?: string };
 
 export async function planFleet(deps: PlanFleetDeps, req: FleetRequest): Promise<PlanResult> {
-  const access = await deps.access.of(req.userId);
-  const decision = authorize(access.scopes, req.action);
-  if (!decision.allowed) return { kind: 'refused', message: deps.render.refusal(req.action, decision.missing) };
+  const first = await deps.access.decide(req.userId, req.action, { channel: req.channelId });
+  if (!first.allowed) return { kind: 'refused', message: refusalText(first.reason, first.access.unchecked) };
+  const map = deps.access.roleMap;
 
   const found = await findDroplets(deps, req.selector);
   if ('message' in found) return { kind: 'refused', message: found.message };
@@ -64,7 +64,8 @@ export async function planFleet(deps: PlanFleetDeps, req: FleetRequest): Promise
     return { kind: 'refused', message: `${shown} matches ${droplets.length} Droplets, more than the ${max} one fleet may hold. Narrow it (a more specific tag or pattern). Nothing was done.` };
   }
   const targets: FleetTarget[] = droplets.map((d) => ({ id: d.id, name: d.name, region: d.region.slug, status: d.status, tags: d.tags ?? [] }));
-  const denied = targets.filter((t, i) => !authorizeOn(access.grants, req.action, droplets[i]!).allowed);
+  // Each Droplet as DigitalOcean has it now (name and tags), from the channel the command came from.
+  const denied = targets.filter((t, i) => !decide(map, first.access.grants, req.action, { droplet: droplets[i]!, channel: req.channelId }).allowed);
   const plan: FleetPlan = {
     id: `fl${randomBytes(6).toString('hex')}`,
     action: req.action,

@@ -3,7 +3,7 @@
 // visible step, so a receiver that dies anywhere leaves a record a worker finishes or withdraws.
 // Nothing tells the user "not run" before the record is withdrawn, and a record that was taken
 // over by a worker's sweep is left to it in silence.
-import { authorize, authorizeOn } from '../domain/policy.js';
+import { refusalText } from '../domain/rights.js';
 import { displayName } from '../domain/catalogue/index.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { resolveDroplet } from '../digitalocean/resolve-droplet.js';
@@ -19,7 +19,7 @@ import { needsApproval } from '../domain/approval-rules.js';
 import { notRunReason, requestLabel } from './not-run.js';
 
 export interface SubmitDeps {
-  access: Pick<AccessResolver, 'of'>;
+  access: Pick<AccessResolver, 'of' | 'decide'>;
   digitalocean: Pick<DigitalOceanClient, 'getDroplet' | 'findDropletsByName'>;
   intake: Pick<Intake, 'move' | 'withdraw' | 'done' | 'recordsKey' | 'movedKey'>;
   /** This receiver's instance ID: the holder of the records it made. */
@@ -62,21 +62,15 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
     stage = next.stage;
   };
   try {
-    const access = await deps.access.of(req.userId);
-    const decision = authorize(access.scopes, req.action);
-    if (!decision.allowed) {
-      const unread = access.unchecked.length
-        ? ` (Slack did not tell me just now who is in ${access.unchecked.map((g) => `<!subteam^${g}>`).join(', ')}; if your rights come from a user group, try again in a minute.)`
-        : '';
-      return await refuse(deps, req, deps.render.refusal(req.action, decision.missing) + unread, `missing ${decision.missing.join(', ')}`);
-    }
+    // Rights before any Droplet lookup: someone with no way to run this action learns so at once.
+    const first = await deps.access.decide(req.userId, req.action, { channel: req.channelId });
+    if (!first.allowed) return await refuse(deps, req, refusalText(first.reason, first.access.unchecked), first.reason);
 
     const resolved = await resolveDroplet(deps.digitalocean, req.target);
     if (resolved.kind !== 'found') return await refuse(deps, req, deps.render.unresolved(resolved, displayName(req.action)));
-    const onDroplet = authorizeOn(access.grants, req.action, resolved.droplet);
-    if (!onDroplet.allowed) {
-      return await refuse(deps, req, deps.render.refusalOn(req.action, resolved.droplet, onDroplet.missing), `missing ${onDroplet.missing.join(', ')} on ${resolved.droplet.name}`);
-    }
+    // Then on this very Droplet (its name and tags as DigitalOcean has them now), from this channel.
+    const onDroplet = await deps.access.decide(req.userId, req.action, { droplet: resolved.droplet, channel: req.channelId });
+    if (!onDroplet.allowed) return await refuse(deps, req, refusalText(onDroplet.reason, onDroplet.access.unchecked), onDroplet.reason);
 
     job = {
       requestId: req.requestId,

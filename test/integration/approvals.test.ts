@@ -135,7 +135,7 @@ describe('approvals', () => {
     expect(await h.slack.waitFor(() => nobody.replies()[0])).toContain('Only people with the `admin` or `lead` role may deny');
 
     const lead = await clickButton(h, request, APPROVE_ACTION_ID, U.lead);
-    expect(await h.slack.waitFor(() => lead.replies()[0])).toContain('you need the `droplet:admin` scope');
+    expect(await h.slack.waitFor(() => lead.replies()[0])).toMatch(/it needs the `droplet:admin` scope.*So you may not approve it either/);
 
     // Nothing left that could run: no job but the finished one, nothing in the intake.
     expect(await h.pending(d.id)).toEqual({ jobs: [], intake: 0 });

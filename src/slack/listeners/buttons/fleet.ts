@@ -36,7 +36,7 @@ export function registerFleetButtons(app: App, deps: FleetButtonDeps): void {
       };
       await deps.afterAck(async () => {
         try {
-          const result = await controlFleet(deps.control, { fleetId: action.value ?? '', user, control, nonce: `${control}:${body.trigger_id ?? action.action_ts}` });
+          const result = await controlFleet(deps.control, { fleetId: action.value ?? '', user, control, nonce: `${control}:${body.trigger_id ?? action.action_ts}`, ...(channel ? { channel } : {}) });
           // The plan's message becomes the answer once it is run or cancelled; elsewhere the answer is a note.
           await say(result.message, result.kind === 'done' && (control === 'run' || control === 'cancel'));
         } catch (err) {
