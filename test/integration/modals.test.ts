@@ -411,4 +411,11 @@ describe('fleets in the form', () => {
     expect(await savedPlans()).toBe(plans);
   });
 
+  it('a typed fleet command missing a required value opens the form on that fleet, with its batch', async () => {
+    const view = await openModal('resize tag:team:picker batch=25%');
+    expect(element(block(view, ACTION_BLOCK)).initial_option).toMatchObject({ value: 'resize' });
+    expect(element(block(view, DROPLET_BLOCK)).initial_option).toMatchObject({ value: 'tag:team:picker' });
+    expect(element(block(view, 'rollout:batch')).initial_value).toBe('25%');
+    expect(element(paramBlock(view, 'size')).type).toBe('plain_text_input');
+  });
 });

@@ -36,6 +36,18 @@ describe('which commands open the modal', () => {
     expect(prefill('resize web-1 disk=true')).toEqual({ action: 'resize', target: { kind: 'name', name: 'web-1' }, raw: { disk: 'true' } });
     expect(prefill('rename 123')).toEqual({ action: 'rename', target: { kind: 'id', id: 123 }, raw: {} });
   });
+  it('opens for a fleet with only required parameters missing, the selector and batch filled in', () => {
+    expect(prefill('resize tag:env:prod batch=25%')).toEqual({ action: 'resize', selector: { kind: 'tag', tag: 'env:prod' }, raw: {}, rollout: { batch: '25%' } });
+    expect(prefill('rename web-*')).toEqual({ action: 'rename', selector: { kind: 'glob', pattern: 'web-*' }, raw: {}, rollout: {} });
+    // A wrong batch, a fleet restore (one Droplet's own backup) or a complete command: the usage or the plan, no form.
+    expect(prefill('resize tag:web batch=0')).toBeUndefined();
+    expect(prefill('restore tag:web')).toBeUndefined();
+    expect(prefill('reboot tag:web')).toBeUndefined();
+    const long = Array.from({ length: 30 }, (_, i) => `host-${i}`).join(',');
+    expect(parseCommand(`resize ${long}`)).toMatchObject({ kind: 'invalid', selector: { kind: 'list' } });
+    expect(prefill(`resize ${long}`)).toBeUndefined();
+  });
+
   it('does not open for a wrong value, an unknown word, or a complete command', () => {
     expect(prefill('change-backup-policy web-1 plan=daily hour=5')).toBeUndefined();
     expect(prefill('resize web-1 size=BAD!')).toBeUndefined();

@@ -103,8 +103,10 @@ export async function openActionModal(deps: ModalDeps, client: webApi.WebClient,
       channel: input.channel,
       ...(input.prefill.action ? { action: input.prefill.action } : {}),
       ...(typed.dropletId !== undefined ? { dropletId: typed.dropletId } : {}),
+      ...(input.prefill.selector ? { selector: input.prefill.selector } : {}),
       ...(typed.notice ? { notice: typed.notice } : {}),
       ...(input.prefill.raw ? { initial: input.prefill.raw } : {}),
+      ...(input.prefill.rollout ? { rollout: input.prefill.rollout } : {}),
     });
     view = actionModal(model);
   } catch (err) {
