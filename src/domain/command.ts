@@ -27,10 +27,12 @@ export type Command =
       kind: 'invalid';
       /** What was wrong and what to type instead, ready to show to the user. */
       message: string;
-      /** Set when the action and droplet were understood but parameters were missing or wrong. */
+      /** Set when the action and droplet (or fleet) were understood but parameters were missing or wrong. */
       action?: ActionType;
       target?: DropletRef;
+      selector?: FleetSelector;
       raw?: Partial<Record<ParamKey, string>>;
+      rollout?: Partial<Record<RolloutKey, string>>;
       problems?: ParamProblem[];
     };
 
@@ -194,5 +196,11 @@ export function parseCommand(input: string): Command {
     if (!checked.ok) problems.push(...checked.problems);
   }
   const list = problems.map((p) => `• ${p.message}`).join('\n');
-  return invalid(`That \`${displayName(action)}\` command has a problem:\n${list}\n${usage}`, { action, target, raw, problems });
+  return invalid(`That \`${displayName(action)}\` command has a problem:\n${list}\n${usage}`, {
+    action,
+    ...(target ? { target } : {}),
+    ...(selector ? { selector, rollout: rolloutRaw } : {}),
+    raw,
+    problems,
+  });
 }

@@ -3,15 +3,21 @@
 // the Slack simulator (which enforces the 3-second, single-use trigger_id), choices come live
 // from the DigitalOcean simulator, and submissions run through Redis and the worker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { roleMapSchema } from '../../src/domain/policy.js';
-import type { JsonObject, SlackView } from 'droplet-bot-sandbox';
+import type { JsonObject, SlackView, StoredMessage } from 'droplet-bot-sandbox';
 import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT } from '../../src/slack/renderers/modal/ids.js';
-import { USERS, startHarness, type Harness } from '../support/harness.js';
-import { changeInView, closeView, submitView, suggest } from '../support/interactions.js';
+import { FLEET_RUN } from '../../src/slack/renderers/fleet-messages.js';
+import { CHANNEL, USERS, startHarness, type Harness } from '../support/harness.js';
+import { changeInView, clickButton, closeView, submitView, suggest } from '../support/interactions.js';
+import { redisUrl } from '../support/redis.js';
 
 type Values = SlackView['state']['values'];
 
 let h: Harness;
+/** Fresh Droplets for the fleet tests, added before the picker first reads the Droplet list. */
+let picker: number[] = [];
+let runner: number[] = [];
 beforeAll(async () => {
   h = await startHarness({
     roleMap: roleMapSchema.parse({
@@ -22,6 +28,8 @@ beforeAll(async () => {
   });
   // Trigger IDs must be ones the workspace issued, used once, within 3 seconds, as in Slack.
   h.slack.workspace.strictTriggers = true;
+  picker = [1, 2, 3].map((i) => h.digitalocean.addDroplet({ name: `pick-${i}`, tags: ['team:picker'] }).id);
+  runner = [1, 2, 3].map((i) => h.digitalocean.addDroplet({ name: `runner-${i}`, tags: ['team:runner'] }).id);
 });
 afterAll(async () => {
   await h?.stop();
@@ -63,6 +71,7 @@ async function pick(view: SlackView, user: string, blockId: string, actionId: st
 
 const pickAction = (view: SlackView, action: string, user = USERS.admin) => pick(view, user, ACTION_BLOCK, ACTION_SELECT, 'static_select', selected(action, action));
 const pickDroplet = (view: SlackView, id: number, user = USERS.admin) => pick(view, user, DROPLET_BLOCK, DROPLET_SELECT, 'external_select', selected(String(id), String(id)));
+const pickFleet = (view: SlackView, selector: string, user = USERS.admin) => pick(view, user, DROPLET_BLOCK, DROPLET_SELECT, 'external_select', selected(selector, selector));
 
 /** Values as Slack would submit them, from the view's current state plus `extra` inputs. */
 function withInputs(view: SlackView, extra: Record<string, JsonObject>): Values {
@@ -301,5 +310,112 @@ describe('escaping', () => {
     expect(text).not.toContain('<!channel>');
     expect(text).not.toContain('<https://evil.example');
     expect(h.roots().every((m) => m.text === undefined || !m.text.includes('<!channel>'))).toBe(true);
+  });
+});
+
+describe('fleets in the form', () => {
+  const options = (res: { json?: unknown }) => (res.json as { options: JsonObject[] }).options.map((o) => ({ text: (o.text as JsonObject).text, value: o.value }));
+  const withRollout = (view: SlackView, rollout: Record<string, string>): Values => {
+    const values: Values = structuredClone(current(view.id).state.values);
+    for (const [key, value] of Object.entries(rollout)) values[`rollout:${key}`] = { [`rollout:${key}`]: { type: 'plain_text_input', value } };
+    return values;
+  };
+  /** Plans saved in Redis under this bot's prefix. */
+  async function savedPlans(): Promise<number> {
+    const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+    try {
+      return (await redis.keys(`${h.prefix.replace(/([*?[\]])/g, '\\$1')}:fleet:*`)).length;
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  it('the type-ahead offers a tag with its count and a name pattern with its matches', async () => {
+    const view = await openModal('');
+    const tags = await suggest(h, view, USERS.admin, DROPLET_BLOCK, DROPLET_SELECT, 'tag:team:p');
+    expect(options(tags)).toEqual([{ text: 'tag:team:picker · 3 Droplets', value: 'tag:team:picker' }]);
+    const pattern = await suggest(h, view, USERS.admin, DROPLET_BLOCK, DROPLET_SELECT, 'pick-*');
+    expect(options(pattern)).toEqual([{ text: 'pick-* · 3 Droplets', value: 'pick-*' }]);
+    const list = await suggest(h, view, USERS.admin, DROPLET_BLOCK, DROPLET_SELECT, 'pick-1,pick-');
+    expect(options(list).map((o) => o.value)).toEqual(['pick-1,pick-2', 'pick-1,pick-3']);
+    expect(options(await suggest(h, view, USERS.admin, DROPLET_BLOCK, DROPLET_SELECT, 'tag:no such tag'))).toEqual([]);
+    expect(options(await suggest(h, view, USERS.nobody, DROPLET_BLOCK, DROPLET_SELECT, 'tag:'))).toEqual([]);
+  });
+
+  it('choosing a tag shows batch and max_failures instead of the Droplet line, and reads nothing per Droplet', async () => {
+    let view = await openModal('');
+    view = await pickAction(view, 'resize');
+    view = await pickDroplet(view, 3164444);
+    expect(JSON.stringify(view.blocks)).toContain('active · s-1vcpu-1gb · ubuntu-24-04-x64 · nyc3');
+    const before = h.digitalocean.requests.length;
+    view = await pickFleet(view, 'tag:team:picker');
+    expect(h.digitalocean.requests.slice(before)).toEqual([]);
+    expect(element(block(view, DROPLET_BLOCK)).initial_option).toMatchObject({ value: 'tag:team:picker' });
+    expect(element(block(view, 'rollout:batch')).type).toBe('plain_text_input');
+    expect(block(view, 'rollout:max_failures')!.optional).toBe(true);
+    expect(element(paramBlock(view, 'size')).type).toBe('plain_text_input');
+    const text = JSON.stringify(view.blocks);
+    expect(text).not.toContain('active · s-1vcpu-1gb');
+    expect(text).not.toContain('(current)');
+    expect(text).toContain('Nothing runs until you click Run');
+    expect(view.submit?.text).toBe('Show the plan');
+  });
+
+  it('a bad batch shows its error under its field, and nothing is planned or queued', async () => {
+    const plans = await savedPlans();
+    const ephemerals = h.slack.workspace.ephemerals({ user: USERS.admin }).length;
+    let view = await openModal('');
+    view = await pickAction(view, 'reboot');
+    view = await pickFleet(view, 'tag:team:picker');
+    const res = await submitView(h, view, USERS.admin, withRollout(view, { batch: 'half', max_failures: '1' }));
+    expect(res.json).toEqual({ response_action: 'errors', errors: { 'rollout:batch': expect.stringContaining('batch must be a number of Droplets from 1 to 1000 (batch=2) or a percentage') } });
+    // Refused inside the ack, where the handler ends: nothing was left to run later.
+    expect(await savedPlans()).toBe(plans);
+    expect(h.slack.workspace.ephemerals({ user: USERS.admin }).length).toBe(ephemerals);
+    expect(posts().filter((p) => picker.some((id) => p.path === `/v2/droplets/${id}/actions`))).toEqual([]);
+  });
+
+  it('a good submission shows the plan to the asker only; Run runs the fleet once per Droplet', async () => {
+    let view = await openModal('');
+    view = await pickAction(view, 'reboot');
+    view = await pickFleet(view, 'tag:team:runner');
+    const res = await submitView(h, view, USERS.admin, withRollout(view, { batch: '2' }));
+    expect(res.text).toBe('');
+    const plan = await h.slack.waitFor(() => h.slack.workspace.ephemerals({ user: USERS.admin }).find((e) => e.text === 'Plan: reboot on 3 Droplets. Run or Cancel.'), 5000);
+    expect(plan.source).toEqual({ kind: 'chat.postEphemeral' });
+    expect(plan.channel).toBe(CHANNEL);
+    const shown = JSON.stringify(plan.blocks);
+    expect(shown).toContain('on 3 Droplets matching `tag:team:runner`');
+    expect(shown).toContain('2 at a time · pauses at the first error');
+    expect(h.slack.workspace.ephemerals().filter((e) => e.ts === plan.ts).map((e) => e.user)).toEqual([USERS.admin]);
+    expect(posts().filter((p) => runner.some((id) => p.path === `/v2/droplets/${id}/actions`))).toEqual([]);
+
+    const run = await clickButton(h, plan as unknown as StoredMessage, FLEET_RUN, USERS.admin);
+    await h.slack.waitFor(() => run.replies().find((r) => r.startsWith('Running reboot on 3 Droplets')), 5000);
+    // The reply replaced the plan, so its Run button is gone.
+    expect(h.slack.workspace.getEphemeral(plan.ts)?.text).toMatch(/^Running reboot on 3 Droplets/);
+    const root = await h.slack.waitFor(() => h.roots().find((m) => m.text === 'reboot on 3 Droplets (tag:team:runner): finished'), 20_000);
+    expect(JSON.stringify(root.blocks)).toContain('3/3 completed');
+    for (const id of runner) expect(posts(id)).toHaveLength(1);
+  });
+
+  it('tells the user when the selector matches nothing, and plans nothing', async () => {
+    const plans = await savedPlans();
+    let view = await openModal('');
+    view = await pickAction(view, 'reboot');
+    view = await pickFleet(view, 'zz-none-*');
+    const res = await submitView(h, view, USERS.admin, current(view.id).state.values);
+    expect(res.text).toBe('');
+    const told = await h.slack.waitFor(() => h.slack.workspace.ephemerals({ user: USERS.admin }).find((e) => e.text.startsWith('No Droplet matches `zz-none-*`')), 5000);
+    expect(told.text).toContain('Nothing was done');
+    expect(await savedPlans()).toBe(plans);
+  });
+
+  it('a typed fleet command missing a required value opens the form on that fleet, with its batch', async () => {
+    const view = await openModal('resize tag:team:picker batch=25%');
+    expect(element(block(view, ACTION_BLOCK)).initial_option).toMatchObject({ value: 'resize' });
+    expect(element(block(view, DROPLET_BLOCK)).initial_option).toMatchObject({ value: 'tag:team:picker' });
+    expect(element(block(view, 'rollout:batch')).initial_value).toBe('25%');
+    expect(element(paramBlock(view, 'size')).type).toBe('plain_text_input');
   });
 });

@@ -32,11 +32,15 @@ export function buttonIn(message: Pick<StoredMessage, 'blocks'>, actionId: strin
   return undefined;
 }
 
-/** Clicks a button in a channel or thread message, as `user`, like button-in-message.json. */
+/**
+ * Clicks a button in a channel or thread message, as `user`, like button-in-message.json; in an
+ * ephemeral message the payload says so and, as Slack's does, carries no copy of the message.
+ */
 export async function clickButton(h: Harness, message: StoredMessage, actionId: string, user: string): Promise<ClickResult> {
   const button = buttonIn(message, actionId);
   if (!button) throw new Error(`no ${actionId} button in message ${message.ts}`);
   const channel = message.channel ?? CHANNEL;
+  const ephemeral = h.slack.workspace.getEphemeral(message.ts) !== undefined;
   const responseUrl = h.slack.responseUrl(undefined, {
     channel_id: channel,
     user_id: user,
@@ -48,7 +52,7 @@ export async function clickButton(h: Harness, message: StoredMessage, actionId: 
     channel_id: channel,
     message_ts: message.ts,
     ...(message.thread_ts && message.thread_ts !== message.ts ? { thread_ts: message.thread_ts } : {}),
-    message: message as unknown as JsonObject,
+    ...(ephemeral ? { is_ephemeral: true } : { message: message as unknown as JsonObject }),
     response_url: responseUrl,
     actions: [
       {

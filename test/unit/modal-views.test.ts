@@ -9,6 +9,8 @@ import { actionModal, loadingView } from '../../src/slack/renderers/modal/action
 import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, decodeMetadata } from '../../src/slack/renderers/modal/ids.js';
 import { modalPrefill } from '../../src/slack/listeners/modal/prefill.js';
 import { fieldErrors, readValues } from '../../src/slack/listeners/modal/read-values.js';
+import { checkFleetInputs } from '../../src/slack/listeners/modal/submit-fleet.js';
+import type { FleetSelector } from '../../src/domain/fleet/selector.js';
 
 const droplet: DropletDetail = {
   id: 7,
@@ -34,6 +36,18 @@ describe('which commands open the modal', () => {
     expect(prefill('resize web-1 disk=true')).toEqual({ action: 'resize', target: { kind: 'name', name: 'web-1' }, raw: { disk: 'true' } });
     expect(prefill('rename 123')).toEqual({ action: 'rename', target: { kind: 'id', id: 123 }, raw: {} });
   });
+  it('opens for a fleet with only required parameters missing, the selector and batch filled in', () => {
+    expect(prefill('resize tag:env:prod batch=25%')).toEqual({ action: 'resize', selector: { kind: 'tag', tag: 'env:prod' }, raw: {}, rollout: { batch: '25%' } });
+    expect(prefill('rename web-*')).toEqual({ action: 'rename', selector: { kind: 'glob', pattern: 'web-*' }, raw: {}, rollout: {} });
+    // A wrong batch, a fleet restore (one Droplet's own backup) or a complete command: the usage or the plan, no form.
+    expect(prefill('resize tag:web batch=0')).toBeUndefined();
+    expect(prefill('restore tag:web')).toBeUndefined();
+    expect(prefill('reboot tag:web')).toBeUndefined();
+    const long = Array.from({ length: 30 }, (_, i) => `host-${i}`).join(',');
+    expect(parseCommand(`resize ${long}`)).toMatchObject({ kind: 'invalid', selector: { kind: 'list' } });
+    expect(prefill(`resize ${long}`)).toBeUndefined();
+  });
+
   it('does not open for a wrong value, an unknown word, or a complete command', () => {
     expect(prefill('change-backup-policy web-1 plan=daily hour=5')).toBeUndefined();
     expect(prefill('resize web-1 size=BAD!')).toBeUndefined();
@@ -107,6 +121,61 @@ describe('the views', () => {
   });
 });
 
+describe('the form for several Droplets', () => {
+  const tag: FleetSelector = { kind: 'tag', tag: 'env:prod' };
+  const choices = { images: { distributions: [image(1)], applications: [], snapshots: [] } };
+  const blockIds = (view: { blocks: Array<{ block_id?: string }> }) => view.blocks.map((b) => b.block_id).filter(Boolean);
+
+  it('is a valid modal for every action, with batch and max_failures, no Droplet line, and a submit that only shows the plan', () => {
+    for (const action of ACTION_TYPES) {
+      const view = actionModal({ channel: 'C0OPS', allowed: [...ACTION_TYPES], action, fleet: tag, choices, rollout: { batch: '2' } });
+      expect(viewProblems(view as unknown as JsonObject), action).toEqual([]);
+      expect(blockIds(view)).toEqual(expect.arrayContaining(['rollout:batch', 'rollout:max_failures']));
+      expect(view.submit?.text).toBe('Show the plan');
+      const json = JSON.stringify(view);
+      expect(json).toContain('Nothing runs until you click Run');
+      expect(json).not.toContain('Pick a Droplet to see the choices');
+    }
+    const view = actionModal({ channel: 'C0OPS', allowed: ['reboot'], action: 'reboot', fleet: tag, rollout: { batch: '2' } });
+    const picker = view.blocks.find((b) => b.block_id === DROPLET_BLOCK) as unknown as { element: { initial_option: { value: string } } };
+    expect(picker.element.initial_option.value).toBe('tag:env:prod');
+    const batch = view.blocks.find((b) => b.block_id === 'rollout:batch') as unknown as { optional: boolean; element: { initial_value: string }; hint: { text: string } };
+    expect(batch).toMatchObject({ optional: true, element: { initial_value: '2' } });
+    expect(batch.hint.text).toContain('25%');
+  });
+
+  it('asks for a size or kernel by typing it, keeps the lists that do not depend on one Droplet, and explains why restore cannot run on a fleet', () => {
+    const resize = actionModal({ channel: 'C0OPS', allowed: ['resize'], action: 'resize', fleet: tag });
+    const size = resize.blocks.find((b) => b.block_id === 'param:size:resize:fleet') as unknown as { element: { type: string }; hint: { text: string } };
+    expect(size.element.type).toBe('plain_text_input');
+    expect(size.hint.text).toContain('each Droplet\'s region must offer it');
+    expect(blockIds(actionModal({ channel: 'C0OPS', allowed: ['change_kernel'], action: 'change_kernel', fleet: tag }))).toContain('param:kernel:change_kernel:fleet');
+    const rebuild = actionModal({ channel: 'C0OPS', allowed: ['rebuild'], action: 'rebuild', fleet: tag, choices });
+    expect(blockIds(rebuild)).toContain('param:image:rebuild');
+    const restore = actionModal({ channel: 'C0OPS', allowed: ['restore'], action: 'restore', fleet: tag });
+    expect(JSON.stringify(restore.blocks)).toContain('cannot run on several Droplets at once. Pick one Droplet.');
+    expect(blockIds(restore).filter((id) => id!.startsWith('param:'))).toEqual([]);
+  });
+
+  it('reads the selector, the fleet inputs and batch and max_failures back, and puts their problems under their own fields', () => {
+    const values = readValues({
+      [ACTION_BLOCK]: { [ACTION_SELECT]: { type: 'static_select', selected_option: { value: 'resize' } } },
+      [DROPLET_BLOCK]: { [DROPLET_SELECT]: { type: 'external_select', selected_option: { value: 'tag:env:prod' } } },
+      'param:size:resize:fleet': { 'param:size': { type: 'plain_text_input', value: 's-2vcpu-4gb' } },
+      'param:size:resize:7': { 'param:size': { type: 'static_select', selected_option: { value: 's-8vcpu-16gb' } } },
+      'rollout:batch': { 'rollout:batch': { type: 'plain_text_input', value: 'half' } },
+      'rollout:max_failures': { 'rollout:max_failures': { type: 'plain_text_input', value: '2' } },
+    });
+    expect(values).toMatchObject({ action: 'resize', selector: tag, raw: { size: 's-2vcpu-4gb' }, rollout: { batch: 'half', max_failures: '2' } });
+    expect(values.dropletId).toBeUndefined();
+    expect(checkFleetInputs('resize', values)).toEqual({ errors: { 'rollout:batch': expect.stringContaining('batch must be a number of Droplets from 1 to 1000') } });
+    expect(checkFleetInputs('resize', { ...values, rollout: { batch: '25%' } })).toEqual({ rollout: { batch: { kind: 'percent', percent: 25 }, maxFailures: 0 }, errors: {} });
+    expect(checkFleetInputs('restore', { ...values, rollout: {} }).errors[DROPLET_BLOCK]).toContain('cannot run on several Droplets');
+    const bad = readValues({ [DROPLET_BLOCK]: { [DROPLET_SELECT]: { type: 'external_select', selected_option: { value: 'web-1,,web-2' } } } });
+    expect(bad.problem).toContain('has an empty item');
+  });
+});
+
 describe('reading submitted values', () => {
   const sel = (value: string) => ({ type: 'static_select', selected_option: { text: { type: 'plain_text', text: value }, value } });
   it('gives validateParams the same strings a typed command would, only for the chosen action and Droplet', () => {
@@ -118,7 +187,7 @@ describe('reading submitted values', () => {
       'param:disk:resize': { 'param:disk': { type: 'checkboxes', selected_options: [{ value: 'true' }] } },
       'param:name:rename': { 'param:name': { type: 'plain_text_input', value: 'left over' } },
     });
-    expect(values).toEqual({ action: 'resize', dropletId: 7, raw: { size: 's-2vcpu-4gb', disk: 'true' }, blockOf: { size: 'param:size:resize:7', disk: 'param:disk:resize' } });
+    expect(values).toEqual({ action: 'resize', dropletId: 7, raw: { size: 's-2vcpu-4gb', disk: 'true' }, rollout: {}, blockOf: { size: 'param:size:resize:7', disk: 'param:disk:resize' } });
     expect(validateParams('resize', values.raw)).toEqual({ ok: true, params: { size: 's-2vcpu-4gb', disk: true } });
   });
 

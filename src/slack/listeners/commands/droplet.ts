@@ -45,7 +45,7 @@ export { requestIdFor };
 
 export function registerDropletCommand(app: App, deps: DropletCommandDeps): void {
   const afterAck = deps.afterAck;
-  if (deps.modal) registerModalListeners(app, { ...deps.modal, submit: deps.submit, intake: deps.intake, afterAck });
+  if (deps.modal) registerModalListeners(app, { ...deps.modal, submit: deps.submit, plan: deps.plan, intake: deps.intake, afterAck });
   app.command(deps.command ?? '/droplet', async ({ command, ack, respond, client }) => {
     const parsed = parseCommand(command.text ?? '');
     const answer = (text: string) =>

@@ -1,7 +1,7 @@
 // The /droplet modal's listeners: action or Droplet changed (views.update), the Droplet
-// type-ahead (block_suggestion, served from DigitalOcean), submission (checked with the same
-// validateParams as typed commands; problems go next to their fields and nothing is queued)
-// and closing.
+// type-ahead (block_suggestion, served from DigitalOcean, with fleet selectors), submission
+// (checked with the same validateParams as typed commands; problems go next to their fields and
+// nothing is queued; a fleet is planned and its plan shown) and closing.
 import type { App, BlockAction, StaticSelectAction, ExternalSelectAction } from '@slack/bolt';
 import { authorize, allowedActions } from '../../../domain/policy.js';
 import { actionBody, normalizeActionName, validateParams } from '../../../domain/catalogue/index.js';
@@ -10,9 +10,12 @@ import { resultText, submitAction, type ActionRequest, type SubmitDeps } from '.
 import type { Intake } from '../../../store/intake.js';
 import type { AfterAck } from '../../after-ack.js';
 import { refusalMessage } from '../../renderers/messages.js';
-import { actionModal, dropletOption } from '../../renderers/modal/action-modal.js';
+import { actionModal } from '../../renderers/modal/action-modal.js';
+import { pickerOptions } from '../../renderers/modal/droplet-picker.js';
 import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLBACK_ID, decodeMetadata } from '../../renderers/modal/ids.js';
-import { fieldErrors, readValues, type StateValues } from './read-values.js';
+import type { PlanFleetDeps } from '../../../requests/plan-fleet.js';
+import { fieldErrors, readTarget, readValues, type StateValues } from './read-values.js';
+import { checkFleetInputs, showFleetPlan } from './submit-fleet.js';
 import { failureText, requestIdFor } from '../failure-text.js';
 import { modalModel, type ModalDeps } from './open.js';
 import { recordInTime } from '../record-request.js';
@@ -20,6 +23,8 @@ import { chatOps } from '../../chat-ops.js';
 
 export interface ModalListenerDeps extends ModalDeps {
   submit: SubmitDeps;
+  /** Fleets picked in the form are planned as typed fleet commands are. */
+  plan: PlanFleetDeps;
   intake: Pick<Intake, 'receive' | 'withdraw'>;
   afterAck: AfterAck;
 }
@@ -38,14 +43,16 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
     const changed = body.actions[0] as StaticSelectAction | ExternalSelectAction | undefined;
     const picked = changed?.selected_option?.value;
     const action = changed?.action_id === ACTION_SELECT ? (picked ? normalizeActionName(picked) : undefined) : values.action;
-    const dropletId = changed?.action_id === DROPLET_SELECT ? (picked && /^\d+$/.test(picked) ? Number(picked) : undefined) : values.dropletId;
+    const target = changed?.action_id === DROPLET_SELECT ? readTarget(picked) : values;
     try {
       const model = await modalModel(deps, {
         userId: body.user.id,
         channel: meta.channel,
         ...(action ? { action } : {}),
-        ...(dropletId !== undefined ? { dropletId } : {}),
+        ...(target.dropletId !== undefined ? { dropletId: target.dropletId } : {}),
+        ...(target.selector ? { selector: target.selector } : {}),
         initial: action === values.action ? values.raw : {},
+        rollout: values.rollout,
       });
       await client.views.update({ view_id: view.id, hash: view.hash, view: actionModal(model) });
     } catch (err) {
@@ -71,12 +78,7 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
         await ack({ options: [] });
         return;
       }
-      const q = body.value.trim().toLowerCase();
-      const matches = (await droplets())
-        .filter((d) => q === '' || d.name.toLowerCase().includes(q) || String(d.id).startsWith(q))
-        .sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id)
-        .slice(0, 100);
-      await ack({ options: matches.map(dropletOption) });
+      await ack({ options: pickerOptions(body.value, await droplets()) });
     } catch (err) {
       deps.logger.warn({ err: (err as Error).message }, 'could not list Droplets for the picker');
       await ack({ options: [] });
@@ -90,7 +92,7 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
     const errors: Record<string, string> = {};
     if (!meta) errors[ACTION_BLOCK] = 'This form is out of date. Close it and type /droplet again.';
     if (!values.action) errors[ACTION_BLOCK] ??= 'Choose an action.';
-    if (values.dropletId === undefined) errors[DROPLET_BLOCK] = 'Choose a Droplet.';
+    if (values.dropletId === undefined && !values.selector) errors[DROPLET_BLOCK] = values.problem ?? 'Choose a Droplet.';
     let params;
     if (values.action) {
       const checked = validateParams(values.action, values.raw);
@@ -99,8 +101,20 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
       const decision = authorize((await deps.access.of(user)).scopes, values.action);
       if (!decision.allowed) errors[ACTION_BLOCK] = refusalMessage(values.action, decision.missing).text;
     }
-    if (Object.keys(errors).length || !meta || !values.action || values.dropletId === undefined || !params) {
+    const fleet = values.selector ? checkFleetInputs(values.action, values) : undefined;
+    for (const [block, message] of Object.entries(fleet?.errors ?? {})) errors[block] = errors[block] ? `${errors[block]} ${message}` : message;
+    const target =
+      values.selector && fleet?.rollout ? { kind: 'fleet' as const, selector: values.selector, rollout: fleet.rollout }
+      : values.dropletId !== undefined && !values.selector ? { kind: 'droplet' as const, id: values.dropletId }
+      : undefined;
+    if (Object.keys(errors).length || !meta || !values.action || !params || !target) {
       await ack({ response_action: 'errors', errors });
+      return;
+    }
+    if (target.kind === 'fleet') {
+      await ack();
+      const submission = { userId: user, channelId: meta.channel, action: values.action, body: actionBody(values.action, params), selector: target.selector, rollout: target.rollout };
+      await deps.afterAck(() => showFleetPlan(deps, client, submission));
       return;
     }
     const request: ActionRequest = {
@@ -109,7 +123,7 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
       userId: user,
       channelId: meta.channel,
       action: values.action,
-      target: { kind: 'id', id: values.dropletId },
+      target: { kind: 'id', id: target.id },
       body: actionBody(values.action, params),
     };
     let fresh;

@@ -11,6 +11,8 @@ import { resolveDroplet } from '../../../digitalocean/resolve-droplet.js';
 import type { Logger } from '../../../log.js';
 import type { AccessResolver } from '../../../domain/access.js';
 import { code } from '../../../domain/chat-text.js';
+import type { FleetSelector } from '../../../domain/fleet/selector.js';
+import type { RolloutInitial } from '../../renderers/modal/fleet-inputs.js';
 import { actionModal, loadingView, problemView, type ModalModel } from '../../renderers/modal/action-modal.js';
 import { loadChoices, type CatalogReader } from './choices.js';
 import type { Prefill } from './prefill.js';
@@ -29,11 +31,14 @@ export interface ModelInput {
   channel: string;
   action?: ActionType;
   dropletId?: number;
+  /** Several Droplets instead of one: nothing is read for them until the plan is made. */
+  selector?: FleetSelector;
   initial?: Partial<Record<ParamKey, string>>;
+  rollout?: RolloutInitial;
   notice?: string;
 }
 
-/** Everything the modal shows for this user, action and Droplet, read live. */
+/** Everything the modal shows for this user, action and Droplet (or fleet), read live. */
 export async function modalModel(deps: ModalDeps, input: ModelInput): Promise<ModalModel> {
   const allowed = allowedActions((await deps.access.of(input.userId)).scopes);
   let { action, notice } = input;
@@ -51,14 +56,18 @@ export async function modalModel(deps: ModalDeps, input: ModelInput): Promise<Mo
       notice = `Droplet ${input.dropletId} no longer exists. Pick another one.`;
     }
   }
+  // A fleet gets only the choices that do not depend on one Droplet (the rebuild images).
   const choices = action ? await loadChoices(deps.catalog, action, droplet) : undefined;
+  const fleet = !droplet && input.dropletId === undefined ? input.selector : undefined;
   return {
     channel: input.channel,
     allowed,
     ...(action ? { action } : {}),
     ...(droplet ? { droplet } : {}),
+    ...(fleet ? { fleet } : {}),
     ...(choices ? { choices } : {}),
     ...(input.initial ? { initial: input.initial } : {}),
+    ...(input.rollout ? { rollout: input.rollout } : {}),
     ...(notice ? { notice } : {}),
     approvalActions: deps.approvalActions,
   };
@@ -94,8 +103,10 @@ export async function openActionModal(deps: ModalDeps, client: webApi.WebClient,
       channel: input.channel,
       ...(input.prefill.action ? { action: input.prefill.action } : {}),
       ...(typed.dropletId !== undefined ? { dropletId: typed.dropletId } : {}),
+      ...(input.prefill.selector ? { selector: input.prefill.selector } : {}),
       ...(typed.notice ? { notice: typed.notice } : {}),
       ...(input.prefill.raw ? { initial: input.prefill.raw } : {}),
+      ...(input.prefill.rollout ? { rollout: input.prefill.rollout } : {}),
     });
     view = actionModal(model);
   } catch (err) {

@@ -1,11 +1,15 @@
-// The /droplet modal: pick an action, pick a Droplet (type-ahead), then the inputs that action
-// needs. Pure: a model in, a view out; listeners fetch the model's data and call views.update.
+// The /droplet modal: pick an action, pick a Droplet or a fleet selector (type-ahead), then the
+// inputs that action needs, and for a fleet its batch and max_failures. Pure: a model in, a view
+// out; listeners fetch the model's data and call views.update.
 import type { types } from '@slack/bolt';
 import { actionEntry, displayName, type ActionType } from '../../../domain/catalogue/index.js';
 import type { DropletDetail } from '../../../digitalocean/catalog.js';
 import { escapeText } from '../../../domain/chat-text.js';
+import type { FleetSelector } from '../../../domain/fleet/selector.js';
 import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLBACK_ID, encodeMetadata } from './ids.js';
 import { option, paramInputs, type Choices, type Initial } from './param-inputs.js';
+import { dropletOption, PICKER_HINT, selectorOption } from './droplet-picker.js';
+import { rolloutInputs, type RolloutInitial } from './fleet-inputs.js';
 
 export interface ModalModel {
   channel: string;
@@ -13,9 +17,13 @@ export interface ModalModel {
   allowed: ActionType[];
   action?: ActionType;
   droplet?: DropletDetail;
+  /** Several Droplets at once instead of `droplet`: a tag, a name pattern or a list. */
+  fleet?: FleetSelector;
   choices?: Choices;
   /** Values typed on the command line, to fill in. */
   initial?: Initial;
+  /** A fleet's batch and max_failures, to fill in. */
+  rollout?: RolloutInitial;
   /** Actions that wait for a second person (the role map's approvals). */
   approvalActions?: readonly ActionType[];
   /** A line at the top, e.g. why the typed Droplet is not filled in. Already mrkdwn-safe. */
@@ -47,11 +55,6 @@ export function problemView(channel: string, text: string): types.ModalView {
     close: plain('Close'),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
   };
-}
-
-/** The text of a Droplet in the picker: name, region and status. */
-export function dropletOption(d: Pick<DropletDetail, 'id' | 'name' | 'status' | 'region'>): types.PlainTextOption {
-  return option(`${d.name} · ${d.region.slug} · ${d.status}`, String(d.id), `ID ${d.id}`);
 }
 
 function actionOption(a: ActionType): types.PlainTextOption {
@@ -86,18 +89,19 @@ export function actionModal(m: ModalModel): types.ModalView {
     const approval = needsApproval ? ' · needs approval by a second person before it runs' : '';
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${escapeText(spec.summary)}${approval}` }] });
   }
+  const picked = m.droplet ? dropletOption(m.droplet) : m.fleet ? selectorOption(m.fleet) : undefined;
   blocks.push({
     type: 'input',
     block_id: DROPLET_BLOCK,
     dispatch_action: true,
     label: plain('Droplet'),
-    hint: plain('Start typing a name or an ID.'),
+    hint: plain(PICKER_HINT),
     element: {
       type: 'external_select',
       action_id: DROPLET_SELECT,
-      placeholder: plain('Choose a Droplet'),
+      placeholder: plain('Choose a Droplet, or type tag:… for several'),
       min_query_length: 0,
-      ...(m.droplet ? { initial_option: dropletOption(m.droplet) } : {}),
+      ...(picked ? { initial_option: picked } : {}),
     },
   });
   if (m.droplet) {
@@ -105,6 +109,9 @@ export function actionModal(m: ModalModel): types.ModalView {
     const image = d.image?.slug || [d.image?.distribution, d.image?.name].filter(Boolean).join(' ');
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${escapeText(d.status)} · ${escapeText(d.size_slug)} · ${escapeText(image || 'unknown image')} · ${escapeText(d.region.slug)}` }] });
   }
-  if (m.action) blocks.push(...paramInputs(m.action, m.droplet, m.choices ?? {}, m.initial ?? {}));
-  return { ...base, submit: plain(needsApproval ? 'Ask for approval' : 'Run'), close: plain('Cancel'), blocks };
+  const fleet = !m.droplet && m.fleet !== undefined;
+  if (fleet) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Several Droplets: submitting shows you the plan with every Droplet it matches now. Nothing runs until you click Run on it.' }] });
+  if (m.action) blocks.push(...paramInputs(m.action, m.droplet, m.choices ?? {}, m.initial ?? {}, fleet));
+  if (fleet) blocks.push(...rolloutInputs(m.rollout ?? {}));
+  return { ...base, submit: plain(fleet ? 'Show the plan' : needsApproval ? 'Ask for approval' : 'Run'), close: plain('Cancel'), blocks };
 }

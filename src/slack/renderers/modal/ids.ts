@@ -7,6 +7,12 @@ export const ACTION_SELECT = 'action_select';
 export const DROPLET_BLOCK = 'droplet_block';
 export const DROPLET_SELECT = 'droplet_select';
 
+/** A fleet's rollout inputs (`batch`, `max_failures`): block_id and action_id are both `rollout:<key>`. */
+export const ROLLOUT_PREFIX = 'rollout:';
+
+/** The last part of a per-Droplet input's block_id when the form is for several Droplets. */
+export const FLEET_BLOCK_SUFFIX = 'fleet';
+
 /** Parameter inputs have action_id `param:<key>`; their block_id also names what their options depend on. */
 export const PARAM_ACTION_PREFIX = 'param:';
 

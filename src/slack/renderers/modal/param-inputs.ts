@@ -4,7 +4,8 @@ import type { types } from '@slack/bolt';
 import { actionEntry, type ActionType, type ModalInput, type ParamKey } from '../../../domain/catalogue/index.js';
 import type { DropletDetail, Image, Kernel, Size } from '../../../digitalocean/catalog.js';
 import { escapeText } from '../../../domain/chat-text.js';
-import { PARAM_ACTION_PREFIX } from './ids.js';
+import { FLEET_BLOCK_SUFFIX, PARAM_ACTION_PREFIX } from './ids.js';
+import { FLEET_CHOICE_HINTS, notForFleets } from './fleet-inputs.js';
 
 export interface Choices {
   sizes?: Size[];
@@ -43,8 +44,9 @@ const bySize = (a: Size, b: Size) => a.price_monthly - b.price_monthly || a.memo
 const newestFirst = (a: { created_at?: string; id: number }, b: { created_at?: string; id: number }) => (b.created_at ?? '').localeCompare(a.created_at ?? '') || b.id - a.id;
 const byLabel = (a: types.PlainTextOption, b: types.PlainTextOption) => a.text.text.localeCompare(b.text.text);
 
-function blockId(key: ParamKey, action: ActionType, dependsOn?: number): string {
-  // Options that depend on the Droplet get a new block_id per Droplet, so Slack drops a stale pick.
+function blockId(key: ParamKey, action: ActionType, dependsOn?: number | typeof FLEET_BLOCK_SUFFIX): string {
+  // Options that depend on the Droplet get a new block_id per Droplet (and one for a fleet), so
+  // Slack drops a stale pick.
   return `param:${key}:${action}${dependsOn === undefined ? '' : `:${dependsOn}`}`;
 }
 
@@ -110,16 +112,25 @@ function imageOption(i: Image): types.PlainTextOption {
   return option(label, i.slug ?? String(i.id), i.slug ?? `snapshot ${i.id}${i.created_at ? ` · ${day(i.created_at)}` : ''}`);
 }
 
-/** Input blocks (and notes) for `action`, from its catalogue entry; `droplet` is undefined until one is picked. */
-export function paramInputs(action: ActionType, droplet: DropletDetail | undefined, choices: Choices, initial: Initial): types.KnownBlock[] {
+/**
+ * Input blocks (and notes) for `action`, from its catalogue entry; `droplet` is undefined until
+ * one is picked, and for a fleet, where a per-Droplet list becomes a text input.
+ */
+export function paramInputs(action: ActionType, droplet: DropletDetail | undefined, choices: Choices, initial: Initial, fleet = false): types.KnownBlock[] {
   const entry = actionEntry(action);
+  const refused = fleet ? notForFleets(action) : undefined;
+  if (refused) return [note(refused)];
   const perDroplet = entry.params.some(({ param }) => param.input.kind === 'choice' && param.input.perDroplet);
-  if (perDroplet && !droplet) return [note('_Pick a Droplet to see the choices for it._')];
+  if (perDroplet && !droplet && !fleet) return [note('_Pick a Droplet to see the choices for it._')];
   const blocks: types.KnownBlock[] = choices.error ? [note(`:warning: Could not read the choices from DigitalOcean (${escapeText(choices.error)}). Try again, or type the command instead.`)] : [];
   for (const { param, required } of entry.params) {
     const input = param.input;
     switch (input.kind) {
       case 'choice': {
+        if (fleet && input.perDroplet) {
+          blocks.push(fleetChoiceInput(action, param.key, input, required, initial[param.key]));
+          break;
+        }
         const rendered = choiceInput(action, param.key, input, required, droplet, choices, initial);
         // A choice with nothing to choose from says so instead of the form.
         if (rendered === 'none left') return [note(`*${escapeText(droplet?.name ?? '')}* has no backups to restore from.`)];
@@ -167,6 +178,19 @@ export function paramInputs(action: ActionType, droplet: DropletDetail | undefin
 }
 
 type ChoiceInput = Extract<ModalInput, { kind: 'choice' }>;
+
+/** A fleet has no one region or Droplet to list sizes or kernels for: the value is typed instead. */
+function fleetChoiceInput(action: ActionType, key: ParamKey, input: ChoiceInput, required: boolean, initial: string | undefined): types.InputBlock {
+  const hint = FLEET_CHOICE_HINTS[input.source] ?? input.hint;
+  return {
+    type: 'input',
+    block_id: blockId(key, action, FLEET_BLOCK_SUFFIX),
+    optional: !required,
+    label: plain(input.label),
+    ...(hint ? { hint: plain(hint) } : {}),
+    element: { type: 'plain_text_input', action_id: `${PARAM_ACTION_PREFIX}${key}`, max_length: 64, ...(initial ? { initial_value: initial } : {}) },
+  };
+}
 
 /** The select for a live list; undefined while the list is not loaded, 'none left' for an empty list of backups. */
 function choiceInput(
