@@ -170,6 +170,7 @@ describe('the form for several Droplets', () => {
     expect(values.dropletId).toBeUndefined();
     expect(checkFleetInputs('resize', values)).toEqual({ errors: { 'rollout:batch': expect.stringContaining('batch must be a number of Droplets from 1 to 1000') } });
     expect(checkFleetInputs('resize', { ...values, rollout: { batch: '25%' } })).toEqual({ rollout: { batch: { kind: 'percent', percent: 25 }, maxFailures: 0 }, errors: {} });
+    expect(checkFleetInputs('resize', { ...values, rollout: { max_failures: '1' } }).errors).toEqual({ 'rollout:max_failures': expect.stringContaining('max_failures needs batch=') });
     expect(checkFleetInputs('restore', { ...values, rollout: {} }).errors[DROPLET_BLOCK]).toContain('cannot run on several Droplets');
     const bad = readValues({ [DROPLET_BLOCK]: { [DROPLET_SELECT]: { type: 'external_select', selected_option: { value: 'web-1,,web-2' } } } });
     expect(bad.problem).toContain('has an empty item');

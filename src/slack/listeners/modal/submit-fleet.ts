@@ -22,7 +22,10 @@ export function checkFleetInputs(action: ActionType | undefined, values: ModalVa
   const refused = action ? notForFleets(action) : undefined;
   if (refused) errors[DROPLET_BLOCK] = refused.replace(/`/g, '');
   for (const key of ROLLOUT_KEYS) {
-    const one = parseRollout({ ...(values.rollout[key] !== undefined ? { [key]: values.rollout[key] } : {}) });
+    // Each field on its own, so a problem shows under the field it is about; max_failures is
+    // checked beside some batch when one was typed (whether it reads is the batch field's own problem).
+    const beside = key === 'max_failures' && values.rollout.batch !== undefined ? { batch: '1' } : {};
+    const one = parseRollout({ ...beside, ...(values.rollout[key] !== undefined ? { [key]: values.rollout[key] } : {}) });
     if (!one.ok) errors[rolloutBlockId(key)] = `${one.problems.join(' ')}.`;
   }
   const all = parseRollout(values.rollout);
