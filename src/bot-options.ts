@@ -21,7 +21,7 @@ export interface BotOptions {
   /** How often a worker looks for requests whose receiver stopped before queueing them. */
   intakeSweepMs?: number;
   /** Fleet coordinator pacing (tests make it faster). */
-  fleet?: { stepMs?: number; idleMs?: number; progressEveryMs?: number; reconcileEveryMs?: number };
+  fleet?: { stepMs?: number; idleMs?: number; progressEveryMs?: number; reconcileEveryMs?: number; sweepAfterMs?: number };
   /** The receiver's HTTP limits (body size, header and request timeouts); defaults in slack/app.ts. */
   httpLimits?: Partial<HttpLimits>;
 }

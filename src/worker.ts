@@ -145,7 +145,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   const sweep = setInterval(() => {
     // One sweep at a time: a slow Slack must not let the next tick act on the same records.
     if (sweeping) return;
-    sweeping = Promise.all([sweepIntake(sweepDeps), startAcceptedFleets(fleets, fleetScheduler)]).then(([r]) => r).then(
+    sweeping = Promise.all([sweepIntake(sweepDeps), startLiveFleets(fleets, fleetScheduler, opts.fleet?.sweepAfterMs ?? 10_000)]).then(([r]) => r).then(
       (r) => (r.queued || r.withdrawn || r.unreadable) && logger.warn(r, 'finished requests their receivers left in the intake'),
       (err) => logger.warn({ err: (err as Error).message }, 'intake sweep failed; will try again'),
     ).finally(() => {
@@ -185,9 +185,17 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   });
 }
 
-/** A fleet whose Run was clicked but whose receiver stopped before adding its coordinator. */
-async function startAcceptedFleets(fleets: FleetStore, scheduler: FleetScheduler): Promise<void> {
-  for (const id of await fleets.acceptedBefore(10_000)) await scheduler.start(id);
+/**
+ * Every live fleet (accepted, running, paused, aborting) has a coordinator: one whose receiver
+ * stopped after Run or Approve, or whose coordinator ended just as Retry failed was clicked, gets
+ * one here. A fleet whose record is gone, or that is no longer live, leaves the set.
+ */
+async function startLiveFleets(fleets: FleetStore, scheduler: FleetScheduler, afterMs: number): Promise<void> {
+  for (const id of await fleets.liveBefore(afterMs)) {
+    const status = await fleets.statusOf(id);
+    if (status === 'accepted' || status === 'running' || status === 'paused' || status === 'aborting') await scheduler.ensure(id);
+    else await fleets.forgetLive(id);
+  }
 }
 
 /**

@@ -37,9 +37,13 @@ export class ApprovalExpiryScheduler {
     await this.queue.add('expire', { approvalId }, { jobId: approvalId, delay: Math.max(0, delayMs) });
   }
 
-  /** The deadline of a fleet awaiting approval (the job ID is the fleet's, which never looks like an approval's). */
-  async scheduleFleet(fleetId: string, delayMs: number): Promise<void> {
-    await this.queue.add('expire', { approvalId: fleetId, fleet: true }, { jobId: fleetId, delay: Math.max(0, delayMs) });
+  /**
+   * The deadline of a fleet awaiting approval. The job ID names the fleet and its deadline (never
+   * like an approval's), so a second ask for the same fleet, after an earlier one that never
+   * opened, still gets a job of its own.
+   */
+  async scheduleFleet(fleetId: string, delayMs: number, deadline: number): Promise<void> {
+    await this.queue.add('expire', { approvalId: fleetId, fleet: true }, { jobId: `${fleetId}.${deadline}`, delay: Math.max(0, delayMs) });
   }
 
   async close(): Promise<void> {

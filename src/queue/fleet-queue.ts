@@ -51,6 +51,14 @@ export class FleetScheduler {
     if (state === 'delayed') await job.promote().catch(() => {});
   }
 
+  /** Makes sure a live fleet has a coordinator: adds it, or starts an ended one again; leaves a waiting or delayed one be. */
+  async ensure(fleetId: string): Promise<void> {
+    const job = await Job.fromId<FleetJobData>(this.queue, fleetId);
+    if (!job) return this.start(fleetId);
+    const state = await job.getState();
+    if (state === 'completed' || state === 'failed') await job.retry(state);
+  }
+
   /** Starts an ended coordinator again (Retry failed after the fleet finished). */
   async restart(fleetId: string): Promise<void> {
     const job = await Job.fromId<FleetJobData>(this.queue, fleetId);

@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import type { FleetDecision, FleetStore, StoredFleet } from '../store/fleets.js';
 import type { FleetView } from '../worker/run-fleet.js';
 import { ExpiryTooEarly } from './approval-decisions.js';
+import { escapeText } from '../domain/chat-text.js';
 
 /** What the approval of a fleet says in chat, as an interface this use case owns. */
 export interface FleetApprovalChat {
@@ -33,7 +34,7 @@ export interface FleetApprovalDeps {
   access: Pick<AccessResolver, 'of' | 'roleMap'>;
   chat: FleetApprovalChat;
   /** Closes the request when its deadline passes, whether or not anyone clicks. */
-  expiry: { scheduleFleet(fleetId: string, delayMs: number): Promise<void> };
+  expiry: { scheduleFleet(fleetId: string, delayMs: number, deadline: number): Promise<void> };
   coordinator: { start(fleetId: string): Promise<void> };
   audit: AuditSink;
   logger: Logger;
@@ -53,7 +54,7 @@ export async function askFleetApproval(deps: FleetApprovalDeps & { settings: App
   const id = fleet.plan.id;
   const now = await deps.fleets.time();
   // The deadline first: one for a request never opened does nothing; an open request without one would wait for ever.
-  await deps.expiry.scheduleFleet(id, settings.expires_after);
+  await deps.expiry.scheduleFleet(id, settings.expires_after, now + settings.expires_after);
   const moved = await deps.fleets.transition(id, ['planned'], 'awaiting', nonce, {
     approvalWhy: why,
     approvalRequestedAt: String(now),
@@ -79,7 +80,7 @@ export async function askFleetApproval(deps: FleetApprovalDeps & { settings: App
   for (const t of fleet.plan.targets) await deps.audit(fleetAuditEntry(asked, t, 1, 'requested', { message: `fleet, awaiting approval: ${why}` }));
   deps.logger.info({ fleetId: id, targets: fleet.plan.targets.length }, 'fleet approval requested');
   const roles = settings.approvers.map((r) => `\`${r}\``).join(' or ');
-  const place = settings.channel && settings.channel !== fleet.plan.channel ? ` in <#${settings.channel}>` : ' in the thread of the message the bot posted in this channel';
+  const place = settings.channel ? ` in <#${settings.channel}>` : ' in the thread of the message the bot posted in this channel';
   return {
     kind: 'done',
     message: `Asked for approval of ${what(fleet)}${place}. Nothing runs until someone with the ${roles} role approves, within ${describeWindow(settings.expires_after)}.`,
@@ -95,7 +96,9 @@ async function closeUnposted(deps: FleetApprovalDeps, fleet: StoredFleet, err: u
   } catch {
     return { kind: 'refused', message: 'I could not post the approval request, nor withdraw it (the job store is unavailable). If it shows up with buttons, it can be approved until it expires; otherwise nothing runs.' };
   }
-  if (closed.kind === 'lost' && closed.status === 'accepted') return { kind: 'done', message: `Approved already: ${what(fleet)} runs.` };
+  // Someone decided while the rest was being posted: the buttons were there, and their decision stands.
+  if (closed.kind === 'lost' && closed.status === 'denied') return { kind: 'refused', message: `<@${closed.by}> denied ${what(fleet)} already. Nothing was done.` };
+  if (closed.kind === 'lost' && closed.status !== 'expired') return { kind: 'done', message: `Approved already: ${what(fleet)} runs. Its progress is in the fleet's message.` };
   const view = await deps.fleets.read(id);
   if (view?.rootTs) await deps.chat.approvalLine(view as FleetView, 'expired').catch(() => {});
   return { kind: 'refused', message: `The approval request could not be posted (${(err as Error).message}). Nothing was done; try again, or check that the bot may post in the approvals channel.` };
@@ -114,7 +117,11 @@ export interface Decision {
 export async function decideFleetApproval(deps: FleetApprovalDeps, click: Decision): Promise<ApprovalResult> {
   const fleet = await deps.fleets.read(click.fleetId);
   if (!fleet) return { kind: 'refused', message: 'This fleet is no longer on record. Nothing was done; ask the requester to run the command again.' };
-  if (fleet.status !== 'awaiting') return { kind: 'refused', message: alreadyDecided(fleet) };
+  if (fleet.status !== 'awaiting') {
+    // A decision whose follow-up a crash cut short is finished here, by whoever clicks next.
+    await closeOutIfNeeded(deps, fleet);
+    return { kind: 'refused', message: alreadyDecided(fleet) };
+  }
   if (!deps.settings) return { kind: 'refused', message: 'Approvals are no longer set up in the role map, so nobody can approve this. Nothing was done; ask the requester to run the command again.' };
   const access = await deps.access.of(click.user);
   // The decider's rights on every Droplet of the frozen list, from the channel where they click.
@@ -124,47 +131,64 @@ export async function decideFleetApproval(deps: FleetApprovalDeps, click: Decisi
   const verdict = mayDecide(deps.settings, access, { user: click.user, requester: fleet.plan.requester, action: fleet.plan.action, decision: click.decision });
   if (!verdict.ok) return { kind: 'refused', message: verdict.reason };
   if (click.user !== fleet.plan.requester && first) {
-    const names = uncovered.slice(0, 10).map((t) => `${t.name} (${t.id})`).join(', ') + (uncovered.length > 10 ? ` and ${uncovered.length - 10} more` : '');
+    const names = uncovered.slice(0, 10).map((t) => `${escapeText(t.name)} (${t.id})`).join(', ') + (uncovered.length > 10 ? ` and ${uncovered.length - 10} more` : '');
     return { kind: 'refused', message: `To ${click.decision} this fleet your roles must cover every Droplet in it from here; they do not cover ${names} (${first.reason}) Nothing was done.` };
   }
   const result = await deps.fleets.decide(fleet.plan.id, click.decision === 'approve' ? 'accepted' : 'denied', click.user, click.nonce);
   if (result.kind === 'missing' || result.kind === 'early') return { kind: 'refused', message: 'This fleet is no longer on record. Nothing was done.' };
   const view = (await deps.fleets.read(fleet.plan.id)) as FleetView;
+  await closeOutIfNeeded(deps, view);
   if (result.kind === 'lost') return { kind: 'refused', message: alreadyDecided(view) };
-  await closeOut(deps, view, result.status);
   if (result.status === 'expired') return { kind: 'refused', message: `This request expired before you clicked. Nothing was done; ask <@${fleet.plan.requester}> to run the command again if it is still needed.` };
   return { kind: 'done', message: result.status === 'accepted' ? `Approved: ${what(fleet)} runs now. Its progress is in the fleet's message.` : `Denied: ${what(fleet)} will not run.` };
 }
 
-/** Run by the expiry job when the deadline passes; does nothing if someone decided first. */
-export async function expireFleetApproval(deps: Omit<FleetApprovalDeps, 'settings' | 'access' | 'expiry'>, fleetId: string): Promise<boolean> {
-  const fleet = await deps.fleets.read(fleetId);
-  if (!fleet || fleet.status !== 'awaiting') return false;
+/**
+ * Run by the expiry job when the deadline passes. Expires the fleet if it still waits; either way
+ * it finishes the follow-up of a decision that a crash cut short. Throws to be retried.
+ */
+export async function expireFleetApproval(deps: CloseOutDeps, fleetId: string): Promise<boolean> {
+  // No look before the decision: a retried job must find its own win (same nonce) and finish it.
   const result = await deps.fleets.decide(fleetId, 'expired', '', `expire:${fleetId}`, { onlyWhenDue: true });
   if (result.kind === 'early') throw new ExpiryTooEarly(result.inMs);
-  if (result.kind !== 'won') return false;
-  let view = (await deps.fleets.read(fleetId))!;
-  if (!view.rootTs) {
-    // The receiver stopped before it posted anything: the requester still hears of it.
-    await deps.fleets.setRoot(fleetId, await deps.chat.announce(view));
-    view = (await deps.fleets.read(fleetId))!;
-  }
-  await closeOut(deps, view as FleetView, 'expired');
-  return true;
+  if (result.kind === 'missing') return false;
+  const fleet = await deps.fleets.read(fleetId);
+  if (fleet) await closeOutIfNeeded(deps, fleet);
+  return result.kind === 'won';
+}
+
+type CloseOutDeps = Pick<FleetApprovalDeps, 'fleets' | 'chat' | 'coordinator' | 'audit' | 'logger'>;
+
+/** The decision a fleet's record holds, once it has one: accepted (or anything after), denied or expired. */
+function decisionOf(f: StoredFleet): FleetDecision | undefined {
+  if (!f.approval || f.status === 'awaiting' || f.status === 'planned' || f.status === 'cancelled') return undefined;
+  return f.status === 'denied' || f.status === 'expired' ? f.status : 'accepted';
 }
 
 /**
- * After the decision: its line in the thread, the coordinator started (approved), the request
- * message without buttons, and one audit entry per Droplet. The decision stands whatever fails here.
+ * After the decision: its line in the thread (with the root message for a denied or expired
+ * fleet), the coordinator started (approved), the request message without buttons, one audit
+ * entry per Droplet, then a mark that all this was done. Until the mark is there, the next click
+ * or the expiry job does it again; each part is safe to repeat (keyed outbox entries, a fixed
+ * coordinator job ID).
  */
-async function closeOut(deps: Pick<FleetApprovalDeps, 'chat' | 'coordinator' | 'audit' | 'logger'>, view: FleetView, status: FleetDecision): Promise<void> {
-  await quietly(deps, 'post the decision line', () => deps.chat.approvalLine(view, status));
+async function closeOutIfNeeded(deps: CloseOutDeps, fleet: StoredFleet): Promise<void> {
+  const status = decisionOf(fleet);
+  if (!status || fleet.approval?.closedOut) return;
+  let view = fleet;
+  if (!view.rootTs) {
+    // The receiver stopped before it posted anything: the requester still hears of it.
+    await deps.fleets.setRoot(view.plan.id, await deps.chat.announce(view));
+    view = (await deps.fleets.read(view.plan.id)) ?? view;
+  }
+  await deps.chat.approvalLine(view as FleetView, status);
   // If this process stops before it is added, a worker's sweep starts the accepted fleet.
   if (status === 'accepted') await deps.coordinator.start(view.plan.id);
-  await quietly(deps, 'update the approval request', () => deps.chat.approvalDecided(view));
+  await quietly(deps, 'update the approval request', () => deps.chat.approvalDecided(view as FleetView));
   const event: AuditEntry['event'] = status === 'accepted' ? 'approved' : status;
   const by = view.approval?.decidedBy || view.plan.requester;
   for (const t of view.plan.targets) await deps.audit({ ...fleetAuditEntry(view, t, 1, event), user: by, ...(status === 'expired' ? { message: 'nobody decided in time' } : {}) });
+  await deps.fleets.set(view.plan.id, { approvalClosed: '1' });
   deps.logger.info({ fleetId: view.plan.id, status, by }, 'fleet approval decided');
 }
 

@@ -3,6 +3,7 @@
 // click, or a click on an out-of-date message, changes nothing and says why), then a line in the
 // fleet's thread and a nudge to its coordinator.
 import { decide } from '../domain/rights.js';
+import { escapeText } from '../domain/chat-text.js';
 import { displayName } from '../domain/catalogue/index.js';
 import { fleetApprovalReason, type ApprovalSettings } from '../domain/approval-rules.js';
 import { askFleetApproval, decideFleetApproval, type FleetApprovalDeps } from './fleet-approval.js';
@@ -104,7 +105,7 @@ async function mayRun(deps: FleetControlDeps, fleet: StoredFleet, user: string, 
   const access = await deps.access.of(user);
   const denied = fleet.plan.targets.filter((t) => !decide(deps.access.roleMap, access.grants, fleet.plan.action, { droplet: t, channel: fleet.plan.channel }).allowed);
   if (denied.length === 0) return undefined;
-  const names = denied.slice(0, 10).map((t) => `${t.name} (${t.id})`).join(', ') + (denied.length > 10 ? ` and ${denied.length - 10} more` : '');
+  const names = denied.slice(0, 10).map((t) => `${escapeText(t.name)} (${t.id})`).join(', ') + (denied.length > 10 ? ` and ${denied.length - 10} more` : '');
   return control
     ? `Only the requester, or someone who may run \`${displayName(fleet.plan.action)}\` on every Droplet of the fleet, can do that; your roles do not cover ${names}. Nothing was done.`
     : `You may not run \`${displayName(fleet.plan.action)}\` on ${names}. Nothing was done.`;

@@ -65,8 +65,10 @@ export class OutboxFleetReporter implements FleetReporter, FleetApprovalChat {
 
   finished(fleet: FleetView): Promise<void> {
     const aborted = fleet.status === 'aborted';
-    const entries: OutboxEntry[] = [{ kind: 'reply', key: 'finished', text: fleetSummary(fleet.plan, fleet.states, aborted) }, { ...this.root(fleet), key: 'finished:root' }];
-    if (this.notifyChannel) entries.push({ kind: 'notify', key: 'finished:notify', channel: this.notifyChannel, text: fleetNotificationLine(fleet.plan, fleet.states, aborted) });
+    // A fleet finishes once per round: Retry failed after the end starts a new round (gen), which finishes again.
+    const round = fleet.gen ? `:${fleet.gen}` : '';
+    const entries: OutboxEntry[] = [{ kind: 'reply', key: `finished${round}`, text: fleetSummary(fleet.plan, fleet.states, aborted) }, { ...this.root(fleet), key: `finished${round}:root` }];
+    if (this.notifyChannel) entries.push({ kind: 'notify', key: `finished${round}:notify`, channel: this.notifyChannel, text: fleetNotificationLine(fleet.plan, fleet.states, aborted) });
     return this.publish(fleet, entries);
   }
 

@@ -21,6 +21,8 @@ export interface StoredFleet {
   starting?: number;
   /** Errors someone chose to go on past with Resume. */
   forgiven: number;
+  /** How many times Retry failed ran: the coordinator's own changes carry it, so each round's are new. */
+  gen: number;
   /** ms of the last progress edit of the root message. */
   rootAt: number;
   /** ms of the last check that each running Droplet's job is alive. */
@@ -41,6 +43,8 @@ export interface FleetApproval {
   message?: { channel: string; ts: string };
   /** Who approved or denied it ('' for an expiry). */
   decidedBy?: string;
+  /** Everything that follows the decision (thread line, request message, audit) was done. */
+  closedOut?: boolean;
 }
 
 export type FleetDecision = 'accepted' | 'denied' | 'expired';
@@ -53,31 +57,48 @@ export type FleetDecideResult =
   | { kind: 'early'; inMs: number }
   | { kind: 'missing' };
 
-// KEYS: fleet. ARGV: ttl, then field/value pairs.
+// KEYS: fleet. ARGV: ttl, then field/value pairs, 'plan' first. A second run of the same call
+// (the same plan) answers yes again.
 const CREATE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if redis.call('HGET', KEYS[1], 'plan') == ARGV[3] then return 1 end
+  return 0
+end
 for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 1`;
 
-// KEYS: fleet, accepted set. ARGV: comma-separated statuses it may move from, new status, nonce,
-// ttl, fleet ID, then field/value pairs. A second run of the same call (same nonce) answers yes again.
-const TRANSITION = `
+// The fleets a coordinator must be driving (accepted, running, paused, aborting) are kept in one
+// sorted set, scored by when they became live: a worker's sweep starts the coordinator of any that
+// has none (a receiver stopped after Run or Approve; a Retry on a fleet whose coordinator had just
+// ended). Every status change keeps it right in the same Lua step.
+const LIVE = `
+local function live(status, id, key)
+  if status == 'accepted' or status == 'running' or status == 'paused' or status == 'aborting' then
+    local t = redis.call('TIME')
+    redis.call('ZADD', key, 'NX', tonumber(t[1]) * 1000, id)
+  else
+    redis.call('ZREM', key, id)
+  end
+end
+`;
+
+// KEYS: fleet, live set. ARGV: comma-separated statuses it may move from, new status, nonce, ttl,
+// fleet ID, then field/value pairs. Every applied nonce is recorded (n:<nonce>), so a call that
+// runs twice (ioredis resends after a reconnect) answers yes again and changes nothing, even if
+// another change came in between.
+const TRANSITION = `${LIVE}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return -1 end
+if redis.call('HEXISTS', KEYS[1], 'n:' .. ARGV[3]) == 1 then return 1 end
 if status == ARGV[2] and redis.call('HGET', KEYS[1], 'nonce') == ARGV[3] then return 1 end
 local allowed = false
 for s in string.gmatch(ARGV[1], '[^,]+') do if s == status then allowed = true end end
 if not allowed then return 0 end
-redis.call('HSET', KEYS[1], 'status', ARGV[2], 'nonce', ARGV[3])
+redis.call('HSET', KEYS[1], 'status', ARGV[2], 'nonce', ARGV[3], 'n:' .. ARGV[3], '1')
 for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
-if ARGV[2] == 'accepted' then
-  local t = redis.call('TIME')
-  redis.call('ZADD', KEYS[2], tonumber(t[1]) * 1000, ARGV[5])
-else
-  redis.call('ZREM', KEYS[2], ARGV[5])
-end
+live(ARGV[2], ARGV[5], KEYS[2])
 return 1`;
 
 // KEYS: fleet. ARGV: field, phases it may move from (comma-separated), attempt it must be ('' for
@@ -95,11 +116,11 @@ if not allowed then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
 return 1`;
 
-// KEYS: fleet, accepted set. ARGV: outcome (accepted, denied or expired), who, nonce, ttl, fleet
+// KEYS: fleet, live set. ARGV: outcome (accepted, denied or expired), who, nonce, ttl, fleet
 // ID, 'due' to make an expiry wait for the deadline. A decision on a fleet awaiting approval, once:
 // an approval or denial at or after the deadline (on Redis's clock) is an expiry, and an approval
 // marks the fleet accepted in the same step, so a worker's sweep starts it if this process dies.
-const DECIDE = `
+const DECIDE = `${LIVE}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'missing', '', ''} end
 if status ~= 'awaiting' then
@@ -119,16 +140,19 @@ if outcome ~= 'expired' and now >= expiresAt then
 end
 redis.call('HSET', KEYS[1], 'status', outcome, 'nonce', ARGV[3], 'decidedBy', by)
 redis.call('EXPIRE', KEYS[1], ARGV[4])
-if outcome == 'accepted' then redis.call('ZADD', KEYS[2], now, ARGV[5]) end
+live(outcome, ARGV[5], KEYS[2])
 return {'won', outcome, by}`;
 
-// KEYS: fleet. ARGV: nonce, ttl. Retry failed as one step: only from paused or finished, every
-// errored Droplet back to waiting with its attempt bumped, and the fleet running again, so it
-// cannot interleave with Resume, Abort or a second click. Answers how many, -1 missing, -2 refused.
-const RETRY_FAILED = `
+// KEYS: fleet, live set. ARGV: nonce, ttl, fleet ID. Retry failed as one step: only from paused
+// or finished, every errored Droplet back to waiting with its attempt bumped, and the fleet running
+// again, so it cannot interleave with Resume, Abort or a second click; the generation goes up, so
+// the coordinator's own changes (pause, finish) of the next round are new changes. Answers how
+// many, -1 missing, -2 refused; a resent call answers what the first did.
+const RETRY_FAILED = `${LIVE}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return -1 end
-if status == 'running' and redis.call('HGET', KEYS[1], 'nonce') == ARGV[1] then return tonumber(redis.call('HGET', KEYS[1], 'retried') or '0') end
+local done = redis.call('HGET', KEYS[1], 'n:' .. ARGV[1])
+if done then return tonumber(done) end
 if status ~= 'paused' and status ~= 'finished' then return -2 end
 local all = redis.call('HGETALL', KEYS[1])
 local count = 0
@@ -141,8 +165,10 @@ for i = 1, #all, 2 do
     end
   end
 end
-redis.call('HSET', KEYS[1], 'status', 'running', 'nonce', ARGV[1], 'forgiven', '0', 'reason', '', 'retried', tostring(count))
+redis.call('HSET', KEYS[1], 'status', 'running', 'nonce', ARGV[1], 'n:' .. ARGV[1], tostring(count), 'forgiven', '0', 'reason', '')
+redis.call('HINCRBY', KEYS[1], 'gen', 1)
 redis.call('EXPIRE', KEYS[1], ARGV[2])
+live('running', ARGV[3], KEYS[2])
 return count`;
 
 /** The fleet's record is there but this version cannot read it (a deploy changed its shape). */
@@ -160,7 +186,8 @@ export class FleetStore {
     return `${this.prefix}:fleet:${id}`;
   }
 
-  get acceptedKey(): string {
+  /** Fleets a coordinator must be driving. (The key's name is older than its meaning: it once held only accepted fleets.) */
+  get liveKey(): string {
     return `${this.prefix}:fleets:accepted`;
   }
 
@@ -187,7 +214,7 @@ export class FleetStore {
    */
   async transition(id: string, from: readonly FleetStatus[], to: FleetStatus, nonce: string, fields: Record<string, string> = {}): Promise<'moved' | 'refused' | 'missing'> {
     const args = [from.join(','), to, nonce, String(RUN_TTL_SECONDS), id, ...Object.entries(fields).flat()];
-    const answer = Number(await this.redis.eval(TRANSITION, 2, this.key(id), this.acceptedKey, ...args));
+    const answer = Number(await this.redis.eval(TRANSITION, 2, this.key(id), this.liveKey, ...args));
     return answer === 1 ? 'moved' : answer === -1 ? 'missing' : 'refused';
   }
 
@@ -202,7 +229,7 @@ export class FleetStore {
    * changes nothing and says how long to wait.
    */
   async decide(id: string, outcome: FleetDecision, by: string, nonce: string, opts: { onlyWhenDue?: boolean } = {}): Promise<FleetDecideResult> {
-    const [kind, status, who] = (await this.redis.eval(DECIDE, 2, this.key(id), this.acceptedKey, outcome, by, nonce, String(RUN_TTL_SECONDS), id, opts.onlyWhenDue ? 'due' : '')) as [string, string, string];
+    const [kind, status, who] = (await this.redis.eval(DECIDE, 2, this.key(id), this.liveKey, outcome, by, nonce, String(RUN_TTL_SECONDS), id, opts.onlyWhenDue ? 'due' : '')) as [string, string, string];
     if (kind === 'missing') return { kind: 'missing' };
     if (kind === 'early') return { kind: 'early', inMs: Number(status) };
     if (kind === 'won') return { kind: 'won', status: status as FleetDecision, by: who };
@@ -217,7 +244,7 @@ export class FleetStore {
 
   /** Retry failed, in one step: the number of Droplets set to run again, or why not. */
   async retryFailed(id: string, nonce: string): Promise<{ kind: 'moved'; count: number } | { kind: 'refused' | 'missing' }> {
-    const answer = Number(await this.redis.eval(RETRY_FAILED, 1, this.key(id), nonce, String(RUN_TTL_SECONDS)));
+    const answer = Number(await this.redis.eval(RETRY_FAILED, 2, this.key(id), this.liveKey, nonce, String(RUN_TTL_SECONDS), id));
     return answer >= 0 ? { kind: 'moved', count: answer } : { kind: answer === -1 ? 'missing' : 'refused' };
   }
 
@@ -235,10 +262,20 @@ export class FleetStore {
     return (await this.redis.hsetnx(this.key(id), 'root', ts)) === 1;
   }
 
-  /** Fleets accepted (Run clicked) at least `olderThanMs` ago that no coordinator has begun. */
-  async acceptedBefore(olderThanMs: number): Promise<string[]> {
+  /** Fleets live (accepted, running, paused or aborting) for at least `olderThanMs`: the sweep checks each has its coordinator. */
+  async liveBefore(olderThanMs: number): Promise<string[]> {
     const now = await this.time();
-    return this.redis.zrangebyscore(this.acceptedKey, '-inf', now - olderThanMs);
+    return this.redis.zrangebyscore(this.liveKey, '-inf', now - olderThanMs);
+  }
+
+  /** The fleet's status, or undefined when its record is gone. */
+  async statusOf(id: string): Promise<FleetStatus | undefined> {
+    return ((await this.redis.hget(this.key(id), 'status')) ?? undefined) as FleetStatus | undefined;
+  }
+
+  /** Drops a fleet from the live set (its record expired, or it ended without a coordinator to say so). */
+  async forgetLive(id: string): Promise<void> {
+    await this.redis.zrem(this.liveKey, id);
   }
 }
 
@@ -256,6 +293,7 @@ function parseFleet(id: string, all: Record<string, string>): StoredFleet {
     states,
     batch: Number(all.batch ?? 0),
     forgiven: Number(all.forgiven ?? 0),
+    gen: Number(all.gen ?? 0),
     rootAt: Number(all.rootAt ?? 0),
     reconciledAt: Number(all.reconciledAt ?? 0),
     ...(all.root ? { rootTs: all.root } : {}),
@@ -270,6 +308,7 @@ function parseFleet(id: string, all: Record<string, string>): StoredFleet {
             expiresAt: Number(all.approvalExpiresAt),
             ...(all.approvalMessage ? { message: JSON.parse(all.approvalMessage) as { channel: string; ts: string } } : {}),
             ...(all.decidedBy !== undefined ? { decidedBy: all.decidedBy } : {}),
+            ...(all.approvalClosed ? { closedOut: true } : {}),
           },
         }
       : {}),

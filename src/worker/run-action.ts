@@ -125,9 +125,16 @@ async function run(job: Job<ActionJob>, data: ActionJob, deps: RunActionDeps, lo
     } catch (err) {
       if (err instanceof LostJobError) throw err;
       if (err instanceof GateClosedError) {
+        log.info({ gate: err.state }, 'fleet aborted before this POST; not sent');
+        if (job.data.postStartedAt !== undefined) {
+          // An earlier attempt sent a POST whose answer was lost, and its action was not found: it may still have started.
+          const message = 'aborted; an earlier attempt sent its POST but the answer was lost and no action was found, so one may still have started. Check the Droplet';
+          await deps.reporter.finished(data, { status: 'errored', message });
+          await deps.audit(jobAuditEntry(data, 'errored', { message }));
+          return { status: 'errored', message };
+        }
         // Its fleet was aborted while it waited: nothing was sent, and nothing will be.
         const message = 'aborted before it started';
-        log.info({ gate: err.state }, 'fleet aborted before this POST; not sent');
         await deps.reporter.skipped?.(data, message);
         await deps.audit(jobAuditEntry(data, 'withdrawn', { message }));
         return { status: 'skipped', message };

@@ -18,7 +18,7 @@ import type { Action, Droplet } from '../digitalocean/types.js';
 import type { Logger } from '../log.js';
 import type { DropletLine } from '../store/droplet-line.js';
 import { UnreadableFleetError, type FleetStore, type StoredFleet } from '../store/fleets.js';
-import { LostJobError, type Fence } from './fence.js';
+import { GateClosedError, LostJobError, type Fence } from './fence.js';
 import { CLOCK_SKEW_MS } from './run-action.js';
 
 export interface FleetJobData {
@@ -59,7 +59,7 @@ export interface FleetReporter {
 }
 
 export interface RunFleetDeps {
-  fleets: Pick<FleetStore, 'read' | 'transition' | 'setTarget' | 'set' | 'unset' | 'setRoot'>;
+  fleets: Pick<FleetStore, 'read' | 'transition' | 'setTarget' | 'set' | 'unset' | 'setRoot' | 'key'>;
   digitalocean: Pick<DigitalOceanClient, 'listDroplets' | 'postTagAction' | 'listActions' | 'getAction'>;
   fence: Fence;
   enqueue: (job: ActionJob) => Promise<void>;
@@ -142,7 +142,7 @@ export async function runFleetStep(job: Job<FleetJobData>, deps: RunFleetDeps, t
       // Errors someone resumed past are not counted again.
       const counted = step.errored - view.forgiven;
       const why = `${counted} Droplet${counted === 1 ? ' has' : 's have'} errored${view.forgiven ? ' since the last Resume' : ''}, more than max_failures=${view.plan.rollout.maxFailures} allows`;
-      if ((await deps.fleets.transition(id, ['running'], 'paused', `stop-rule:${view.batch}:${step.errored}`, { reason: why })) === 'moved') {
+      if ((await deps.fleets.transition(id, ['running'], 'paused', `stop-rule:${view.gen}:${view.batch}:${step.errored}`, { reason: why })) === 'moved') {
         view = (await deps.fleets.read(id)) as FleetView;
         await deps.reporter.paused(view, why);
       }
@@ -150,7 +150,7 @@ export async function runFleetStep(job: Job<FleetJobData>, deps: RunFleetDeps, t
     }
     case 'finish': {
       if (step.aborted) await skipWaiting(view, deps);
-      const moved = await deps.fleets.transition(id, step.aborted ? ['aborting'] : ['running', 'paused'], step.aborted ? 'aborted' : 'finished', `finish:${id}`);
+      const moved = await deps.fleets.transition(id, step.aborted ? ['aborting'] : ['running', 'paused'], step.aborted ? 'aborted' : 'finished', `finish:${view.gen}`);
       view = (await deps.fleets.read(id)) as FleetView;
       if (moved === 'moved' || view.status === 'finished' || view.status === 'aborted') {
         await deps.reporter.finished(view);
@@ -262,7 +262,8 @@ async function bulkPost(job: Job<FleetJobData>, fleet: FleetView, deps: RunFleet
         // budget, a 429, a crash), look at the members again, so a Droplet that joined is never touched.
         if (Date.now() - (bulk.listedAt ?? 0) > TAG_FRESH_MS) await checkTagUnchanged(deps, fleet, tag);
         postStartedAt = Date.now();
-        await deps.fence.hold(job, { ...job.data, bulk: { baseline, postStartedAt } }, token);
+        // Stop or Abort while this step waited (for the budget, say): the gate is closed and nothing is sent.
+        await deps.fence.hold(job, { ...job.data, bulk: { baseline, postStartedAt } }, token, { key: deps.fleets.key(plan.id), field: 'status', closed: ['paused', 'aborting', 'aborted'] });
       });
       const wanted = new Set(plan.targets.map((t) => t.id));
       bulk = { baseline, postStartedAt, actions: Object.fromEntries(actions.filter((a) => a.resource_id !== null && wanted.has(a.resource_id)).map((a) => [String(a.resource_id), a.id])) };
@@ -270,6 +271,11 @@ async function bulkPost(job: Job<FleetJobData>, fleet: FleetView, deps: RunFleet
       if (strays.length) log.warn({ strays: strays.map((a) => a.resource_id) }, 'the bulk POST started actions on Droplets outside the frozen list');
     } catch (err) {
       if (err instanceof LostJobError) throw err;
+      if (err instanceof GateClosedError) {
+        // Nothing was sent and nothing was marked: a Resume sends it then (reading the tag again first).
+        log.info({ status: err.state }, 'the fleet was stopped before its bulk POST; not sent');
+        return;
+      }
       if (err instanceof TagChangedError) {
         // Nothing was sent: each Droplet of the frozen list runs on its own instead.
         await job.updateData({ ...job.data, bulk: { refused: err.message } });

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import type { StoredMessage } from 'droplet-bot-sandbox';
 import { roleMapSchema } from '../../src/domain/policy.js';
 import { AuditLog } from '../../src/store/audit-log.js';
+import { FleetStore } from '../../src/store/fleets.js';
 import { FLEET_APPROVE, FLEET_DENY, FLEET_RUN } from '../../src/slack/renderers/fleet-messages.js';
 import { CHANNEL, startHarness, type Harness } from '../support/harness.js';
 import { buttonIn, clickButton } from '../support/interactions.js';
@@ -175,4 +176,28 @@ describe('fleet approval expiry, with requests in their own channel', () => {
     expect(await h.slack.waitFor(() => late.replies()[0])).toContain('expired before anyone decided');
     expect(dropletPosts(h, droplets.map((d) => d.id))).toHaveLength(0);
   });
+
+  it("finishes a decision whose receiver stopped right after it: the deadline's job posts what the click could not", async () => {
+    const { tag, droplets } = fleetOf(h, 3);
+    const { root, request } = await askApproval(h, `reboot tag:${tag}`, `tag:${tag}`, U.requester, APPROVALS_CHANNEL);
+    const fleetId = String(buttonIn(request, FLEET_APPROVE)!.element.value);
+    // The Deny click's atomic step, and nothing after it: its receiver died right there.
+    const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+    try {
+      expect(await new FleetStore(redis, h.prefix).decide(fleetId, 'denied', U.admin, 'deny:receiver-died')).toMatchObject({ kind: 'won', status: 'denied' });
+    } finally {
+      redis.disconnect();
+    }
+    // At the deadline the expiry job finds the decision not followed up, and does it.
+    const closed = await waitForRoot(h, `tag:${tag}`, /: denied$/);
+    expect(JSON.stringify(closed.blocks)).toContain(`denied by <@${U.admin}>; nothing was done`);
+    expect(await h.slack.waitFor(() => (threadText(h, root).includes('*denied* by') ? threadText(h, root) : undefined))).toContain(`<@${U.requester}>`);
+    const decided = await h.slack.waitFor(() => {
+      const m = h.slack.workspace.getMessage(APPROVALS_CHANNEL, request.ts);
+      return m && !buttonIn(m, FLEET_APPROVE) ? m : undefined;
+    });
+    expect(JSON.stringify(decided.blocks)).toContain(`*Denied* by <@${U.admin}>`);
+    expect(dropletPosts(h, droplets.map((d) => d.id))).toHaveLength(0);
+  });
 });
+

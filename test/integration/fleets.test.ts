@@ -9,6 +9,7 @@ import { buttonIn, clickButton } from '../support/interactions.js';
 import { Redis } from 'ioredis';
 import { redisUrl } from '../support/redis.js';
 import { ACTION_QUEUE } from '../../src/queue/action-job.js';
+import { FleetStore } from '../../src/store/fleets.js';
 
 const WEB_ONLY = 'U0WEBONLY';
 const NOTIFY = 'C0NOTIFY01';
@@ -182,6 +183,55 @@ describe('a bulk POST sent late', () => {
     expect(dropletPosts([joined.id])).toHaveLength(0);
     expect(JSON.stringify(root.blocks)).toContain('3/3 completed');
     expect(h.thread(root.ts).map((m) => m.text).join('\n')).toContain(`Not sent as one request for the tag: tag:${tag} changed since the fleet started (1 joined)`);
+  });
+});
+
+describe('Stop while a bulk POST waits', () => {
+  it('sends nothing for the tag once the fleet is stopped, and Abort then ends it with nothing sent', async () => {
+    const { tag, droplets } = fleetOf(3);
+    // The step reads the account's newest action just before the POST: hold that answer back, and press Stop meanwhile.
+    h.digitalocean.failNext({ method: 'GET', path: '/v2/actions' }, { delayMs: 1500 });
+    const before = h.digitalocean.requests.length;
+    const plan = await preview(`power-cycle tag:${tag}`);
+    const fleetId = String(buttonIn(plan, FLEET_RUN)!.element.value);
+    await clickButton(h, plan, FLEET_RUN, USERS.admin);
+    await h.slack.waitFor(() => (h.digitalocean.requests.slice(before).some((r) => r.method === 'GET' && r.path === '/v2/actions') ? true : undefined), 10_000);
+    const root = rootOf(tag)!;
+    // Stop as the running fleet's root message offers it (its edit to "running" comes at the end of this very step).
+    const withStop = { ...root, blocks: [...(root.blocks ?? []), { type: 'actions', block_id: 'fleet_controls', elements: [{ type: 'button', action_id: FLEET_STOP, text: { type: 'plain_text', text: 'Stop' }, value: fleetId }] }] } as StoredMessage;
+    const stop = await clickButton(h, withStop, FLEET_STOP, USERS.admin);
+    expect(await h.slack.waitFor(() => stop.replies()[0])).toContain('Stopped power-cycle on 3 Droplets');
+    const paused = await waitForRoot(tag, /: paused$/);
+    await clickButton(h, paused, FLEET_ABORT, USERS.admin);
+    const done = await waitForRoot(tag, /: aborted$/);
+    expect(tagPosts(tag)).toHaveLength(0);
+    expect(dropletPosts(droplets.map((d) => d.id))).toHaveLength(0);
+    expect(JSON.stringify(done.blocks)).toContain('0/3 completed · 3 skipped');
+  });
+});
+
+describe('a live fleet without its coordinator', () => {
+  it('is picked up by a worker: Retry failed whose receiver stopped before restarting the coordinator still runs', async () => {
+    const { tag, droplets } = fleetOf(2);
+    h.digitalocean.errorNextAction({ dropletId: droplets[0]!.id });
+    const plan = await preview(`reboot tag:${tag}`);
+    const fleetId = String(buttonIn(plan, FLEET_RUN)!.element.value);
+    await clickButton(h, plan, FLEET_RUN, USERS.admin);
+    await waitForRoot(tag, /: finished$/);
+    // What the Retry click does in Redis, then nothing more: as if its receiver died before restarting the coordinator.
+    const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+    try {
+      expect(await new FleetStore(redis, h.prefix).retryFailed(fleetId, 'retry:receiver-died')).toEqual({ kind: 'moved', count: 1 });
+    } finally {
+      redis.disconnect();
+    }
+    const root = await h.slack.waitFor(() => {
+      const r = rootOf(tag);
+      return r && /: finished$/.test(r.text ?? '') && JSON.stringify(r.blocks).includes('2/2 completed') ? r : undefined;
+    }, 20_000);
+    expect(root).toBeDefined();
+    expect(dropletPosts([droplets[0]!.id])).toHaveLength(2);
+    expect(dropletPosts([droplets[1]!.id])).toHaveLength(1);
   });
 });
 

@@ -158,7 +158,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     pendingEventDelayMs: 100,
     shutdownGraceMs: 2000,
     intakeSweepMs: 200,
-    fleet: { stepMs: 50, idleMs: 300, progressEveryMs: 100, reconcileEveryMs: 200 },
+    fleet: { stepMs: 50, idleMs: 300, progressEveryMs: 100, reconcileEveryMs: 200, sweepAfterMs: 500 },
     ...opts.bot,
   });
   const eventsUrl = `http://127.0.0.1:${bot.port}/slack/events`;

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApprovalStore, type Approval } from '../../src/store/approvals.js';
 import { Intake, type IntakeRecord, type RecordedRequest } from '../../src/store/intake.js';
+import { FleetStore } from '../../src/store/fleets.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
 
 let redis: Redis;
@@ -75,5 +76,65 @@ describe('a resent step answers as the first run would', () => {
     } finally {
       r.disconnect();
     }
+  });
+});
+
+describe("a fleet's Lua steps", () => {
+  const plan = (id: string) => ({
+    id,
+    action: 'reboot' as const,
+    body: { type: 'reboot' as const },
+    selector: { kind: 'tag' as const, tag: 'web' },
+    rollout: { batch: { kind: 'count' as const, count: 1 }, maxFailures: 0 },
+    requester: 'U0A',
+    channel: 'C0OPS',
+    createdAt: Date.now(),
+    targets: [{ id: 1, name: 'web-1', region: 'nyc3', status: 'active' }],
+  });
+
+  it('a status change resent after another change came in answers yes and changes nothing', async () => {
+    const fleets = new FleetStore(redis, prefix);
+    await fleets.create(plan('flresend1'));
+    expect(await fleets.transition('flresend1', ['planned'], 'accepted', 'run:1')).toBe('moved');
+    expect(await fleets.transition('flresend1', ['accepted'], 'running', 'begin:1')).toBe('moved');
+    expect(await fleets.transition('flresend1', ['running'], 'paused', 'stop:1')).toBe('moved');
+    expect(await fleets.transition('flresend1', ['paused'], 'running', 'resume:1')).toBe('moved');
+    expect(await fleets.transition('flresend1', ['running'], 'paused', 'stop:2')).toBe('moved');
+    // Resume's reply was lost and ioredis sends it again, after the second Stop: it must not undo the Stop.
+    expect(await fleets.transition('flresend1', ['paused'], 'running', 'resume:1')).toBe('moved');
+    expect((await fleets.read('flresend1'))?.status).toBe('paused');
+  });
+
+  it('Retry failed resent answers its first count and retries nothing more', async () => {
+    const r = resending();
+    try {
+      const fleets = new FleetStore(r, prefix);
+      await fleets.create(plan('flresend2'));
+      await fleets.transition('flresend2', ['planned'], 'accepted', 'run:2');
+      await fleets.transition('flresend2', ['accepted'], 'running', 'begin:2');
+      await fleets.setTarget('flresend2', 1, ['waiting'], 1, { phase: 'errored', attempt: 1, message: 'boom' });
+      await fleets.transition('flresend2', ['running'], 'paused', 'rule:2');
+      expect(await fleets.retryFailed('flresend2', 'retry:2')).toEqual({ kind: 'moved', count: 1 });
+      const after = await fleets.read('flresend2');
+      expect(after?.states.get(1)).toEqual({ phase: 'waiting', attempt: 2 });
+      expect(after?.gen).toBe(1);
+    } finally {
+      r.disconnect();
+    }
+  });
+
+  it('the live set holds a fleet while a coordinator must drive it, and never after', async () => {
+    const fleets = new FleetStore(redis, prefix);
+    const live = async () => redis.zrange(fleets.liveKey, '0', '-1');
+    await fleets.create(plan('flresend3'));
+    expect(await live()).not.toContain('flresend3');
+    await fleets.transition('flresend3', ['planned'], 'accepted', 'run:3');
+    expect(await live()).toContain('flresend3');
+    await fleets.transition('flresend3', ['accepted'], 'running', 'begin:3');
+    await fleets.transition('flresend3', ['running'], 'finished', 'finish:0');
+    expect(await live()).not.toContain('flresend3');
+    await fleets.setTarget('flresend3', 1, ['waiting'], 1, { phase: 'errored', attempt: 1 });
+    await fleets.retryFailed('flresend3', 'retry:3');
+    expect(await live()).toContain('flresend3');
   });
 });
