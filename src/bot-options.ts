@@ -2,14 +2,15 @@
 import type { Config } from './config.js';
 import type { WatcherOptions } from './digitalocean/action-watcher.js';
 import type { RoleMap } from './domain/policy.js';
+import type { RoleMapSource } from './roles/role-map-source.js';
 import type { Logger } from './log.js';
 import type { HttpLimits } from './slack/app.js';
 
 export interface BotOptions {
   config: Config;
   logger: Logger;
-  /** Required for the web side. */
-  roleMap?: RoleMap;
+  /** Required for both halves: plain rules, or a source that reloads its file. */
+  roleMap?: RoleMap | RoleMapSource;
   web: boolean;
   worker: boolean;
   watcher?: WatcherOptions;

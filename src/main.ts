@@ -3,7 +3,8 @@
 import { startBot } from './bot.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, urlPassword } from './log.js';
-import { loadRoleMap, RoleMapError } from './roles/load-role-map.js';
+import { RoleMapError } from './roles/load-role-map.js';
+import { RoleMapSource } from './roles/role-map-source.js';
 import { decideMode } from './mode.js';
 import { stopOnSignal } from './stop-on-signal.js';
 
@@ -53,22 +54,28 @@ async function main(): Promise<void> {
     secrets: [config.slack.botToken, config.slack.signingSecret, config.slack.appToken, config.digitalocean.token, urlPassword(config.redis.url)],
   });
   const web = mode !== 'worker';
-  let roleMap;
-  if (web) {
-    try {
-      roleMap = loadRoleMap(config.roleMapPath);
-    } catch (err) {
-      if (err instanceof RoleMapError) {
-        console.error(err.message);
-        process.exit(1);
-      }
-      throw err;
+  // Every process decides by the same rules, workers too (they check again before each POST).
+  let roleMap: RoleMapSource;
+  try {
+    roleMap = RoleMapSource.fromFile(config.roleMapPath, {
+      onReload: () => logger.info({ path: config.roleMapPath }, 'role map reloaded'),
+      onInvalid: (err) => logger.error({ err: err.message }, 'the changed role map is not valid; keeping the rules it had'),
+    });
+  } catch (err) {
+    if (err instanceof RoleMapError) {
+      console.error(err.message);
+      process.exit(1);
     }
+    throw err;
   }
+  roleMap.start();
   const bot = await startBot({ config, logger, roleMap, web, worker: mode !== 'web', shutdownGraceMs: config.shutdownGraceMs });
   logger.info({ mode, port: bot.port, socketMode: config.slack.socketMode }, 'droplet-bot started');
   stopOnSignal(
-    () => bot.stop(),
+    () => {
+      roleMap.stop();
+      return bot.stop();
+    },
     (signal) => logger.info({ signal }, 'stopping: no new work is taken; running jobs finish or go back to the queue'),
     (err) => logger.error({ err: err.message }, 'error while stopping'),
     config.shutdownGraceMs,

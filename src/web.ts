@@ -28,12 +28,17 @@ import { OutboxFleetReporter } from './slack/fleet-reporter.js';
 import { registerFleetButtons } from './slack/listeners/buttons/fleet.js';
 
 import type { BotOptions } from './bot-options.js';
+import { roleMapSource } from './roles/role-map-source.js';
+import { roleMapNotice } from './slack/role-map-notice.js';
 
 /** Starts the web half and returns its HTTP port; `stops` gets what closes it. */
 export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void>>): Promise<number> {
   const { config, logger } = opts;
   const fetch = config.messageBanner ? bannerFetch(config.messageBanner) : undefined;
   if (!opts.roleMap) throw new Error('the web side needs a role map');
+  // Read at each use: the role map reloads while the bot runs.
+  const roles = roleMapSource(opts.roleMap);
+  const approvals = () => roles.current.approvals;
   const redis: Redis = connect(config.redis.url, 'producer');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (web)'));
   await whenReady(redis, () => logger.info({ redis: redactUrl(config.redis.url) }, 'waiting for Redis'));
@@ -59,11 +64,15 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
   });
   const client = slack.app.client;
   const access = new AccessResolver(
-    opts.roleMap,
+    () => roles.current,
     { members: async (group) => ((await client.usergroups.users.list({ usergroup: group })).users ?? []) as string[] },
     60_000,
     (group, err) => logger.warn({ group, err: err.message }, 'could not read a user group from Slack; its members get only their direct rights for now'),
   );
+  if (config.notifyChannel) {
+    const notifyChannel = config.notifyChannel;
+    roles.subscribe({ onInvalid: roleMapNotice({ claim: async (key) => (await redis.set(`${config.redis.prefix}:${key}`, '1', 'EX', 3600, 'NX')) === 'OK', chat: chatOps(client), channel: notifyChannel, logger }) });
+  }
   const intake = new Intake(redis, config.redis.prefix);
   // The workers' sweep takes over this receiver's unfinished requests once this stops beating.
   const heartbeat = intake.heartbeat((err) => logger.warn({ err: err.message }, 'could not renew the receiver heartbeat'));
@@ -72,19 +81,19 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
   const approvalStore = new ApprovalStore(redis, config.redis.prefix);
   const approvalExpiry = new ApprovalExpiryScheduler(redis, config.redis.prefix, logger);
   const chat = chatOps(client);
-  const approvalDeps = {
-    store: approvalStore,
-    chat,
-    render: slackRenderer,
-    audit,
-    logger: logger.child({ component: 'approvals' }),
-    settings: opts.roleMap.approvals,
-  };
+  const approvalLogger = logger.child({ component: 'approvals' });
   registerApprovalActions(slack.app, {
-    logger: logger.child({ component: 'approvals' }),
+    logger: approvalLogger,
     afterAck,
     decide: {
-      ...approvalDeps,
+      store: approvalStore,
+      chat,
+      render: slackRenderer,
+      audit,
+      logger: approvalLogger,
+      get settings() {
+        return approvals();
+      },
       access,
       digitalocean,
       intake,
@@ -107,12 +116,22 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
       chat: fleetReporter,
       expiry: approvalExpiry,
       audit,
-      approvals: opts.roleMap.approvals,
+      get approvals() {
+        return approvals();
+      },
       logger: logger.child({ component: 'fleets' }),
     },
   });
   registerDropletCommand(slack.app, {
-    plan: { access, digitalocean, fleets, render: slackRenderer, approvals: opts.roleMap.approvals },
+    plan: {
+      access,
+      digitalocean,
+      fleets,
+      render: slackRenderer,
+      get approvals() {
+        return approvals();
+      },
+    },
     intake,
     afterAck,
     access,
@@ -124,7 +143,7 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
       access,
       digitalocean,
       catalog: new DigitalOceanCatalog(digitalocean),
-      approvalActions: opts.roleMap.approvals?.actions ?? [],
+      approvalActions: () => approvals()?.actions ?? [],
       logger: logger.child({ component: 'modal' }),
     },
     submit: {
@@ -139,7 +158,17 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
       render: slackRenderer,
       audit,
       logger: logger.child({ component: 'web' }),
-      approvals: { ...approvalDeps, expiry: approvalExpiry },
+      approvals: {
+        store: approvalStore,
+        chat,
+        render: slackRenderer,
+        audit,
+        logger: approvalLogger,
+        get settings() {
+          return approvals();
+        },
+        expiry: approvalExpiry,
+      },
     },
   });
   const started = await slack.start();

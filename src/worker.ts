@@ -30,6 +30,12 @@ import { OutboxFleetReporter } from './slack/fleet-reporter.js';
 import { fleetAwareReporter } from './requests/fleet-tracker.js';
 import { runFleetStep } from './worker/run-fleet.js';
 import { expireFleetApproval } from './requests/fleet-approval.js';
+import { AccessResolver } from './domain/access.js';
+import type { ActionJob } from './domain/job.js';
+import type { Selectable } from './domain/fleet/selector.js';
+import { DigitalOceanError } from './digitalocean/errors.js';
+import { roleMapSource } from './roles/role-map-source.js';
+import { roleMapNotice } from './slack/role-map-notice.js';
 
 import type { BotOptions } from './bot-options.js';
 
@@ -66,15 +72,37 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   const reporter = new OutboxReporter(outbox, config.notifyChannel);
   // The sweep's and the expiry's own Slack calls. Bounded retries: a call that cannot reach Slack
   // must not hold up a shutdown for long.
-  const chat = chatOps(
-    new webApi.WebClient(config.slack.botToken, {
-      slackApiUrl: config.slack.apiUrl,
-      fetch,
-      timeout: 5000,
-      retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2000 },
-      logger: boltLogger(logger),
-    }),
+  const slackClient = new webApi.WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    fetch,
+    timeout: 5000,
+    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2000 },
+    logger: boltLogger(logger),
+  });
+  const chat = chatOps(slackClient);
+  // The same rules as the receivers: each action is checked again just before its POST.
+  if (!opts.roleMap) throw new Error('the worker side needs a role map');
+  const roles = roleMapSource(opts.roleMap);
+  const access = new AccessResolver(
+    () => roles.current,
+    { members: async (group) => ((await slackClient.usergroups.users.list({ usergroup: group })).users ?? []) as string[] },
+    60_000,
+    (group, err) => logger.warn({ group, err: err.message }, 'could not read a user group from Slack; its members get only their direct rights for now'),
   );
+  if (config.notifyChannel) {
+    roles.subscribe({ onInvalid: roleMapNotice({ claim: async (key) => (await redis.set(`${config.redis.prefix}:${key}`, '1', 'EX', 3600, 'NX')) === 'OK', chat, channel: config.notifyChannel, logger }) });
+  }
+  const recheck = async (job: ActionJob): Promise<string | undefined> => {
+    let droplet: Selectable = job.droplet;
+    try {
+      droplet = await digitalocean.getDroplet(job.droplet.id);
+    } catch (err) {
+      // A Droplet that is gone gets DigitalOcean's own 404 from the POST.
+      if (!(err instanceof DigitalOceanError && err.isNotFound)) throw err;
+    }
+    const decision = await access.decide(job.requester, job.action, { droplet, channel: job.channel });
+    return decision.allowed ? undefined : decision.reason;
+  };
   const fleets = new FleetStore(redis, config.redis.prefix);
   const fleetScheduler = new FleetScheduler(redis, config.redis.prefix);
   // One Droplet's part of a fleet reports to the fleet; everything else to its own thread.
@@ -87,6 +115,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
     deps: {
       digitalocean,
       fence: new JobFence(redis),
+      recheck,
       // A fleet's Droplet is not sent once its fleet is being aborted, checked in the fence's own step.
       gateOf: (job) => (job.fleet ? { key: fleets.key(job.fleet.id), field: 'status', closed: ['aborting', 'aborted'] } : undefined),
       watcher,
@@ -117,6 +146,10 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
           enqueue: (j) => sweeper.enqueue(j),
           wasQueued: (id) => sweeper.wasQueued(id),
           childState: (id) => sweeper.stateOf(id),
+          mayRun: async (requester, action, droplet, channel) => {
+            const decision = await access.decide(requester, action, { droplet, channel });
+            return decision.allowed ? undefined : decision.reason;
+          },
           line: workerLine,
           reporter: fleetReporter,
           audit: workerAudit,

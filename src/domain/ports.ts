@@ -39,6 +39,8 @@ export interface StatusReporter {
   waiting(job: ActionJob, ahead: { requestId: string; action: string; requester: string }): Promise<void>;
   inProgress(job: ActionJob, actionId: number, waitedMs: number): Promise<void>;
   finished(job: ActionJob, outcome: Outcome): Promise<void>;
+  /** Not sent: checked again just before its POST, the requester's rights no longer allow it. */
+  refused(job: ActionJob, reason: string): Promise<void>;
   /** Never sent: the fleet it belongs to was aborted before its POST. Only fleet jobs have a gate. */
   skipped?(job: ActionJob, reason: string): Promise<void>;
   /**

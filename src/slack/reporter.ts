@@ -48,6 +48,12 @@ export class OutboxReporter implements StatusReporter {
     await this.publish(job, 'finished', entries);
   }
 
+  async refused(job: ActionJob, reason: string): Promise<void> {
+    // The reason is mrkdwn the policy built (names escaped there).
+    const detail = `checked again before it was sent: ${reason} <@${job.requester}>`;
+    await this.publish(job, 'refused', [reply('not run', detail), root(job, 'not run', 'rights changed while it waited')]);
+  }
+
   async note(target: OutboxTarget, step: string, text: string, phase: 'not run' | 'errored'): Promise<void> {
     await this.outbox.publish(target, [{ kind: 'reply', key: `${step}:0`, text: threadStatus(phase, escapeText(text)).text }]);
   }

@@ -27,6 +27,11 @@ export interface RunActionDeps {
   digitalocean: Pick<DigitalOceanClient, 'postAction' | 'listDropletActions'>;
   /** Proves, just before the POST, that this worker still holds the job. */
   fence: Fence;
+  /**
+   * The requester's rights, checked again just before the POST on the Droplet as it is now (its
+   * tags may have changed) and from the request's channel: the reason it may not run, or undefined.
+   */
+  recheck?: (job: ActionJob) => Promise<string | undefined>;
   /** The gate a job's POST must find open (a fleet's status: not being aborted). */
   gateOf?: (job: ActionJob) => Gate | undefined;
   watcher: Pick<ActionWatcher, 'follow'>;
@@ -113,6 +118,14 @@ async function run(job: Job<ActionJob>, data: ActionJob, deps: RunActionDeps, lo
   }
 
   if (actionId === undefined) {
+    // Not after an unanswered POST: that one may have started an action, so "not run" could be untrue.
+    const refused = data.postStartedAt === undefined ? await deps.recheck?.(data) : undefined;
+    if (refused) {
+      log.info({ reason: refused }, 'rights withdrawn while the request waited; not sent');
+      await deps.reporter.refused(data, refused);
+      await deps.audit(jobAuditEntry(data, 'refused', { message: `at run time: ${refused}` }));
+      return { status: 'skipped', message: refused };
+    }
     const actionBaseline = await deps.line.lastAction(data.droplet.id);
     data = { ...data, actionBaseline };
     let postStartedAt = Date.now();

@@ -64,6 +64,11 @@ export interface RunFleetDeps {
   fence: Fence;
   enqueue: (job: ActionJob) => Promise<void>;
   wasQueued: (requestId: string) => Promise<boolean>;
+  /**
+   * The requester's rights on one Droplet (as DigitalOcean has it now) from the fleet's channel:
+   * why it may not run, or undefined. Checked at the start; each Droplet's own job checks again.
+   */
+  mayRun?: (requester: string, action: FleetView['plan']['action'], droplet: Droplet, channel: string) => Promise<string | undefined>;
   /** The BullMQ state of a Droplet's job ('completed', 'failed', 'active', ...), or undefined. */
   childState?: (requestId: string) => Promise<string | undefined>;
   /** How often a fleet checks that each running Droplet's job is still alive (default 30 s). */
@@ -182,6 +187,16 @@ async function begin(job: Job<FleetJobData>, fleet: StoredFleet, deps: RunFleetD
     const why = plan.selector.kind === 'tag' ? `left tag:${plan.selector.tag} after the plan was made` : 'no longer matches (deleted or renamed) since the plan was made';
     await deps.fleets.setTarget(plan.id, t.id, ['waiting'], 1, { phase: 'dropped', attempt: 1, message: why });
   }
+  // Rights are checked again at the start, on each Droplet's tags as they are now.
+  const refused: FleetTarget[] = [];
+  for (const t of plan.targets) {
+    const droplet = selected.get(t.id);
+    const reason = droplet && deps.mayRun ? await deps.mayRun(plan.requester, plan.action, droplet, plan.channel) : undefined;
+    if (!reason) continue;
+    refused.push(t);
+    const message = `not run, checked again at the start: ${reason}`;
+    if (await deps.fleets.setTarget(plan.id, t.id, ['waiting'], 1, { phase: 'errored', attempt: 1, message, endedAt: Date.now() })) await deps.audit(fleetAuditEntry(fleet, t, 1, 'refused', { message }));
+  }
   let rootTs = fleet.rootTs;
   if (!rootTs) {
     const ts = await deps.reporter.announce(fleet);
@@ -193,7 +208,7 @@ async function begin(job: Job<FleetJobData>, fleet: StoredFleet, deps: RunFleetD
   // One POST for the whole tag only when it means exactly the frozen list, all at once, and no
   // Droplet is busy with a request of the bot's own.
   const bulk =
-    entry.byTag === true && plan.selector.kind === 'tag' && !plan.rollout.batch && dropped.length === 0 && joined.length === 0 && lines.every((h) => h === null);
+    entry.byTag === true && plan.selector.kind === 'tag' && !plan.rollout.batch && dropped.length === 0 && joined.length === 0 && refused.length === 0 && lines.every((h) => h === null);
   if (bulk && !job.data.bulk) await job.updateData({ ...job.data, bulk: { listedAt: Date.now() } });
   const view = { ...(await deps.fleets.read(plan.id))!, rootTs };
   await deps.reporter.started(view, { dropped, joined, bulk });

@@ -42,6 +42,7 @@ it('reports a job that stalled too often as errored and hands the Droplet to the
     waiting: async () => {},
     inProgress: async () => {},
     finished: async (_job, outcome) => void finished.push(outcome),
+    refused: async () => {},
     note: async () => {},
   };
   const client = new DigitalOceanClient({ apiUrl: 'http://127.0.0.1:9', token: 'unused-token' });

@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { startBot, type BotOptions, type RunningBot } from '../../src/bot.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { roleMapSchema, type RoleMap } from '../../src/domain/policy.js';
+import type { RoleMapSource } from '../../src/roles/role-map-source.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { startDigitalOceanSimulator, type DigitalOceanSimulator, type SimulatorOptions } from 'droplet-bot-sandbox';
 import { sendToBot, slashCommandBody, startSlackSimulator, type SlackSimulator, type SlashCommandFields } from 'droplet-bot-sandbox';
@@ -80,7 +81,7 @@ export interface Harness {
   logs: string[];
   prefix: string;
   /** Sends `/droplet <text>` as `user`, signed; returns the HTTP answer. */
-  command(text: string, user?: string, extra?: { triggerId?: string; headers?: Record<string, string> }): Promise<{ status: number; text: string; json?: unknown; ms: number; responseUrl: string }>;
+  command(text: string, user?: string, extra?: { triggerId?: string; headers?: Record<string, string>; channel?: string }): Promise<{ status: number; text: string; json?: unknown; ms: number; responseUrl: string }>;
   /** Ephemeral replies posted to one command's response_url. */
   responses(responseUrl: string): Array<{ text?: string }>;
   /** Thread replies under a root message. */
@@ -103,7 +104,8 @@ export interface Harness {
 
 export interface HarnessOptions {
   digitalocean?: SimulatorOptions;
-  roleMap?: RoleMap;
+  /** Plain rules, or a source that reloads its file (as main.ts gives the bot). */
+  roleMap?: RoleMap | RoleMapSource;
   bot?: Partial<Pick<BotOptions, 'watcher' | 'pendingEventDelayMs' | 'web' | 'worker' | 'shutdownGraceMs' | 'intakeSweepMs' | 'httpLimits' | 'fleet'>>;
   env?: Record<string, string>;
   /**
@@ -174,11 +176,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     logs,
     prefix,
     async command(text, user = USERS.admin, extra = {}) {
-      const responseUrl = slack.responseUrl(undefined, { channel_id: CHANNEL, user_id: user });
+      const channel = extra.channel ?? CHANNEL;
+      const responseUrl = slack.responseUrl(undefined, { channel_id: channel, user_id: user });
       const fields: SlashCommandFields = {
         text,
         user_id: user,
-        channel_id: CHANNEL,
+        channel_id: channel,
         response_url: responseUrl,
         trigger_id: extra.triggerId ?? `${Date.now()}.${++triggerCounter}.abcdef`,
       };

@@ -22,7 +22,8 @@ export interface ModalDeps {
   digitalocean: Pick<DigitalOceanClient, 'getDroplet' | 'findDropletsByName'>;
   catalog: CatalogReader & Pick<DigitalOceanCatalog, 'droplet' | 'droplets'>;
   /** Actions that wait for approval, to say so in the modal. */
-  approvalActions: readonly ActionType[];
+  /** Actions that wait for a second person, as the role map says now. */
+  approvalActions: () => readonly ActionType[];
   logger: Logger;
 }
 
@@ -69,7 +70,7 @@ export async function modalModel(deps: ModalDeps, input: ModelInput): Promise<Mo
     ...(input.initial ? { initial: input.initial } : {}),
     ...(input.rollout ? { rollout: input.rollout } : {}),
     ...(notice ? { notice } : {}),
-    approvalActions: deps.approvalActions,
+    approvalActions: deps.approvalActions(),
   };
 }
 

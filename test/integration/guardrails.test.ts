@@ -1,0 +1,131 @@
+// Rights scoped to Droplets and channels, channel guardrails, and a role map that reloads while
+// the bot runs: signed commands into the real Bolt receiver, a real Redis and BullMQ workers,
+// the simulators, and a role map file the test rewrites.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RoleMapSource } from '../../src/roles/role-map-source.js';
+import { CHANNEL, USERS, startHarness, type Harness } from '../support/harness.js';
+
+const WEB_OP = 'U0WEBOP01';
+const OPS_ONLY = 'U0OPSONLY';
+const GENERAL = 'C0GENERAL';
+const NOTIFY = 'C0NOTIFY01';
+
+const rules = (extra = '') => `roles:
+  admin: [droplet:update, droplet:create, droplet:admin, image:create]
+  web-operator:
+    scopes: [droplet:update]
+    droplets: ["web-*", "tag:env:staging"]
+  ops-only:
+    scopes: [droplet:update, image:create]
+    channels: [${CHANNEL}]
+members:
+  ${USERS.admin}: [admin]
+  ${WEB_OP}: [web-operator]
+  ${OPS_ONLY}: [ops-only]
+channels:
+  ${GENERAL}: { actions: [power-on] }
+${extra}`;
+
+const path = join(mkdtempSync(join(tmpdir(), 'roles-guard-')), 'roles.yml');
+let source: RoleMapSource;
+let h: Harness;
+const reloads: number[] = [];
+beforeAll(async () => {
+  writeFileSync(path, rules());
+  source = RoleMapSource.fromFile(path, { pollMs: 50, sighup: false, onReload: () => reloads.push(Date.now()) });
+  source.start();
+  h = await startHarness({ roleMap: source, env: { NOTIFY_CHANNEL: NOTIFY }, digitalocean: { durations: { snapshot: 4000 } } });
+});
+afterAll(async () => {
+  source?.stop();
+  await h?.stop();
+});
+
+const reply = async (text: string, user: string, channel?: string) => {
+  const res = await h.command(text, user, channel ? { channel } : {});
+  return h.slack.waitFor(() => h.responses(res.responseUrl)[0]?.text, 10_000);
+};
+
+/** Rewrites the role map file and waits until the bot has read it. */
+async function rewrite(text: string): Promise<void> {
+  const seen = reloads.length;
+  writeFileSync(path, text);
+  await h.slack.waitFor(() => (reloads.length > seen ? true : undefined), 5000);
+}
+
+describe('rights on Droplets and in channels', () => {
+  it('a role scoped by name or tag covers only its Droplets, and the refusal says why in one line', async () => {
+    h.digitalocean.addDroplet({ name: 'web-g1' });
+    h.digitalocean.addDroplet({ name: 'db-g1' });
+    expect(await reply('reboot db-g1', WEB_OP)).toMatch(/^You may not run `reboot` on \*db-g1\* \(\d+\): it needs the `droplet:update` scope on this Droplet, and your roles grant it only on web-\*, tag:env:staging \(role `web-operator`\)\. Nothing was done\./);
+    const web = h.digitalocean.state.droplets.find((d) => d.name === 'web-g1')!;
+    await h.command('reboot web-g1', WEB_OP);
+    await h.waitForFinal('reboot', 'web-g1');
+    expect(h.posts(web.id)).toHaveLength(1);
+  });
+
+  it('a role scoped to a channel grants nothing elsewhere; a guardrail limits everyone in its channel', async () => {
+    h.digitalocean.addDroplet({ name: 'chan-g1' });
+    expect(await reply('reboot chan-g1', OPS_ONLY, GENERAL)).toContain('You may not run `reboot` here: <#C0GENERAL> allows only `power-on`, whoever asks.');
+    expect(await reply('snapshot chan-g1', OPS_ONLY, 'C0ELSEWHERE')).toContain('your roles grant them only in <#C0OPS0001> (role `ops-only`)');
+    expect(await reply('rebuild chan-g1 image=ubuntu-22-04-x64', USERS.admin, GENERAL)).toContain('<#C0GENERAL> allows only `power-on`');
+    const d = h.digitalocean.state.droplets.find((x) => x.name === 'chan-g1')!;
+    expect(h.posts(d.id)).toHaveLength(0);
+  });
+});
+
+describe('checked again when the worker starts the action', () => {
+  it('a request whose tag left its role while it waited is not sent, with the reason in its thread', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'stg-g1', tags: ['env:staging'] });
+    // An earlier request keeps the Droplet busy, so the next one waits in its line.
+    await h.command('snapshot stg-g1', USERS.admin);
+    await h.slack.waitFor(() => (h.posts(d.id).length === 1 ? true : undefined), 10_000);
+    await h.command('reboot stg-g1', WEB_OP);
+    await h.slack.waitFor(() => h.rootFor('reboot', 'stg-g1'), 10_000);
+    d.tags = [];
+    const root = await h.slack.waitFor(() => {
+      const r = h.rootFor('reboot', 'stg-g1');
+      return r && /not run/.test(r.text ?? '') ? r : undefined;
+    }, 15_000);
+    const thread = h.thread(root.ts).map((m) => m.text ?? '').join('\n');
+    expect(thread).toContain('checked again before it was sent: You may not run `reboot` on *stg-g1*');
+    expect(h.posts(d.id)).toHaveLength(1);
+  });
+
+  it('a request whose role was taken away in the file while it waited is not sent', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'web-g2' });
+    await h.command('snapshot web-g2', USERS.admin);
+    await h.slack.waitFor(() => (h.posts(d.id).length === 1 ? true : undefined), 10_000);
+    await h.command('reboot web-g2', WEB_OP);
+    await h.slack.waitFor(() => h.rootFor('reboot', 'web-g2'), 10_000);
+    await rewrite(rules().replace(`  ${WEB_OP}: [web-operator]\n`, ''));
+    const root = await h.slack.waitFor(() => {
+      const r = h.rootFor('reboot', 'web-g2');
+      return r && /not run/.test(r.text ?? '') ? r : undefined;
+    }, 15_000);
+    expect(h.thread(root.ts).map((m) => m.text ?? '').join('\n')).toContain('which none of your roles grant');
+    expect(h.posts(d.id)).toHaveLength(1);
+    await rewrite(rules());
+  });
+});
+
+describe('live reload', () => {
+  it('a new file applies within seconds; an invalid one keeps the old rules and says so in NOTIFY_CHANNEL', async () => {
+    h.digitalocean.addDroplet({ name: 'db-g2' });
+    expect(await reply('power-on db-g2', WEB_OP)).toContain('You may not run `power-on` on *db-g2*');
+    await rewrite(rules().replace('droplets: ["web-*", "tag:env:staging"]', 'droplets: ["web-*", "db-*", "tag:env:staging"]'));
+    await h.command('power-on db-g2', WEB_OP);
+    await h.waitForFinal('power_on', 'db-g2');
+
+    writeFileSync(path, rules().replace('[droplet:update, droplet:create, droplet:admin, image:create]', '[droplet:update, droplet:fly]'));
+    const notice = await h.slack.waitFor(() => h.slack.workspace.channelMessages(NOTIFY).find((m) => m.text?.includes('role map file changed')), 10_000);
+    expect(notice.text).toContain('roles.admin.1');
+    // The old rules (db-* included) still decide.
+    await h.command('power-off db-g2', WEB_OP);
+    await h.waitForFinal('power_off', 'db-g2');
+    await rewrite(rules());
+  });
+});
