@@ -20,6 +20,8 @@ export type Command =
   | { kind: 'empty' }
   | { kind: 'help' }
   | { kind: 'history'; target: DropletRef }
+  /** May `user` (the asker when absent) run `action` on this Droplet, here? Changes nothing. */
+  | { kind: 'can'; user?: string; action: ActionType; target: DropletRef }
   | { kind: 'action'; action: ActionType; target: DropletRef; params: ActionParams; raw: Partial<Record<ParamKey, string>> }
   /** The same action on many Droplets: a tag, a name pattern or a list, run by the rollout's rules. */
   | { kind: 'fleet'; action: ActionType; selector: FleetSelector; params: ActionParams; raw: Partial<Record<ParamKey, string>>; rollout: Rollout }
@@ -123,6 +125,30 @@ function invalid(message: string, extra: Omit<Extract<Command, { kind: 'invalid'
   return { kind: 'invalid', message: message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'), ...extra };
 }
 
+const CAN_USAGE = 'Usage: `/droplet can <action> <droplet>` for yourself, or `/droplet can @someone <action> <droplet>` (pick the person from the list Slack offers, so the mention becomes a link).';
+
+/** `/droplet can [<@U…>] <action> <droplet>`: a question about rights; nothing runs. */
+function parseCan(tokens: string[]): Command {
+  let user: string | undefined;
+  let rest = tokens;
+  const mention = tokens[0] === undefined ? null : /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/.exec(tokens[0]) ?? /^([UW][A-Z0-9]{8,})$/.exec(tokens[0]);
+  if (mention) {
+    user = mention[1];
+    rest = tokens.slice(1);
+  } else if (tokens[0]?.startsWith('@')) {
+    return invalid(`\`${tokens[0]}\` is a name, not a mention Slack can resolve. ${CAN_USAGE}`);
+  }
+  const [actionWord, target, ...extra] = rest;
+  const action = actionWord === undefined ? undefined : normalizeActionName(actionWord);
+  if (!action) {
+    const guess = actionWord ? closest(actionWord.toLowerCase().replace(/-/g, '_'), ACTION_TYPES) : undefined;
+    return invalid(`${actionWord ? `Unknown action \`${actionWord}\`.${guess ? ` Did you mean \`${displayName(guess as ActionType)}\`?` : ''} ` : ''}${CAN_USAGE}`);
+  }
+  const ref = target === undefined ? undefined : parseDropletRef(target);
+  if (!ref || extra.some((t) => !t.includes('='))) return invalid(`Which Droplet? ${CAN_USAGE}`);
+  return { kind: 'can', ...(user ? { user } : {}), action, target: ref };
+}
+
 /** Parses the text of a /droplet command. */
 export function parseCommand(input: string): Command {
   const tokenized = tokenize(normalizeText(input));
@@ -137,6 +163,8 @@ export function parseCommand(input: string): Command {
     if (!ref || rest.length) return invalid('Usage: `/droplet history <droplet>`, where <droplet> is a name or a numeric ID.');
     return { kind: 'history', target: ref };
   }
+
+  if (word === 'can') return parseCan([second, ...rest].filter((t): t is string => t !== undefined));
 
   const action = normalizeActionName(first);
   if (!action) {

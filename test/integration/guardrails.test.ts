@@ -129,3 +129,36 @@ describe('live reload', () => {
     await rewrite(rules());
   });
 });
+
+describe('/droplet can and help', () => {
+  it('answers yes or no with the rules that decided, for oneself or someone else, and runs nothing', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'web-g3' });
+    const before = h.digitalocean.requests.length;
+    const yes = await reply('can reboot web-g3', WEB_OP);
+    expect(yes).toContain(`:white_check_mark: *Yes*: <@${WEB_OP}> may run \`reboot\` on *web-g3* (${d.id}) in <#${CHANNEL}>.`);
+    expect(yes).toContain('• `droplet:update`: granted by role `web-operator` (held directly) on web-*, tag:env:staging');
+    const no = await reply(`can <@${WEB_OP}|webop> rebuild web-g3`, USERS.admin);
+    expect(no).toContain(':no_entry: *No*');
+    expect(no).toContain('• `droplet:admin`: missing; no role of theirs grants it');
+    expect(no).toContain('• To change it: a role that grants `droplet:admin` here, such as `admin`');
+    const railed = await reply('can rebuild web-g3', USERS.admin, GENERAL);
+    expect(railed).toContain('• Channel guardrail: <#C0GENERAL> allows only `power-on`; `rebuild` is not among them');
+    // Only reads: the Droplet by name, through the budget; no action.
+    expect(h.digitalocean.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(await reply(`can <@${USERS.admin}> reboot web-g3`, 'U0NOBODY1')).toContain("Asking about someone else's rights needs the `droplet:update` scope");
+    // A plain @name is refused inside the ack, with how to mention instead.
+    const plain = await h.command('can @bob reboot web-g3', USERS.admin);
+    expect(plain.text).toContain('is a name, not a mention');
+  });
+
+  it('help lists only what the asker may run in this channel', async () => {
+    const ops = await reply('help', OPS_ONLY);
+    expect(ops).toContain('`/droplet snapshot &lt;droplet&gt;');
+    expect(ops).not.toContain('/droplet rebuild');
+    const general = await reply('help', USERS.admin, GENERAL);
+    expect(general.match(/^• `/gm)).toHaveLength(1);
+    expect(general).toContain('`/droplet power-on &lt;droplet&gt;`');
+    expect(await reply('help', OPS_ONLY, GENERAL)).toContain('You may not run any Droplet action yet, at least not in this channel');
+  });
+});
+

@@ -104,4 +104,13 @@ describe('command grammar', () => {
       { numRuns: 3000 },
     );
   });
+
+  it('reads `can` for oneself, for a mentioned person (escaped or as an ID), and says how to mention', () => {
+    expect(parseCommand('can reboot web-1')).toEqual({ kind: 'can', action: 'reboot', target: { kind: 'name', name: 'web-1' } });
+    expect(parseCommand('can <@U0ABC123|bob> power-off 3164444')).toEqual({ kind: 'can', user: 'U0ABC123', action: 'power_off', target: { kind: 'id', id: 3164444 } });
+    expect(parseCommand('can &lt;@W0ABC123&gt; rebuild db-1')).toMatchObject({ kind: 'can', user: 'W0ABC123', action: 'rebuild' });
+    expect(invalidMessage('can @bob reboot web-1')).toContain('is a name, not a mention');
+    expect(invalidMessage('can reboop web-1')).toContain('Did you mean `reboot`?');
+    expect(invalidMessage('can reboot')).toContain('Which Droplet?');
+  });
 });

@@ -71,17 +71,18 @@ export function helpMessage(allowed: ActionType[], userId: string): Message {
   if (allowed.length === 0) {
     return {
       text:
-        `You may not run any Droplet action yet. Ask an admin to give your user ID (${userId}) a role in the role map.\n` +
-        'Commands look like `/droplet reboot web-1`.',
+        `You may not run any Droplet action yet, at least not in this channel. Ask an admin to give your user ID (${userId}) a role in the role map.\n` +
+        'Commands look like `/droplet reboot web-1`; `/droplet can reboot web-1` says what decides it.',
     };
   }
   const lines = allowed.map((a) => `• \`${escapeText(usageLine(a))}\` · ${actionEntry(a).summary}`);
   return {
     text: [
-      '*Droplet actions you may run*',
+      '*Droplet actions you may run in this channel*',
       ...lines,
       '',
-      '`<droplet>` is a name or a numeric ID. Write values with spaces in double quotes: `name="nightly 1"`. Hyphens or underscores both work: `power-off`, `power_off`.',
+      '`<droplet>` is a name or a numeric ID; many at once: `tag:<tag>`, `web-*` or `web-1,web-2`. Write values with spaces in double quotes: `name="nightly 1"`. Hyphens or underscores both work: `power-off`, `power_off`.',
+      'Your roles may cover only some Droplets: `/droplet can <action> <droplet>` says whether you may, and why. `/droplet history <droplet>` shows what was done to one.',
     ].join('\n'),
   };
 }

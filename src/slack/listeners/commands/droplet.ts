@@ -1,6 +1,5 @@
 // /droplet: parse, ack at once, then do the slow work (Slack, DigitalOcean, Redis) after the ack.
 import type { App } from '@slack/bolt';
-import { allowedActions } from '../../../domain/policy.js';
 import { resolveDroplet } from '../../../digitalocean/resolve-droplet.js';
 import type { AuditLog } from '../../../store/audit-log.js';
 import { parseCommand } from '../../../domain/command.js';
@@ -18,6 +17,8 @@ import { REDIS_DOWN, failureText, requestIdFor } from '../failure-text.js';
 import { registerModalListeners } from '../modal/interactions.js';
 import { openActionModal, type ModalDeps } from '../modal/open.js';
 import { planFleet, type PlanFleetDeps } from '../../../requests/plan-fleet.js';
+import { explainRights } from '../../../requests/explain-rights.js';
+import { slackRenderer } from '../../renderers/index.js';
 import { fleetPreviewMessage } from '../../renderers/fleet-messages.js';
 import { PLAN_TTL_SECONDS } from '../../../store/fleets.js';
 
@@ -29,7 +30,7 @@ export interface DropletCommandDeps {
   intake: Pick<Intake, 'receive' | 'withdraw'>;
   /** Shared with the other listeners, so a shutdown can wait for all work started after acks. */
   afterAck: AfterAck;
-  access: Pick<AccessResolver, 'of'>;
+  access: Pick<AccessResolver, 'of' | 'decide' | 'allowedHere' | 'roleMap'>;
   audit: Pick<AuditLog, 'forDroplet'>;
   logger: Logger;
   /** Whether the job store is reachable right now: a synchronous check, no round trip. */
@@ -102,8 +103,12 @@ export function registerDropletCommand(app: App, deps: DropletCommandDeps): void
     await afterAck(async () => {
       try {
         if (parsed.kind === 'help' || parsed.kind === 'empty') {
-          const access = await deps.access.of(command.user_id);
-          await reply(helpMessage(allowedActions(access.scopes), command.user_id).text);
+          // Only what the asker may run here: their roles in this channel, within its guardrail.
+          await reply(helpMessage(await deps.access.allowedHere(command.user_id, command.channel_id), command.user_id).text);
+          return;
+        }
+        if (parsed.kind === 'can') {
+          await reply(await explainRights({ access: deps.access, digitalocean: deps.submit.digitalocean, render: slackRenderer }, { asker: command.user_id, ...(parsed.user ? { user: parsed.user } : {}), action: parsed.action, target: parsed.target, channel: command.channel_id }));
           return;
         }
         if (parsed.kind === 'history') {
