@@ -127,7 +127,6 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
       access,
       digitalocean,
       fleets,
-      render: slackRenderer,
       get approvals() {
         return approvals();
       },

@@ -12,7 +12,6 @@ import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { DigitalOceanError } from '../digitalocean/errors.js';
 import type { Droplet } from '../digitalocean/types.js';
 import type { FleetStore } from '../store/fleets.js';
-import type { Renderer } from './ports.js';
 import { fleetApprovalReason, type ApprovalSettings } from '../domain/approval-rules.js';
 
 /** The most Droplets one fleet may hold. */
@@ -22,7 +21,6 @@ export interface PlanFleetDeps {
   access: Pick<AccessResolver, 'decide' | 'roleMap'>;
   digitalocean: Pick<DigitalOceanClient, 'listDroplets' | 'getDroplet' | 'findDropletsByName'>;
   fleets: Pick<FleetStore, 'create'>;
-  render: Pick<Renderer, 'refusal'>;
   /** The role map's approvals section: a fleet it covers asks for approval at Run. */
   approvals?: ApprovalSettings;
   maxTargets?: number;

@@ -1,7 +1,6 @@
 // What the request use cases need to say things in chat, as an interface they own: which message,
 // never its Block Kit. slack/renderers/ implements it; the use cases import nothing from slack/.
 import type { Change, ApprovalSettings } from '../domain/approval-rules.js';
-import type { ActionType, Scope } from '../domain/catalogue/index.js';
 import type { ActionJob } from '../domain/job.js';
 import type { Resolved } from '../digitalocean/resolve-droplet.js';
 import type { Approval, Outcome } from '../store/approvals.js';
@@ -26,10 +25,6 @@ export interface Renderer {
   approvalThreadLine(a: Approval, event: 'waiting' | Outcome, by?: string, changes?: Change[]): Message;
   /** One status line in a thread. */
   threadStatus(phase: Phase, detail: string): Message;
-  /** Why someone may not run an action (mrkdwn). */
-  refusal(action: ActionType, missing: Scope[]): string;
-  /** Why someone may not run an action on this Droplet, though they may elsewhere (mrkdwn). */
-  refusalOn(action: ActionType, droplet: { id: number; name: string }, missing: Scope[]): string;
   /** Why a typed Droplet was not found, or is ambiguous (mrkdwn). */
   unresolved(result: Exclude<Resolved, { kind: 'found' }>, verb: string): string;
 }

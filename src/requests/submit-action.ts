@@ -29,7 +29,7 @@ export interface SubmitDeps {
   postRoot: (channel: string, message: Message) => Promise<string>;
   updateRoot: (channel: string, ts: string, message: Message) => Promise<void>;
   reporter: StatusReporter;
-  render: Pick<Renderer, 'root' | 'approvalRoot' | 'refusal' | 'refusalOn' | 'unresolved'>;
+  render: Pick<Renderer, 'root' | 'approvalRoot' | 'unresolved'>;
   audit: AuditSink;
   logger: Logger;
   /** Four-eyes approvals; absent (or without an approvals section) means nothing waits for approval. */

@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoleMapSource } from '../../src/roles/role-map-source.js';
 import { CHANNEL, USERS, startHarness, type Harness } from '../support/harness.js';
+import type { JsonObject, SlackView } from 'droplet-bot-sandbox';
+import { ACTION_BLOCK, DROPLET_BLOCK, DROPLET_SELECT } from '../../src/slack/renderers/modal/ids.js';
+import { suggest } from '../support/interactions.js';
 
 const WEB_OP = 'U0WEBOP01';
 const OPS_ONLY = 'U0OPSONLY';
@@ -159,6 +162,32 @@ describe('/droplet can and help', () => {
     expect(general.match(/^• `/gm)).toHaveLength(1);
     expect(general).toContain('`/droplet power-on &lt;droplet&gt;`');
     expect(await reply('help', OPS_ONLY, GENERAL)).toContain('You may not run any Droplet action yet, at least not in this channel');
+  });
+});
+
+describe('the form', () => {
+  /** `/droplet` alone in a channel; resolves with the filled-in form. */
+  async function openForm(user: string, channel: string): Promise<SlackView> {
+    const known = new Set(h.slack.workspace.views.all().map((r) => r.view.id));
+    const triggerId = h.slack.workspace.views.issueTriggerId(user);
+    await h.command('', user, { triggerId, channel });
+    return h.slack.waitFor(() => {
+      const top = h.slack.workspace.views.topFor(user)?.view;
+      return top && !known.has(top.id) && top.blocks.some((b) => b.block_id === ACTION_BLOCK) ? top : undefined;
+    }, 5000);
+  }
+  const actionsIn = (view: SlackView) => (((view.blocks.find((b) => b.block_id === ACTION_BLOCK)?.element as JsonObject).options ?? []) as JsonObject[]).map((o) => String(o.value));
+
+  it('offers only the actions allowed in this channel, and only the Droplets the asker may touch', async () => {
+    // Added before anything reads the picker's list, which each process keeps for 10 s.
+    h.digitalocean.addDroplet({ name: 'web-form1' });
+    h.digitalocean.addDroplet({ name: 'db-form1' });
+    expect(actionsIn(await openForm(USERS.admin, GENERAL))).toEqual(['power_on']);
+    const view = await openForm(WEB_OP, CHANNEL);
+    const names = async (q: string) => ((await suggest(h, view, WEB_OP, DROPLET_BLOCK, DROPLET_SELECT, q)).json as { options: JsonObject[] }).options.map((o) => String((o.text as JsonObject).text));
+    const web = await names('form1');
+    expect(web.some((t) => t.startsWith('web-form1'))).toBe(true);
+    expect(web.some((t) => t.startsWith('db-form1'))).toBe(false);
   });
 });
 

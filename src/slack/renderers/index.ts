@@ -2,7 +2,7 @@
 // approval-messages.ts behind the interface requests/ports.ts owns.
 import type { Renderer } from '../../requests/ports.js';
 import { approvalDecidedMessage, approvalRequestMessage, approvalRootMessage, approvalThreadLine } from './approval-messages.js';
-import { refusalMessage, refusalOnMessage, rootMessage, threadStatus, unresolvedMessage } from './messages.js';
+import { rootMessage, threadStatus, unresolvedMessage } from './messages.js';
 
 export const slackRenderer: Renderer = {
   root: rootMessage,
@@ -11,7 +11,5 @@ export const slackRenderer: Renderer = {
   approvalDecided: approvalDecidedMessage,
   approvalThreadLine,
   threadStatus,
-  refusal: (action, missing) => refusalMessage(action, missing).text,
-  refusalOn: (action, droplet, missing) => refusalOnMessage(action, droplet, missing).text,
   unresolved: (result, verb) => unresolvedMessage(result, verb).text,
 };

@@ -1,7 +1,7 @@
 // Block Kit for everything the bot says. Every piece of text that came from a user or from
 // DigitalOcean passes through escapeText/code here.
 import type { types } from '@slack/bolt';
-import { actionEntry, displayName, usageLine, type ActionBody, type ActionType, type Scope } from '../../domain/catalogue/index.js';
+import { actionEntry, displayName, usageLine, type ActionBody, type ActionType } from '../../domain/catalogue/index.js';
 import { describeRef } from '../../domain/command.js';
 import type { Resolved } from '../../digitalocean/resolve-droplet.js';
 import type { ActionJob } from '../../domain/job.js';
@@ -84,21 +84,6 @@ export function helpMessage(allowed: ActionType[], userId: string): Message {
       '`<droplet>` is a name or a numeric ID; many at once: `tag:<tag>`, `web-*` or `web-1,web-2`. Write values with spaces in double quotes: `name="nightly 1"`. Hyphens or underscores both work: `power-off`, `power_off`.',
       'Your roles may cover only some Droplets: `/droplet can <action> <droplet>` says whether you may, and why. `/droplet history <droplet>` shows what was done to one.',
     ].join('\n'),
-  };
-}
-
-export function refusalMessage(action: ActionType, missing: Scope[]): Message {
-  const scopes = missing.map((s) => `\`${s}\``).join(' and ');
-  return {
-    text: `You may not run \`${displayName(action)}\`: it needs the ${scopes} scope${missing.length > 1 ? 's' : ''}, which none of your roles grant. Nothing was done. \`/droplet help\` lists what you may run.`,
-  };
-}
-
-/** Refused on this Droplet: the user's roles grant the scopes, but only on other Droplets. */
-export function refusalOnMessage(action: ActionType, droplet: { id: number; name: string }, missing: Scope[]): Message {
-  const scopes = missing.map((s) => `\`${s}\``).join(' and ');
-  return {
-    text: `You may not run \`${displayName(action)}\` on *${escapeText(droplet.name)}* (${droplet.id}): it needs the ${scopes} scope${missing.length > 1 ? 's' : ''} on this Droplet, and your roles grant ${missing.length > 1 ? 'them' : 'it'} only on other Droplets. Nothing was done.`,
   };
 }
 

@@ -3,13 +3,13 @@
 // (checked with the same validateParams as typed commands; problems go next to their fields and
 // nothing is queued; a fleet is planned and its plan shown) and closing.
 import type { App, BlockAction, StaticSelectAction, ExternalSelectAction } from '@slack/bolt';
-import { authorize, allowedActions } from '../../../domain/policy.js';
+import { allowedHere, decide, refusalText } from '../../../domain/rights.js';
+import type { Selectable } from '../../../domain/fleet/selector.js';
 import { actionBody, normalizeActionName, validateParams } from '../../../domain/catalogue/index.js';
 import type { Droplet } from '../../../digitalocean/types.js';
 import { resultText, submitAction, type ActionRequest, type SubmitDeps } from '../../../requests/submit-action.js';
 import type { Intake } from '../../../store/intake.js';
 import type { AfterAck } from '../../after-ack.js';
-import { refusalMessage } from '../../renderers/messages.js';
 import { actionModal } from '../../renderers/modal/action-modal.js';
 import { pickerOptions } from '../../renderers/modal/droplet-picker.js';
 import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLBACK_ID, decodeMetadata } from '../../renderers/modal/ids.js';
@@ -74,11 +74,21 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
   };
   app.options<'block_suggestion'>({ type: 'block_suggestion', action_id: DROPLET_SELECT }, async ({ ack, body }) => {
     try {
-      if (allowedActions((await deps.access.of(body.user.id)).scopes).length === 0) {
+      const view = (body as { view?: { private_metadata?: string; state?: { values?: unknown } } }).view;
+      const channel = decodeMetadata(view?.private_metadata)?.channel;
+      const access = await deps.access.of(body.user.id);
+      const map = deps.access.roleMap;
+      const here = allowedHere(map, access.grants, channel);
+      // Someone with no rights here spends none of the shared DigitalOcean budget.
+      if (here.length === 0) {
         await ack({ options: [] });
         return;
       }
-      await ack({ options: pickerOptions(body.value, await droplets()) });
+      // Only the Droplets the chosen action (or, with none chosen yet, some allowed action) may touch from here.
+      const chosen = readValues((view?.state?.values ?? {}) as StateValues).action;
+      const actions = chosen && here.includes(chosen) ? [chosen] : here;
+      const mayTouch = (d: Droplet | Selectable) => actions.some((a) => decide(map, access.grants, a, { droplet: d, ...(channel ? { channel } : {}) }).allowed);
+      await ack({ options: pickerOptions(body.value, await droplets(), mayTouch) });
     } catch (err) {
       deps.logger.warn({ err: (err as Error).message }, 'could not list Droplets for the picker');
       await ack({ options: [] });
@@ -98,8 +108,9 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
       const checked = validateParams(values.action, values.raw);
       if (checked.ok) params = checked.params;
       else for (const [block, message] of Object.entries(fieldErrors(checked.problems, values.blockOf))) errors[block] = errors[block] ? `${errors[block]} ${message}` : message;
-      const decision = authorize((await deps.access.of(user)).scopes, values.action);
-      if (!decision.allowed) errors[ACTION_BLOCK] = refusalMessage(values.action, decision.missing).text;
+      // The action from this channel here; on the Droplet itself (its tags now) the request checks again.
+      const decision = await deps.access.decide(user, values.action, meta ? { channel: meta.channel } : {});
+      if (!decision.allowed) errors[ACTION_BLOCK] = refusalText(decision.reason, decision.access.unchecked);
     }
     const fleet = values.selector ? checkFleetInputs(values.action, values) : undefined;
     for (const [block, message] of Object.entries(fleet?.errors ?? {})) errors[block] = errors[block] ? `${errors[block]} ${message}` : message;

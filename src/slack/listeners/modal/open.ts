@@ -3,7 +3,6 @@
 import type { webApi } from '@slack/bolt';
 import { displayName, type ActionType, type ParamKey } from '../../../domain/catalogue/index.js';
 import { describeRef, type DropletRef } from '../../../domain/command.js';
-import { allowedActions } from '../../../domain/policy.js';
 import type { DigitalOceanCatalog, DropletDetail } from '../../../digitalocean/catalog.js';
 import type { DigitalOceanClient } from '../../../digitalocean/client.js';
 import { DigitalOceanError } from '../../../digitalocean/errors.js';
@@ -18,10 +17,9 @@ import { loadChoices, type CatalogReader } from './choices.js';
 import type { Prefill } from './prefill.js';
 
 export interface ModalDeps {
-  access: Pick<AccessResolver, 'of'>;
+  access: Pick<AccessResolver, 'of' | 'decide' | 'allowedHere' | 'roleMap'>;
   digitalocean: Pick<DigitalOceanClient, 'getDroplet' | 'findDropletsByName'>;
   catalog: CatalogReader & Pick<DigitalOceanCatalog, 'droplet' | 'droplets'>;
-  /** Actions that wait for approval, to say so in the modal. */
   /** Actions that wait for a second person, as the role map says now. */
   approvalActions: () => readonly ActionType[];
   logger: Logger;
@@ -41,10 +39,12 @@ export interface ModelInput {
 
 /** Everything the modal shows for this user, action and Droplet (or fleet), read live. */
 export async function modalModel(deps: ModalDeps, input: ModelInput): Promise<ModalModel> {
-  const allowed = allowedActions((await deps.access.of(input.userId)).scopes);
+  // Only what this person may run from this channel: their roles here, within its guardrail.
+  const allowed = await deps.access.allowedHere(input.userId, input.channel);
   let { action, notice } = input;
   if (action && !allowed.includes(action)) {
-    notice = `You may not run \`${displayName(action)}\`: none of your roles grant the scopes it needs. Pick another action.`;
+    const refused = await deps.access.decide(input.userId, action, { channel: input.channel });
+    notice = `${refused.reason ?? `You may not run \`${displayName(action)}\` here.`} Pick another action.`;
     action = undefined;
   }
   let droplet: DropletDetail | undefined;
@@ -97,7 +97,7 @@ export async function openActionModal(deps: ModalDeps, client: webApi.WebClient,
   let view;
   try {
     // Rights first: a typed Droplet is looked up only for someone who may act on one.
-    const mayAct = input.prefill.target ? allowedActions((await deps.access.of(input.userId)).scopes).length > 0 : false;
+    const mayAct = input.prefill.target ? (await deps.access.allowedHere(input.userId, input.channel)).length > 0 : false;
     const typed = input.prefill.target && mayAct ? await typedDroplet(deps, input.prefill.target) : {};
     const model = await modalModel(deps, {
       userId: input.userId,

@@ -29,8 +29,23 @@ export function selectorOption(selector: FleetSelector): types.PlainTextOption |
   return value.length <= OPTION_VALUE_MAX ? option(value, value, 'several Droplets') : undefined;
 }
 
-/** What the picker offers for `query`, from the account's Droplets. */
-export function pickerOptions(query: string, droplets: readonly PickerDroplet[]): types.PlainTextOption[] {
+/**
+ * What the picker offers for `query`, from the account's Droplets: only Droplets the asker may
+ * act on here (`allowed`), and only selectors whose every Droplet is one of them.
+ */
+export function pickerOptions(query: string, droplets: readonly PickerDroplet[], allowed: (d: PickerDroplet) => boolean = () => true): types.PlainTextOption[] {
+  const byId = new Map(droplets.map((d) => [d.id, d]));
+  return offered(query, droplets).filter((o) => {
+    if (/^\d+$/.test(o.value ?? '')) {
+      const d = byId.get(Number(o.value));
+      return d !== undefined && allowed(d);
+    }
+    const parsed = parseSelector(o.value ?? '');
+    return parsed.ok && droplets.filter((d) => selects(parsed.selector, d)).every(allowed);
+  });
+}
+
+function offered(query: string, droplets: readonly PickerDroplet[]): types.PlainTextOption[] {
   const q = query.trim();
   if (looksLikeSelector(q)) return selectorOptions(q, droplets).slice(0, OPTIONS_MAX);
   const lower = q.toLowerCase();
