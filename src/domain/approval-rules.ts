@@ -64,6 +64,8 @@ export const dropletStateSchema = z.object({
   size: z.string(),
   imageId: z.number().nullable(),
   image: z.string(),
+  /** Sorted; absent in requests stored before tags were part of what an approver sees. */
+  tags: z.array(z.string()).optional(),
 });
 export type DropletState = z.output<typeof dropletStateSchema>;
 
@@ -72,16 +74,17 @@ export interface DropletFacts {
   status: string;
   size_slug: string;
   image?: { id: number; name?: string; slug?: string | null; distribution?: string } | null;
+  tags?: readonly string[];
 }
 
 export function dropletState(d: DropletFacts): DropletState {
   const img = d.image ?? { id: 0 };
   const label = img.slug || [img.distribution, img.name].filter(Boolean).join(' ') || (img.id ? `image ${img.id}` : 'unknown image');
-  return { status: d.status, size: d.size_slug, imageId: img.id ?? null, image: label };
+  return { status: d.status, size: d.size_slug, imageId: img.id ?? null, image: label, tags: [...(d.tags ?? [])].sort() };
 }
 
 export interface Change {
-  field: 'status' | 'size' | 'image';
+  field: 'status' | 'size' | 'image' | 'tags';
   before: string;
   after: string;
 }
@@ -92,6 +95,7 @@ export function dropletChanges(before: DropletState, after: DropletState): Chang
   if (before.status !== after.status) changes.push({ field: 'status', before: before.status, after: after.status });
   if (before.size !== after.size) changes.push({ field: 'size', before: before.size, after: after.size });
   if (before.imageId !== after.imageId || before.image !== after.image) changes.push({ field: 'image', before: before.image, after: after.image });
+  if (before.tags && after.tags && before.tags.join(',') !== after.tags.join(',')) changes.push({ field: 'tags', before: before.tags.join(', ') || 'none', after: after.tags.join(', ') || 'none' });
   return changes;
 }
 

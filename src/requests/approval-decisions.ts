@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { jobAuditEntry, type ActionJob } from '../domain/job.js';
 import type { AccessResolver } from '../domain/access.js';
 import { decide } from '../domain/rights.js';
+import { code, escapeText } from '../domain/chat-text.js';
 import type { Renderer } from './ports.js';
 import type { ChatOps, StatusReporter } from '../domain/ports.js';
 import type { AuditEntry, AuditSink } from '../store/audit-log.js';
@@ -160,6 +161,17 @@ export async function decideApproval(deps: DecideDeps, click: Click): Promise<Cl
   const verdict = mayDecide(deps.settings, access, { user: click.user, requester: job.requester, action: job.action, decision: click.decision, ...(rights ? { rights } : {}) });
   if (!verdict.ok) return { kind: 'refused', message: verdict.reason };
   const changes: Change[] = now ? dropletChanges(approval.before, dropletState(now)) : [];
+  if (click.decision === 'approve' && changes.length) {
+    // An approval is bound to what was shown: a Droplet that changed since is not run on that approval.
+    const what = changes.map((c) => `${c.field} ${code(c.before)} → ${code(c.after)}`).join(', ');
+    await quietly(deps, 'say what changed in the thread', () =>
+      deps.chat.post(job.channel, { text: `:warning: *${escapeText(job.droplet.name)}* changed since the request (${what}), so <@${click.user}>'s approval did not run it. <@${job.requester}>, ask again if it is still wanted.` }, job.rootTs),
+    );
+    return {
+      kind: 'refused',
+      message: `*${escapeText(job.droplet.name)}* changed since this request was made: ${what}. An approval is bound to what the request showed, so nothing was run. Ask <@${job.requester}> for a new request; Deny closes this one.`,
+    };
+  }
 
   const approvedJob: ActionJob = { ...job, approver: click.user };
   const approvedLine = deps.render.approvalThreadLine(approval, 'approved', click.user, changes).text;

@@ -311,18 +311,22 @@ describe('approvals', () => {
     expect(posts(h, d.id)).toHaveLength(0);
   });
 
-  it('shows what changed on the Droplet between the request and the approval', async () => {
-    const d = h.digitalocean.addDroplet({ name: 'appr-changed' });
+  it('does not run on an approval when the Droplet changed since the request: it says what changed and asks for a new request', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'appr-changed', tags: ['env:prod'] });
     const { root, request } = await requestApproval(h, 'power-off appr-changed', 'power_off', 'appr-changed');
     const live = h.digitalocean.state.droplets.find((x) => x.id === d.id)!;
     live.status = 'off';
     live.size_slug = 's-2vcpu-4gb';
-    await clickButton(h, request, APPROVE_ACTION_ID, U.admin2);
-    await waitFinal(h, 'power_off', 'appr-changed');
-    const text = blocksText(message(h, request));
-    expect(text).toContain('The Droplet changed since the request:');
-    expect(text).toContain('status `active` → `off`, size `s-1vcpu-1gb` → `s-2vcpu-4gb`');
-    expect(h.thread(root.ts).some((m) => m.text?.includes('the Droplet changed since the request: status `active` → `off`'))).toBe(true);
+    live.tags = ['env:staging'];
+    const click = await clickButton(h, request, APPROVE_ACTION_ID, U.admin2);
+    const said = await h.slack.waitFor(() => click.replies()[0]);
+    expect(said).toContain('status `active` → `off`, size `s-1vcpu-1gb` → `s-2vcpu-4gb`, tags `env:prod` → `env:staging`');
+    expect(said).toContain('nothing was run');
+    expect(await h.slack.waitFor(() => h.thread(root.ts).find((m) => m.text?.includes('changed since the request'))?.text)).toContain(`<@${U.requester}>, ask again`);
+    // Still open, so it can be denied; nothing ran.
+    expect(buttonIn(message(h, request), APPROVE_ACTION_ID)).toBeDefined();
+    expect(posts(h, d.id)).toHaveLength(0);
+    expect(rootOf(h, 'power_off', 'appr-changed')!.text).toBe('power-off on appr-changed: awaiting approval');
   });
 
   it('keeps the approval request within Block Kit limits for a 255-character Droplet name', async () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ACTION_TYPES, requiredScopes } from '../../src/domain/catalogue/index.js';
 import { allowedActions, authorize, authorizeOn, grantsOf, roleMapSchema, rolesOf, scopesOf } from '../../src/domain/policy.js';
+import { allowedHere, decide } from '../../src/domain/rights.js';
 import { AccessResolver } from '../../src/domain/access.js';
 import { loadRoleMap, parseRoleMap } from '../../src/roles/load-role-map.js';
 
@@ -102,9 +103,20 @@ describe('AccessResolver', () => {
 });
 
 describe('role map file', () => {
-  it('loads the shipped example', () => {
+  it('loads the shipped example, a team whose rules read as its comments say', () => {
     const loaded = loadRoleMap(new URL('../../roles.example.yml', import.meta.url).pathname);
-    expect(Object.keys(loaded.roles)).toContain('admin');
+    expect(Object.keys(loaded.roles)).toEqual(['platform-admin', 'web-team', 'db-team', 'staging', 'on-call']);
+    const grants = (user: string, groups: string[]) => grantsOf(loaded, rolesOf(loaded, user, groups));
+    const web = grants('U0WEBBY', ['S0WEBTEAM']);
+    expect(decide(loaded, web, 'resize', { droplet: { id: 1, name: 'web-1' }, channel: 'C0OPS0001' }).allowed).toBe(true);
+    expect(decide(loaded, web, 'reboot', { droplet: { id: 2, name: 'db-1' }, channel: 'C0OPS0001' }).allowed).toBe(false);
+    const db = grants('U0DBA', ['S0DBTEAM1']);
+    expect(decide(loaded, db, 'snapshot', { droplet: { id: 2, name: 'db-1' }, channel: 'C0DBOPS01' }).allowed).toBe(true);
+    expect(decide(loaded, db, 'snapshot', { droplet: { id: 2, name: 'db-1' }, channel: 'C0OPS0001' }).allowed).toBe(false);
+    expect(decide(loaded, db, 'rebuild', { droplet: { id: 3, name: 'x', tags: ['env:staging'] }, channel: 'C0OPS0001' }).allowed).toBe(true);
+    const admin = grants('U0123ABCD', []);
+    expect(allowedHere(loaded, admin, 'C0GENERAL')).toEqual(['power_on']);
+    expect(loaded.approvals?.fleet_min).toBe(10);
   });
 
   it('names the bad field', () => {
