@@ -36,6 +36,7 @@ import type { Selectable } from './domain/fleet/selector.js';
 import { DigitalOceanError } from './digitalocean/errors.js';
 import { roleMapSource } from './roles/role-map-source.js';
 import { roleMapNotice } from './slack/role-map-notice.js';
+import type { RightsDecision } from './domain/rights.js';
 
 import type { BotOptions } from './bot-options.js';
 
@@ -100,8 +101,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
       // A Droplet that is gone gets DigitalOcean's own 404 from the POST.
       if (!(err instanceof DigitalOceanError && err.isNotFound)) throw err;
     }
-    const decision = await access.decide(job.requester, job.action, { droplet, channel: job.channel });
-    return decision.allowed ? undefined : decision.reason;
+    return refusalOf(await access.decide(job.requester, job.action, { droplet, channel: job.channel }));
   };
   const fleets = new FleetStore(redis, config.redis.prefix);
   const fleetScheduler = new FleetScheduler(redis, config.redis.prefix);
@@ -146,10 +146,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
           enqueue: (j) => sweeper.enqueue(j),
           wasQueued: (id) => sweeper.wasQueued(id),
           childState: (id) => sweeper.stateOf(id),
-          mayRun: async (requester, action, droplet, channel) => {
-            const decision = await access.decide(requester, action, { droplet, channel });
-            return decision.allowed ? undefined : decision.reason;
-          },
+          mayRun: async (requester, action, droplet, channel) => refusalOf(await access.decide(requester, action, { droplet, channel })),
           line: workerLine,
           reporter: fleetReporter,
           audit: workerAudit,
@@ -216,6 +213,16 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
     await digitalocean.close();
     redis.disconnect();
   });
+}
+
+/**
+ * Why a decision refuses, or undefined. A "no" while Slack could not say who is in some user
+ * group is not final (those groups' roles were not counted): it throws, and the job tries again.
+ */
+function refusalOf(decision: RightsDecision & { access: { unchecked: string[] } }): string | undefined {
+  if (decision.allowed) return undefined;
+  if (decision.access.unchecked.length) throw new Error(`could not read the members of user group(s) ${decision.access.unchecked.join(', ')} from Slack; rights are checked again shortly`);
+  return decision.reason;
 }
 
 /**

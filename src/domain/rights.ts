@@ -57,6 +57,15 @@ export function decide(map: Pick<RoleMap, 'channels'>, grants: readonly Grant[],
   return allowed ? decision : { ...decision, reason: reasonLine(decision) };
 }
 
+/**
+ * May these grants read about this Droplet (any Droplet when absent) from this channel: its
+ * history, or someone's rights on it? That takes `droplet:update` on it, from here. Guardrails
+ * limit actions, not reading.
+ */
+export function mayRead(grants: readonly Grant[], where: { droplet?: Selectable; channel?: string }): boolean {
+  return grants.some((g) => g.scopes.has('droplet:update') && covers(g, where.droplet) && appliesIn(g, where.channel));
+}
+
 /** Every action these grants may run on some Droplet from this channel: what help and the modal offer. */
 export function allowedHere(map: Pick<RoleMap, 'channels'>, grants: readonly Grant[], channel?: string): ActionType[] {
   return ACTION_TYPES.filter((a) => decide(map, grants, a, channel === undefined ? {} : { channel }).allowed);

@@ -33,13 +33,13 @@ export function loadRoleMap(path: string): RoleMap {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new RoleMapError(
-      code === 'ENOENT'
-        ? `Role map ${path} does not exist. Copy roles.example.yml to ${path} and edit it, or point ROLE_MAP at your file.`
-        : `Role map ${path} cannot be read (${code ?? 'error'}).`,
-    );
+    throw unreadable(path, err);
   }
+  return parseRoleMapText(text, path);
+}
+
+/** The text of a role map file -> a validated role map; `path` names it in error messages. */
+export function parseRoleMapText(text: string, path: string): RoleMap {
   let doc: unknown;
   try {
     doc = parse(text, { prettyErrors: true, uniqueKeys: true });
@@ -47,4 +47,14 @@ export function loadRoleMap(path: string): RoleMap {
     throw new RoleMapError(`Role map ${path} is not valid YAML: ${(err as Error).message}`);
   }
   return parseRoleMap(doc, path);
+}
+
+/** Why the file could not be read, with what to do. */
+export function unreadable(path: string, err: unknown): RoleMapError {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new RoleMapError(
+    code === 'ENOENT'
+      ? `Role map ${path} does not exist. Copy roles.example.yml to ${path} and edit it, or point ROLE_MAP at your file.`
+      : `Role map ${path} cannot be read (${code ?? 'error'}).`,
+  );
 }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { RoleMap } from '../domain/policy.js';
-import { loadRoleMap, RoleMapError } from './load-role-map.js';
+import { loadRoleMap, parseRoleMapText, RoleMapError, unreadable } from './load-role-map.js';
 
 export interface RoleMapSourceOptions {
   /** How often the file is looked at (default 2 s: a change is picked up well within 10 s). */
@@ -23,7 +23,7 @@ export class RoleMapSource {
   private map: RoleMap;
   private digest: string | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly onHup = () => void this.reload();
+  private readonly onHup = () => void this.reload(true);
   private readonly listeners: Array<Pick<RoleMapSourceOptions, 'onReload' | 'onInvalid'>> = [];
 
   private constructor(
@@ -49,24 +49,40 @@ export class RoleMapSource {
     return this.map;
   }
 
-  /** Reads the file again if its content changed; an invalid file keeps the old rules. */
-  reload(): ReloadResult {
+  /**
+   * Reads the file again if its content changed (or whatever it holds, with `force`, as SIGHUP
+   * does); an invalid file keeps the old rules. The bytes that are hashed are the bytes parsed.
+   */
+  reload(force = false): ReloadResult {
     if (!this.path) return 'unchanged';
-    const digest = digestOf(this.path);
-    if (digest !== undefined && digest === this.digest) return 'unchanged';
+    let text: string;
+    let digest: string;
     try {
-      const next = loadRoleMap(this.path);
+      const bytes = readFileSync(this.path);
+      text = bytes.toString('utf8');
+      digest = createHash('sha256').update(bytes).digest('hex');
+    } catch (err) {
+      // Missing for a moment (an editor's rename, say): report it once, keep the rules.
+      return this.invalid(unreadable(this.path, err), 'unreadable');
+    }
+    if (!force && digest === this.digest) return 'unchanged';
+    try {
+      const next = parseRoleMapText(text, this.path);
       this.digest = digest;
       this.map = next;
       for (const l of [this.opts, ...this.listeners]) l.onReload?.(next);
       return 'changed';
     } catch (err) {
       if (!(err instanceof RoleMapError)) throw err;
-      // Reported once per content: a broken file is not reported again every few seconds.
-      if (digest !== this.digest) for (const l of [this.opts, ...this.listeners]) l.onInvalid?.(err, digest ?? '');
-      this.digest = digest;
-      return 'invalid';
+      return this.invalid(err, digest);
     }
+  }
+
+  private invalid(err: RoleMapError, digest: string): ReloadResult {
+    // Reported once per content: a broken file is not reported again every few seconds.
+    if (digest !== this.digest) for (const l of [this.opts, ...this.listeners]) l.onInvalid?.(err, digest);
+    this.digest = digest;
+    return 'invalid';
   }
 
   /** Also tells `listener` of reloads and invalid files (each half of the bot adds its own). */
@@ -93,8 +109,7 @@ function digestOf(path: string): string | undefined {
   try {
     return createHash('sha256').update(readFileSync(path)).digest('hex');
   } catch {
-    // A missing file (mid-rename by an editor, say) is looked at again next time; loadRoleMap says why.
-    return 'unreadable';
+    return undefined;
   }
 }
 

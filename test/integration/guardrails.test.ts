@@ -148,10 +148,17 @@ describe('/droplet can and help', () => {
     expect(railed).toContain('• Channel guardrail: <#C0GENERAL> allows only `power-on`; `rebuild` is not among them');
     // Only reads: the Droplet by name, through the budget; no action.
     expect(h.digitalocean.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
-    expect(await reply(`can <@${USERS.admin}> reboot web-g3`, 'U0NOBODY1')).toContain("Asking about someone else's rights needs the `droplet:update` scope");
+    expect(await reply(`can <@${USERS.admin}> reboot web-g3`, 'U0NOBODY1')).toContain("Asking about someone else's rights on a Droplet needs the `droplet:update` scope on it, from this channel");
     // A plain @name is refused inside the ack, with how to mention instead.
     const plain = await h.command('can @bob reboot web-g3', USERS.admin);
     expect(plain.text).toContain('is a name, not a mention');
+  });
+
+  it('history is only for Droplets the asker may act on, from this channel', async () => {
+    h.digitalocean.addDroplet({ name: 'db-hist1' });
+    expect(await reply('history db-hist1', WEB_OP)).toContain('Reading the history of *db-hist1* needs the `droplet:update` scope on it');
+    expect(await reply('history db-hist1', OPS_ONLY, 'C0ELSEWHERE')).toContain('none of your roles grant it here');
+    expect(await reply('history db-hist1', USERS.admin)).not.toContain('needs the');
   });
 
   it('help lists only what the asker may run in this channel', async () => {

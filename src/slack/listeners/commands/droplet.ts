@@ -18,6 +18,8 @@ import { registerModalListeners } from '../modal/interactions.js';
 import { openActionModal, type ModalDeps } from '../modal/open.js';
 import { planFleet, type PlanFleetDeps } from '../../../requests/plan-fleet.js';
 import { explainRights } from '../../../requests/explain-rights.js';
+import { mayRead } from '../../../domain/rights.js';
+import { escapeText } from '../../../domain/chat-text.js';
 import { slackRenderer } from '../../renderers/index.js';
 import { fleetPreviewMessage } from '../../renderers/fleet-messages.js';
 import { PLAN_TTL_SECONDS } from '../../../store/fleets.js';
@@ -113,13 +115,19 @@ export function registerDropletCommand(app: App, deps: DropletCommandDeps): void
         }
         if (parsed.kind === 'history') {
           const access = await deps.access.of(command.user_id);
-          if (!access.scopes.has('droplet:update')) {
-            await reply('Reading the history needs the `droplet:update` scope, which none of your roles grant.');
+          const where = { channel: command.channel_id };
+          // Nobody who may read no history here causes a Droplet lookup.
+          if (!mayRead(access.grants, where)) {
+            await reply('Reading the history needs the `droplet:update` scope on that Droplet, from this channel, and none of your roles grant it here.');
             return;
           }
           const resolved = await resolveDroplet(deps.submit.digitalocean, parsed.target);
           if (resolved.kind !== 'found') {
             await reply(unresolvedMessage(resolved, 'history').text);
+            return;
+          }
+          if (!mayRead(access.grants, { ...where, droplet: resolved.droplet })) {
+            await reply(`Reading the history of *${escapeText(resolved.droplet.name)}* needs the \`droplet:update\` scope on it, from this channel, and your roles do not grant it there.`);
             return;
           }
           const entries = await deps.audit.forDroplet(resolved.droplet.id, 10);
