@@ -114,6 +114,7 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
       coordinator: fleetScheduler,
       reporter: fleetReporter,
       chat: fleetReporter,
+      digitalocean,
       expiry: approvalExpiry,
       audit,
       get approvals() {

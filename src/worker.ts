@@ -37,6 +37,8 @@ import { DigitalOceanError } from './digitalocean/errors.js';
 import { roleMapSource } from './roles/role-map-source.js';
 import { roleMapNotice } from './slack/role-map-notice.js';
 import type { RightsDecision } from './domain/rights.js';
+import { dropletChanges, dropletState } from './domain/approval-rules.js';
+import { code, escapeText } from './domain/chat-text.js';
 
 import type { BotOptions } from './bot-options.js';
 
@@ -96,7 +98,13 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   const recheck = async (job: ActionJob): Promise<string | undefined> => {
     let droplet: Selectable = job.droplet;
     try {
-      droplet = await digitalocean.getDroplet(job.droplet.id);
+      const now = await digitalocean.getDroplet(job.droplet.id);
+      droplet = now;
+      // An approved request runs only on the Droplet the approver saw.
+      const changes = job.shown ? dropletChanges(job.shown, dropletState(now)) : [];
+      if (changes.length) {
+        return `*${escapeText(now.name)}* changed since the request was approved (${changes.map((c) => `${c.field} ${code(c.before)} → ${code(c.after)}`).join(', ')}), so the approval no longer covers it. Ask again if it is still wanted.`;
+      }
     } catch (err) {
       // A Droplet that is gone gets DigitalOcean's own 404 from the POST.
       if (!(err instanceof DigitalOceanError && err.isNotFound)) throw err;

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ACTION_TYPES, actionBodySchema } from './catalogue/index.js';
 import type { AuditEntry } from './audit.js';
+import { dropletStateSchema } from './approval-rules.js';
 
 export const actionJobSchema = z.object({
   requestId: z.string().min(1),
@@ -30,6 +31,8 @@ export const actionJobSchema = z.object({
   missingHead: z.string().optional(),
   /** When DigitalOcean first answered "pending event" to this request. */
   pendingSince: z.number().optional(),
+  /** The Droplet as the approval request showed it: an approved job runs only on that Droplet, unchanged. */
+  shown: dropletStateSchema.optional(),
   /** One Droplet's part of a fleet: its result goes to the fleet, whose thread reports it. */
   fleet: z.object({ id: z.string().min(1), attempt: z.number().int().min(1) }).optional(),
 });

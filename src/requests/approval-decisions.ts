@@ -145,15 +145,16 @@ export async function decideApproval(deps: DecideDeps, click: Click): Promise<Cl
   }
   // The Droplet as it is now: its tags decide scoped rights, and an approver judges what changed.
   let now: Droplet | undefined;
-  if (click.decision === 'approve') {
-    try {
-      now = await deps.digitalocean.getDroplet(job.droplet.id);
-    } catch (err) {
-      if (err instanceof DigitalOceanError && err.isNotFound) {
-        return { kind: 'refused', message: `Droplet ${job.droplet.id} no longer exists, so this request cannot run. Deny it to close it.` };
-      }
-      // The approval itself does not depend on this read; the worker checks the Droplet again before its POST.
-      deps.logger.warn({ approvalId: approval.id, err: (err as Error).message }, 'could not read the Droplet to compare; approving without the comparison');
+  try {
+    now = await deps.digitalocean.getDroplet(job.droplet.id);
+  } catch (err) {
+    if (click.decision === 'approve' && err instanceof DigitalOceanError && err.isNotFound) {
+      return { kind: 'refused', message: `Droplet ${job.droplet.id} no longer exists, so this request cannot run. Deny it to close it.` };
+    }
+    // An approval is bound to what the request showed: it is not given unchecked. A denial needs no comparison.
+    if (click.decision === 'approve') {
+      deps.logger.warn({ approvalId: approval.id, err: (err as Error).message }, 'could not read the Droplet to compare; the approval waits');
+      return { kind: 'refused', message: 'DigitalOcean could not be asked about the Droplet just now, so this approval cannot be checked against what the request showed. Nothing was done; try again in a minute.' };
     }
   }
   const access = await deps.access.of(click.user);
@@ -173,7 +174,8 @@ export async function decideApproval(deps: DecideDeps, click: Click): Promise<Cl
     };
   }
 
-  const approvedJob: ActionJob = { ...job, approver: click.user };
+  // The worker compares the Droplet with this before its POST: an approval runs only what was shown.
+  const approvedJob: ActionJob = { ...job, approver: click.user, shown: approval.before };
   const approvedLine = deps.render.approvalThreadLine(approval, 'approved', click.user, changes).text;
   const record: IntakeRecord = { v: 2, stage: 'approved', holder: deps.holder, request: requestOf(approvedJob), job: approvedJob, approvedLine };
   const result = await deps.store.decide(approval.id, click.decision === 'approve' ? 'approved' : 'denied', click.user, undefined, {

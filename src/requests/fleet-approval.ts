@@ -12,6 +12,9 @@ import type { AuditEntry, AuditSink } from '../domain/audit.js';
 import type { Logger } from '../log.js';
 import type { FleetDecision, FleetStore, StoredFleet } from '../store/fleets.js';
 import type { FleetView } from '../worker/run-fleet.js';
+import type { FleetTarget } from '../domain/fleet/run.js';
+import type { DigitalOceanClient } from '../digitalocean/client.js';
+import type { Droplet } from '../digitalocean/types.js';
 import { ExpiryTooEarly } from './approval-decisions.js';
 import { escapeText } from '../domain/chat-text.js';
 
@@ -32,6 +35,8 @@ export interface FleetApprovalDeps {
   settings: ApprovalSettings | undefined;
   fleets: Pick<FleetStore, 'read' | 'transition' | 'setRoot' | 'set' | 'decide' | 'time'>;
   access: Pick<AccessResolver, 'of' | 'roleMap'>;
+  /** Reads the fleet's Droplets (their tags now) when someone decides. */
+  digitalocean: Pick<DigitalOceanClient, 'listDroplets'>;
   chat: FleetApprovalChat;
   /** Closes the request when its deadline passes, whether or not anyone clicks. */
   expiry: { scheduleFleet(fleetId: string, delayMs: number, deadline: number): Promise<void> };
@@ -124,10 +129,20 @@ export async function decideFleetApproval(deps: FleetApprovalDeps, click: Decisi
   }
   if (!deps.settings) return { kind: 'refused', message: 'Approvals are no longer set up in the role map, so nobody can approve this. Nothing was done; ask the requester to run the command again.' };
   const access = await deps.access.of(click.user);
-  // The decider's rights on every Droplet of the frozen list, from the channel where they click.
+  // The decider's rights on every Droplet of the frozen list (with its tags as they are now),
+  // from the channel where they click.
+  let fresh: Map<number, Droplet>;
+  try {
+    const { selector } = fleet.plan;
+    fresh = new Map((await deps.digitalocean.listDroplets(selector.kind === 'tag' ? { tag: selector.tag } : {})).map((d) => [d.id, d]));
+  } catch (err) {
+    deps.logger.warn({ fleetId: fleet.plan.id, err: (err as Error).message }, 'could not read the fleet\'s Droplets to check the decider\'s rights');
+    return { kind: 'refused', message: 'DigitalOcean could not be asked about these Droplets just now, so your rights on them cannot be checked. Nothing was done; try again in a minute.' };
+  }
   const channel = click.channel ?? fleet.plan.channel;
-  const uncovered = fleet.plan.targets.filter((t) => !decide(deps.access.roleMap, access.grants, fleet.plan.action, { droplet: t, channel }).allowed);
-  const first = uncovered[0] ? decide(deps.access.roleMap, access.grants, fleet.plan.action, { droplet: uncovered[0], channel }) : undefined;
+  const now = (t: FleetTarget) => fresh.get(t.id) ?? t;
+  const uncovered = fleet.plan.targets.filter((t) => !decide(deps.access.roleMap, access.grants, fleet.plan.action, { droplet: now(t), channel }).allowed);
+  const first = uncovered[0] ? decide(deps.access.roleMap, access.grants, fleet.plan.action, { droplet: now(uncovered[0]), channel }) : undefined;
   const verdict = mayDecide(deps.settings, access, { user: click.user, requester: fleet.plan.requester, action: fleet.plan.action, decision: click.decision });
   if (!verdict.ok) return { kind: 'refused', message: verdict.reason };
   if (click.user !== fleet.plan.requester && first) {

@@ -42,7 +42,7 @@ export function fleetAwareReporter(inner: StatusReporter, deps: FleetTrackerDeps
     },
     async refused(job: ActionJob, reason: string) {
       if (!job.fleet) return inner.refused(job, reason);
-      await deps.fleets.setTarget(job.fleet.id, job.droplet.id, ['queued'], job.fleet.attempt, { phase: 'errored', attempt: job.fleet.attempt, message: `not run, checked again before it was sent: ${reason}`, endedAt: Date.now() });
+      await deps.fleets.setTarget(job.fleet.id, job.droplet.id, ['queued'], job.fleet.attempt, { phase: 'errored', attempt: job.fleet.attempt, message: `not run, checked again before it was sent: ${reason}`, mrkdwn: true, endedAt: Date.now() });
       await deps.wake(job.fleet.id).catch(() => {});
     },
     async skipped(job: ActionJob, reason: string) {

@@ -195,7 +195,7 @@ async function begin(job: Job<FleetJobData>, fleet: StoredFleet, deps: RunFleetD
     if (!reason) continue;
     refused.push(t);
     const message = `not run, checked again at the start: ${reason}`;
-    if (await deps.fleets.setTarget(plan.id, t.id, ['waiting'], 1, { phase: 'errored', attempt: 1, message, endedAt: Date.now() })) await deps.audit(fleetAuditEntry(fleet, t, 1, 'refused', { message }));
+    if (await deps.fleets.setTarget(plan.id, t.id, ['waiting'], 1, { phase: 'errored', attempt: 1, message, mrkdwn: true, endedAt: Date.now() })) await deps.audit(fleetAuditEntry(fleet, t, 1, 'refused', { message }));
   }
   let rootTs = fleet.rootTs;
   if (!rootTs) {
@@ -233,8 +233,14 @@ class TagChangedError extends Error {
   override name = 'TagChangedError';
 }
 
+/**
+ * Just before a late bulk POST: the tag's members must still be the frozen list, and the
+ * requester's rights must still cover each of them (their tags now). Otherwise nothing goes to
+ * the tag, and each Droplet's own job checks again before its own POST.
+ */
 async function checkTagUnchanged(deps: RunFleetDeps, fleet: FleetView, tag: string): Promise<void> {
-  const now = new Set((await deps.digitalocean.listDroplets({ tag })).filter((d) => (d.tags ?? []).includes(tag)).map((d) => d.id));
+  const members = (await deps.digitalocean.listDroplets({ tag })).filter((d) => (d.tags ?? []).includes(tag));
+  const now = new Set(members.map((d) => d.id));
   const expected = fleet.plan.targets.filter((t) => fleet.states.get(t.id)?.phase !== 'dropped');
   const left = expected.filter((t) => !now.has(t.id));
   const joined = [...now].filter((id) => !expected.some((t) => t.id === id));
@@ -243,6 +249,9 @@ async function checkTagUnchanged(deps: RunFleetDeps, fleet: FleetView, tag: stri
       `tag:${tag} changed since the fleet started (${[left.length ? `${left.length} left` : '', joined.length ? `${joined.length} joined` : ''].filter(Boolean).join(', ')}), so one POST for the tag would not mean the frozen list`,
     );
   }
+  let refused = 0;
+  for (const d of members) if (deps.mayRun && (await deps.mayRun(fleet.plan.requester, fleet.plan.action, d, fleet.plan.channel))) refused++;
+  if (refused) throw new TagChangedError(`the requester's rights no longer cover ${refused} of its Droplets, so each Droplet is checked on its own before it is sent`);
 }
 
 function bulkSettled(data: FleetJobData): boolean {

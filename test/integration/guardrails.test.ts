@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoleMapSource } from '../../src/roles/role-map-source.js';
 import { CHANNEL, USERS, startHarness, type Harness } from '../support/harness.js';
-import type { JsonObject, SlackView } from 'droplet-bot-sandbox';
+import type { JsonObject, SlackView, StoredMessage } from 'droplet-bot-sandbox';
 import { ACTION_BLOCK, DROPLET_BLOCK, DROPLET_SELECT } from '../../src/slack/renderers/modal/ids.js';
-import { suggest } from '../support/interactions.js';
+import { buttonIn, clickButton, suggest } from '../support/interactions.js';
+import { APPROVE_ACTION_ID } from '../../src/slack/renderers/approval-messages.js';
+import { FLEET_RUN } from '../../src/slack/renderers/fleet-messages.js';
 
 const WEB_OP = 'U0WEBOP01';
 const OPS_ONLY = 'U0OPSONLY';
@@ -30,6 +32,9 @@ members:
   ${OPS_ONLY}: [ops-only]
 channels:
   ${GENERAL}: { actions: [power-on] }
+approvals:
+  actions: [power_off]
+  approvers: [admin]
 ${extra}`;
 
 const path = join(mkdtempSync(join(tmpdir(), 'roles-guard-')), 'roles.yml');
@@ -127,8 +132,8 @@ describe('live reload', () => {
     const notice = await h.slack.waitFor(() => h.slack.workspace.channelMessages(NOTIFY).find((m) => m.text?.includes('role map file changed')), 10_000);
     expect(notice.text).toContain('roles.admin.1');
     // The old rules (db-* included) still decide.
-    await h.command('power-off db-g2', WEB_OP);
-    await h.waitForFinal('power_off', 'db-g2');
+    await h.command('reboot db-g2', WEB_OP);
+    await h.waitForFinal('reboot', 'db-g2');
     await rewrite(rules());
   });
 });
@@ -195,6 +200,58 @@ describe('the form', () => {
     const web = await names('form1');
     expect(web.some((t) => t.startsWith('web-form1'))).toBe(true);
     expect(web.some((t) => t.startsWith('db-form1'))).toBe(false);
+  });
+});
+
+describe('an approval is bound to what was shown', () => {
+  it('an approved request whose Droplet changed before the worker got to it is not sent', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'web-bind1' });
+    await h.command('snapshot web-bind1', USERS.admin);
+    await h.slack.waitFor(() => (h.posts(d.id).length === 1 ? true : undefined), 10_000);
+    await h.command('power-off web-bind1', WEB_OP);
+    const root = await h.slack.waitFor(() => {
+      const r = h.rootFor('power_off', 'web-bind1');
+      return r?.text?.endsWith(': awaiting approval') ? r : undefined;
+    }, 10_000);
+    const request = await h.slack.waitFor(() => (h.thread(root.ts) as unknown as StoredMessage[]).find((m) => buttonIn(m, APPROVE_ACTION_ID)));
+    await clickButton(h, request, APPROVE_ACTION_ID, USERS.admin);
+    await h.slack.waitFor(() => h.thread(root.ts).find((m) => m.text?.includes('*approved* by')));
+    // Someone resizes it while the approved request waits behind the snapshot.
+    d.size_slug = 's-2vcpu-4gb';
+    const closed = await h.slack.waitFor(() => {
+      const r = h.rootFor('power_off', 'web-bind1');
+      return r && /not run/.test(r.text ?? '') ? r : undefined;
+    }, 15_000);
+    expect(h.thread(closed.ts).map((m) => m.text ?? '').join('\n')).toContain('changed since the request was approved (size `s-1vcpu-1gb` → `s-2vcpu-4gb`)');
+    expect(h.posts(d.id)).toHaveLength(1);
+  });
+});
+
+describe('a fleet whose rights changed before it started', () => {
+  it('runs the Droplets still covered, and says in one line why the others were not run', async () => {
+    const a = h.digitalocean.addDroplet({ name: 'stg-flt1', tags: ['env:staging', 'team:flt'] });
+    const b = h.digitalocean.addDroplet({ name: 'stg-flt2', tags: ['env:staging', 'team:flt'] });
+    const res = await h.command('reboot tag:team:flt', WEB_OP);
+    const plan = await h.slack.waitFor(() => {
+      const said = h.responses(res.responseUrl)[0];
+      return said ? ((h.slack.workspace.ephemerals({ user: WEB_OP }).find((e) => e.text === said.text) ?? { ...said, ts: '0' }) as unknown as StoredMessage) : undefined;
+    });
+    // stg-flt2 leaves the staging tag (its role's only hold on it), but stays in the fleet's tag.
+    b.tags = ['team:flt'];
+    await clickButton(h, plan, FLEET_RUN, WEB_OP);
+    const root = await h.slack.waitFor(() => {
+      const r = h.roots().filter((m) => m.text?.includes('(tag:team:flt)')).at(-1);
+      return r && /: finished$/.test(r.text ?? '') ? r : undefined;
+    }, 15_000);
+    expect(JSON.stringify(root.blocks)).toContain('1/2 completed · 1 errored');
+    const thread = await h.slack.waitFor(() => {
+      const t = h.thread(root.ts).map((m) => m.text ?? '').join('\n');
+      return t.includes('*finished with errors*') ? t : undefined;
+    });
+    expect(thread).toContain('*stg-flt2* (' + b.id + ') errored: not run, checked again at the start: You may not run `reboot` on *stg-flt2*');
+    expect(thread).not.toContain('&lt;');
+    expect(h.posts(a.id)).toHaveLength(1);
+    expect(h.posts(b.id)).toHaveLength(0);
   });
 });
 

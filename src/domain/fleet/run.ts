@@ -53,6 +53,8 @@ export const targetStateSchema = z.object({
   actionId: z.number().int().optional(),
   /** DigitalOcean's words on an errored Droplet, or why it was dropped. */
   message: z.string().optional(),
+  /** The message is mrkdwn the bot built (names already escaped), not text to escape. */
+  mrkdwn: z.boolean().optional(),
   startedAt: z.number().optional(),
   endedAt: z.number().optional(),
   /** Started by the bulk tag POST: followed by the coordinator, not by a job of its own. */
@@ -127,7 +129,8 @@ export function nextStep(
   const p = progressOf(states.values());
   if (status === 'aborting') return p.active ? { kind: 'wait' } : { kind: 'finish', aborted: true };
   if (status === 'paused') return p.active ? { kind: 'wait' } : p.waiting === 0 ? { kind: 'finish', aborted: false } : { kind: 'idle' };
-  if (p.errored - forgiven > plan.rollout.maxFailures && p.waiting > 0) return { kind: 'pause', errored: p.errored };
+  // The stop rule holds back later batches; without a batch rule everything starts at once, so it holds nothing.
+  if (plan.rollout.batch && p.errored - forgiven > plan.rollout.maxFailures && p.waiting > 0) return { kind: 'pause', errored: p.errored };
   if (p.waiting === 0) return p.active ? { kind: 'wait' } : { kind: 'finish', aborted: false };
   // With a batch rule the next batch waits for the last one; without one everything starts at once.
   if (p.active && plan.rollout.batch) return { kind: 'wait' };

@@ -190,9 +190,15 @@ export function fleetBulkRefusedLine(message: string, tagChanged = false): strin
   return `:information_source: DigitalOcean refused the tag-wide request (${escapeText(message)}); nothing was started by it, and each Droplet runs on its own.`;
 }
 
+/** A Droplet's message: DigitalOcean's words escaped, the bot's own mrkdwn as it is. */
+function messageOf(state: TargetState, max = 2000): string {
+  if (!state.message) return 'no reason given';
+  return state.mrkdwn ? state.message.slice(0, max) : escapeText(state.message).slice(0, max);
+}
+
 export function fleetFailedLine(t: FleetTarget, state: TargetState): string {
   const action = state.actionId === undefined ? '' : ` · action ${state.actionId}`;
-  return `:x: *${escapeText(t.name)}* (${t.id}) errored${action}: ${escapeText(state.message ?? 'no reason given')}`;
+  return `:x: *${escapeText(t.name)}* (${t.id}) errored${action}: ${messageOf(state)}`;
 }
 
 export function fleetPausedLine(why: string): string {
@@ -222,7 +228,7 @@ export function fleetSummary(plan: FleetPlan, states: ReadonlyMap<number, Target
   const rows = plan.targets.slice(0, 40).map((t) => {
     const s = states.get(t.id)!;
     const d = s.startedAt && s.endedAt ? ` in ${formatDuration(s.endedAt - s.startedAt)}` : '';
-    return `• ${escapeText(t.name)} · ${s.phase}${d}${s.phase === 'errored' && s.message ? `: ${escapeText(s.message).slice(0, 200)}` : ''}`;
+    return `• ${escapeText(t.name)} · ${s.phase}${d}${s.phase === 'errored' && s.message ? `: ${messageOf(s, 200)}` : ''}`;
   });
   if (plan.targets.length > 40) rows.push(`… and ${plan.targets.length - 40} more (see /droplet history for each)`);
   return [head, ...rows].join('\n');
