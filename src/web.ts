@@ -28,8 +28,10 @@ import { OutboxFleetReporter } from './slack/fleet-reporter.js';
 import { registerFleetButtons } from './slack/listeners/buttons/fleet.js';
 
 import type { BotOptions } from './bot-options.js';
+import type { ActionJob } from './domain/job.js';
 import { roleMapSource } from './roles/role-map-source.js';
 import { roleMapNotice } from './slack/role-map-notice.js';
+import { slackGroupDirectory } from './slack/user-groups.js';
 
 /** Starts the web half and returns its HTTP port; `stops` gets what closes it. */
 export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void>>): Promise<number> {
@@ -65,7 +67,7 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
   const client = slack.app.client;
   const access = new AccessResolver(
     () => roles.current,
-    { members: async (group) => ((await client.usergroups.users.list({ usergroup: group })).users ?? []) as string[] },
+    slackGroupDirectory(client),
     60_000,
     (group, err) => logger.warn({ group, err: err.message }, 'could not read a user group from Slack; its members get only their direct rights for now'),
   );
@@ -82,25 +84,33 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
   const approvalExpiry = new ApprovalExpiryScheduler(redis, config.redis.prefix, logger);
   const chat = chatOps(client);
   const approvalLogger = logger.child({ component: 'approvals' });
+  // What every approval step needs; `settings` is a getter (read at each use), so this is
+  // extended with Object.assign, never copied with a spread (which would freeze it).
+  const approvalDeps = <T extends object>(extra: T) =>
+    Object.assign(
+      {
+        store: approvalStore,
+        chat,
+        render: slackRenderer,
+        audit,
+        logger: approvalLogger,
+        get settings() {
+          return approvals();
+        },
+      },
+      extra,
+    );
   registerApprovalActions(slack.app, {
     logger: approvalLogger,
     afterAck,
-    decide: {
-      store: approvalStore,
-      chat,
-      render: slackRenderer,
-      audit,
-      logger: approvalLogger,
-      get settings() {
-        return approvals();
-      },
+    decide: approvalDeps({
       access,
       digitalocean,
       intake,
       holder: heartbeat.id,
-      enqueue: (job) => producer.enqueue(job),
+      enqueue: (job: ActionJob) => producer.enqueue(job),
       reporter,
-    },
+    }),
   });
   const fleets = new FleetStore(redis, config.redis.prefix);
   const fleetScheduler = new FleetScheduler(redis, config.redis.prefix);
@@ -158,17 +168,7 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
       render: slackRenderer,
       audit,
       logger: logger.child({ component: 'web' }),
-      approvals: {
-        store: approvalStore,
-        chat,
-        render: slackRenderer,
-        audit,
-        logger: approvalLogger,
-        get settings() {
-          return approvals();
-        },
-        expiry: approvalExpiry,
-      },
+      approvals: approvalDeps({ expiry: approvalExpiry }),
     },
   });
   const started = await slack.start();

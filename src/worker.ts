@@ -36,6 +36,7 @@ import type { Selectable } from './domain/fleet/selector.js';
 import { DigitalOceanError } from './digitalocean/errors.js';
 import { roleMapSource } from './roles/role-map-source.js';
 import { roleMapNotice } from './slack/role-map-notice.js';
+import { slackGroupDirectory } from './slack/user-groups.js';
 import type { RightsDecision } from './domain/rights.js';
 import { dropletChanges, dropletState } from './domain/approval-rules.js';
 import { code, escapeText } from './domain/chat-text.js';
@@ -88,7 +89,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   const roles = roleMapSource(opts.roleMap);
   const access = new AccessResolver(
     () => roles.current,
-    { members: async (group) => ((await slackClient.usergroups.users.list({ usergroup: group })).users ?? []) as string[] },
+    slackGroupDirectory(slackClient),
     60_000,
     (group, err) => logger.warn({ group, err: err.message }, 'could not read a user group from Slack; its members get only their direct rights for now'),
   );
@@ -97,6 +98,10 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   }
   const recheck = async (job: ActionJob): Promise<string | undefined> => {
     let droplet: Selectable = job.droplet;
+    // The Droplet is read again only when it matters: a role limited to some Droplets (its name or
+    // tags may have changed), or an approval bound to what it showed. Otherwise no call is spent.
+    const scoped = Object.values(roles.current.roles).some((r) => r.droplets);
+    if (!scoped && !job.shown) return refusalOf(await access.decide(job.requester, job.action, { droplet, channel: job.channel }));
     try {
       const now = await digitalocean.getDroplet(job.droplet.id);
       droplet = now;

@@ -17,8 +17,7 @@ import { displayName, type ActionType } from '../../src/domain/catalogue/index.j
 import { roleMapSchema } from '../../src/domain/policy.js';
 import { blockActionsBody, signSlackRequest, type JsonObject, type StoredMessage } from 'droplet-bot-sandbox';
 import { APPROVE_ACTION_ID, DENY_ACTION_ID } from '../../src/slack/renderers/approval-messages.js';
-import { AuditLog } from '../../src/store/audit-log.js';
-import { CHANNEL, SECRETS, startHarness, type Harness } from '../support/harness.js';
+import { CHANNEL, SECRETS, auditEvents, startHarness, type Harness } from '../support/harness.js';
 import { buttonIn, clickButton } from '../support/interactions.js';
 import { redisUrl } from '../support/redis.js';
 
@@ -70,15 +69,6 @@ async function waitFinal(h: Harness, action: ActionType, name: string) {
     const r = rootOf(h, action, name);
     return r && /: (completed|errored)$/.test(r.text ?? '') ? r : undefined;
   }, 15_000);
-}
-
-async function auditEvents(h: Harness, dropletId: number): Promise<string[]> {
-  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
-  try {
-    return (await new AuditLog(redis, h.prefix).forDroplet(dropletId, 20)).map((e) => `${e.event}:${e.user}`).reverse();
-  } finally {
-    redis.disconnect();
-  }
 }
 
 describe('approvals', () => {

@@ -4,10 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import type { StoredMessage } from 'droplet-bot-sandbox';
 import { roleMapSchema } from '../../src/domain/policy.js';
-import { AuditLog } from '../../src/store/audit-log.js';
 import { FleetStore } from '../../src/store/fleets.js';
 import { FLEET_APPROVE, FLEET_DENY, FLEET_RUN } from '../../src/slack/renderers/fleet-messages.js';
-import { CHANNEL, startHarness, type Harness } from '../support/harness.js';
+import { CHANNEL, auditEvents, startHarness, type Harness } from '../support/harness.js';
 import { buttonIn, clickButton } from '../support/interactions.js';
 import { redisUrl } from '../support/redis.js';
 
@@ -59,15 +58,6 @@ async function askApproval(h: Harness, text: string, selector: string, user = U.
   const pool = () => (where === CHANNEL ? h.thread(root.ts) : h.slack.workspace.channelMessages(where)) as unknown as StoredMessage[];
   const request = await h.slack.waitFor(() => pool().find((m) => buttonIn(m, FLEET_APPROVE) && JSON.stringify(m.blocks).includes(`\`${selector}\``)));
   return { plan, root, request: structuredClone(request) };
-}
-
-async function auditEvents(h: Harness, dropletId: number): Promise<string[]> {
-  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
-  try {
-    return (await new AuditLog(redis, h.prefix).forDroplet(dropletId, 20)).map((e) => `${e.event}:${e.user}`).reverse();
-  } finally {
-    redis.disconnect();
-  }
 }
 
 describe('a fleet that needs approval', () => {

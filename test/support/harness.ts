@@ -14,6 +14,7 @@ import { freePort } from 'droplet-bot-sandbox';
 import { deleteKeys, redisUrl, uniquePrefix } from './redis.js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { AuditLog } from '../../src/store/audit-log.js';
 import { ACTION_QUEUE } from '../../src/queue/action-job.js';
 import { type ActionJob } from '../../src/domain/job.js';
 import { displayName, type ActionType } from '../../src/domain/catalogue/index.js';
@@ -236,3 +237,14 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
 }
 
 export { freePort };
+
+/** A Droplet's audit trail, oldest first, as `event:user`. */
+export async function auditEvents(h: Pick<Harness, 'prefix'>, dropletId: number): Promise<string[]> {
+  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+  try {
+    return (await new AuditLog(redis, h.prefix).forDroplet(dropletId, 20)).map((e) => `${e.event}:${e.user}`).reverse();
+  } finally {
+    redis.disconnect();
+  }
+}
+

@@ -3,11 +3,10 @@
 // fleet is planned exactly as a typed fleet command plans it, and the plan (with Run / Cancel)
 // is shown to the asker alone. Nothing is queued here: only Run queues.
 import type { webApi } from '@slack/bolt';
-import type { ActionBody, ActionType } from '../../../domain/catalogue/index.js';
-import type { FleetSelector } from '../../../domain/fleet/selector.js';
+import type { ActionType } from '../../../domain/catalogue/index.js';
 import { parseRollout, ROLLOUT_KEYS, type Rollout } from '../../../domain/fleet/rollout.js';
 import type { Logger } from '../../../log.js';
-import { planFleet, type PlanFleetDeps } from '../../../requests/plan-fleet.js';
+import { planFleet, type FleetRequest, type PlanFleetDeps } from '../../../requests/plan-fleet.js';
 import { PLAN_TTL_SECONDS } from '../../../store/fleets.js';
 import { chatOps } from '../../chat-ops.js';
 import { fleetPreviewMessage } from '../../renderers/fleet-messages.js';
@@ -32,14 +31,8 @@ export function checkFleetInputs(action: ActionType | undefined, values: ModalVa
   return { ...(all.ok ? { rollout: all.rollout } : {}), errors };
 }
 
-export interface FleetSubmission {
-  userId: string;
-  channelId: string;
-  action: ActionType;
-  body: ActionBody;
-  selector: FleetSelector;
-  rollout: Rollout;
-}
+/** A fleet from the form is planned exactly like a typed one. */
+export type FleetSubmission = FleetRequest;
 
 /** After the ack: the plan as an ephemeral in the form's channel, or what stopped it. */
 export async function showFleetPlan(deps: { plan: PlanFleetDeps; logger: Logger }, client: webApi.WebClient, req: FleetSubmission): Promise<void> {
