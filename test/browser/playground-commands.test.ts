@@ -55,6 +55,23 @@ describe('playground: slash commands', () => {
     await page.close();
   });
 
+  it('/droplet can @bob answers with the rule that decided, and runs nothing', async () => {
+    const { page, errors } = await openPlayground(browser, sandbox.playgroundUrl);
+    const postsBefore = sandbox.digitalocean.requests.filter((r) => r.method === 'POST').length;
+    await actAs(page, PEOPLE.approver);
+    await type(page, '/droplet can @bob rebuild web-2');
+    const answer = page.locator('#messages .msg.ephemeral', { hasText: 'may run' });
+    await answer.waitFor();
+    const text = (await answer.textContent()) ?? '';
+    expect(text).toContain('Yes');
+    expect(text).toContain('@Bob Builder may run rebuild on web-2');
+    expect(text).toContain('granted by role operator');
+    expect(text).toContain('Approval: needed');
+    expect(sandbox.digitalocean.requests.filter((r) => r.method === 'POST')).toHaveLength(postsBefore);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('refuses the person with no rights, visibly to them only, and DigitalOcean hears nothing', async () => {
     const { page, errors } = await openPlayground(browser, sandbox.playgroundUrl);
     const postsBefore = sandbox.digitalocean.requests.filter((r) => r.method === 'POST').length;

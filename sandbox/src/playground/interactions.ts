@@ -69,6 +69,17 @@ export class Interactions {
     this.command = deps.command ?? DEFAULT_COMMAND;
   }
 
+  /**
+   * The app's manifest sets `should_escape: true`, so Slack sends a mentioned person as
+   * `<@U…|name>` (here: `@name` of someone in the workspace) and &, < and > as entities.
+   */
+  private escapeMentions(text: string): string {
+    return escapeForSlack(text).replace(/@([a-z0-9._-]+)/gi, (typed, name: string) => {
+      const user = this.ws.users().find((u) => u.name.toLowerCase() === name.toLowerCase());
+      return user ? `<@${user.id}|${user.name}>` : typed;
+    });
+  }
+
   /** The composer: `/droplet …` is a slash command; anything else is a message from the user. */
   async send(req: Req<'send'>): Promise<Outcome> {
     const channel = this.ws.getChannel(req.channel_id);
@@ -86,7 +97,7 @@ export class Interactions {
     const response_url = this.responseUrl({ channel_id: channel.id, user_id: req.user_id });
     const body = slashCommandBody({
       command: name,
-      text: rest.join(' '),
+      text: this.escapeMentions(rest.join(' ')),
       user_id: req.user_id,
       user_name: this.ws.getUser(req.user_id)?.name,
       channel_id: channel.id,
