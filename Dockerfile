@@ -28,6 +28,6 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# Mount your role map at /app/roles.yml. Pass `web` or `worker` as the command to run one half:
+# Mount your role map at /app/roles.yml in every container (workers check rights too). To run one half:
 #   docker run ... droplet-bot npm run start:web
 CMD ["npm", "start"]
