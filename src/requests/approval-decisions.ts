@@ -140,9 +140,12 @@ export async function decideApproval(deps: DecideDeps, click: Click): Promise<Cl
   if (stored.state !== 'pending') return { kind: 'refused', message: alreadyDecided(stored.approval, stored.state, stored.decidedBy ?? '') };
   const approval = withLocation(stored.approval, click.location);
   const { job } = approval;
-  if (!deps.settings) {
-    return { kind: 'refused', message: 'Approvals are no longer set up in the role map, so nobody can approve this. Nothing was done; ask the requester to run the command again.' };
+  // With the approvals section gone nobody can approve, but the requester may still withdraw.
+  const withdrawing = click.user === job.requester && click.decision === 'deny';
+  if (!deps.settings && !withdrawing) {
+    return { kind: 'refused', message: 'Approvals are no longer set up in the role map, so nobody can approve this. Nothing was done; the requester can withdraw it with Deny, and run the command again.' };
   }
+  const settings = deps.settings ?? NO_APPROVERS;
   // The Droplet as it is now: its tags decide scoped rights, and an approver judges what changed.
   let now: Droplet | undefined;
   try {
@@ -159,7 +162,7 @@ export async function decideApproval(deps: DecideDeps, click: Click): Promise<Cl
   }
   const access = await deps.access.of(click.user);
   const rights = click.user === job.requester ? undefined : decide(deps.access.roleMap, access.grants, job.action, { droplet: now ?? job.droplet, channel: click.location?.channel ?? job.channel });
-  const verdict = mayDecide(deps.settings, access, { user: click.user, requester: job.requester, action: job.action, decision: click.decision, ...(rights ? { rights } : {}) });
+  const verdict = mayDecide(settings, access, { user: click.user, requester: job.requester, action: job.action, decision: click.decision, ...(rights ? { rights } : {}) });
   if (!verdict.ok) return { kind: 'refused', message: verdict.reason };
   const changes: Change[] = now ? dropletChanges(approval.before, dropletState(now)) : [];
   if (click.decision === 'approve' && changes.length) {
@@ -193,6 +196,9 @@ export async function decideApproval(deps: DecideDeps, click: Click): Promise<Cl
   else await finishClosed(deps, approval, 'denied', click.user);
   return { kind: 'decided', outcome: result.state };
 }
+
+/** Settings under which nobody but a withdrawing requester may decide. */
+export const NO_APPROVERS: ApprovalSettings = { actions: [], approvers: [], expires_after: 0 };
 
 /** The expiry job ran before the deadline on Redis's clock (process clocks differ): run it again later. */
 export class ExpiryTooEarly extends Error {

@@ -15,7 +15,7 @@ import type { FleetView } from '../worker/run-fleet.js';
 import type { FleetTarget } from '../domain/fleet/run.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import type { Droplet } from '../digitalocean/types.js';
-import { ExpiryTooEarly } from './approval-decisions.js';
+import { ExpiryTooEarly, NO_APPROVERS } from './approval-decisions.js';
 import { escapeText } from '../domain/chat-text.js';
 
 /** What the approval of a fleet says in chat, as an interface this use case owns. */
@@ -127,7 +127,10 @@ export async function decideFleetApproval(deps: FleetApprovalDeps, click: Decisi
     await closeOutIfNeeded(deps, fleet);
     return { kind: 'refused', message: alreadyDecided(fleet) };
   }
-  if (!deps.settings) return { kind: 'refused', message: 'Approvals are no longer set up in the role map, so nobody can approve this. Nothing was done; ask the requester to run the command again.' };
+  // With the approvals section gone nobody can approve, but the requester may still withdraw.
+  const withdrawing = click.user === fleet.plan.requester && click.decision === 'deny';
+  if (!deps.settings && !withdrawing) return { kind: 'refused', message: 'Approvals are no longer set up in the role map, so nobody can approve this. Nothing was done; the requester can withdraw it with Deny.' };
+  const settings = deps.settings ?? NO_APPROVERS;
   const access = await deps.access.of(click.user);
   // The decider's rights on every Droplet of the frozen list (with its tags as they are now),
   // from the channel where they click.
@@ -143,7 +146,7 @@ export async function decideFleetApproval(deps: FleetApprovalDeps, click: Decisi
   const now = (t: FleetTarget) => fresh.get(t.id) ?? t;
   const uncovered = fleet.plan.targets.filter((t) => !decide(deps.access.roleMap, access.grants, fleet.plan.action, { droplet: now(t), channel }).allowed);
   const first = uncovered[0] ? decide(deps.access.roleMap, access.grants, fleet.plan.action, { droplet: now(uncovered[0]), channel }) : undefined;
-  const verdict = mayDecide(deps.settings, access, { user: click.user, requester: fleet.plan.requester, action: fleet.plan.action, decision: click.decision });
+  const verdict = mayDecide(settings, access, { user: click.user, requester: fleet.plan.requester, action: fleet.plan.action, decision: click.decision });
   if (!verdict.ok) return { kind: 'refused', message: verdict.reason };
   if (click.user !== fleet.plan.requester && first) {
     const names = uncovered.slice(0, 10).map((t) => `${escapeText(t.name)} (${t.id})`).join(', ') + (uncovered.length > 10 ? ` and ${uncovered.length - 10} more` : '');

@@ -205,6 +205,39 @@ describe('approvals', () => {
     expect(thread.filter((t) => t.includes('*completed*'))).toHaveLength(1);
   });
 
+  it('lets the requester withdraw, and nobody approve, once the approvals section is gone from the role map', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'appr-gone' });
+    const { request } = await requestApproval(h, 'power-off appr-gone', 'power_off', 'appr-gone');
+    const approvalId = String(buttonIn(request, APPROVE_ACTION_ID)!.element.value);
+    const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+    const slackClient = new webApi.WebClient(SECRETS.botToken, { slackApiUrl: `${h.slack.url}/api/` });
+    const outboxQueue = SlackOutbox.createQueue(redis, h.prefix);
+    try {
+      // A receiver whose role map reloaded without an approvals section.
+      const deps = {
+        store: new ApprovalStore(redis, h.prefix),
+        chat: chatOps(slackClient),
+        render: slackRenderer,
+        audit: async () => {},
+        logger: createLogger({ level: 'silent' }),
+        settings: undefined,
+        access: new AccessResolver(roleMap(), { members: async () => [] }),
+        digitalocean: new DigitalOceanClient({ apiUrl: h.digitalocean.url, token: SECRETS.doToken }),
+        intake: new Intake(redis, h.prefix),
+        holder: 'r-no-approvals',
+        enqueue: async () => {},
+        reporter: new OutboxReporter(new SlackOutbox(redis, h.prefix, outboxQueue), undefined),
+      };
+      const approve = await decideApproval(deps, { approvalId, user: U.admin2, decision: 'approve' });
+      expect(approve.kind === 'refused' && approve.message).toContain('Approvals are no longer set up');
+      expect(await decideApproval(deps, { approvalId, user: U.requester, decision: 'deny' })).toEqual({ kind: 'decided', outcome: 'denied' });
+    } finally {
+      await outboxQueue.close();
+      redis.disconnect();
+    }
+    expect(posts(h, d.id)).toHaveLength(0);
+  });
+
   it('withdraws a request whose approval message failed to post, before saying so: its buttons, if they reached Slack, run nothing', async () => {
     const d = h.digitalocean.addDroplet({ name: 'appr-lost-post' });
     // The root message goes through; the approval request is posted, but Slack's answer is lost.

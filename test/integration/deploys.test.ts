@@ -4,7 +4,8 @@
 // leaves the request in the intake, and a worker's sweep finishes or withdraws it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendToBot, slashCommandBody, type DigitalOceanSimulator, type SlackSimulator } from 'droplet-bot-sandbox';
+import { blockActionsBody, sendToBot, slashCommandBody, type DigitalOceanSimulator, type JsonObject, type SlackSimulator } from 'droplet-bot-sandbox';
+import { FLEET_RUN } from '../../src/slack/renderers/fleet-messages.js';
 import { freePort } from '../support/global-redis.js';
 import { CHANNEL, SECRETS, USERS } from '../support/harness.js';
 import { startProcessWorld, type ProcessWorld } from '../support/process-world.js';
@@ -92,3 +93,38 @@ describe('a crash (kill -9 of the receiver) moments after the ack', () => {
     }
   }, 60_000);
 });
+
+describe("a crash (kill -9 of the receiver) right after a fleet's Run is acked", () => {
+  it('runs the fleet, once per Droplet: the click was made durable before its ack', async () => {
+    const port = await freePort();
+    const web = world.run('web', { PORT: String(port) });
+    if (!(await waitForHealth(port, 30_000))) throw new Error(`the receiver did not become healthy:\n${web.output()}`);
+    const tag = 'crash-fleet';
+    const droplets = [1, 2].map((i) => digitalocean.addDroplet({ name: `${tag}-${i}`, tags: [tag] }));
+    const events = `http://127.0.0.1:${port}/slack/events`;
+    const responseUrl = slack.responseUrl(undefined, { channel_id: CHANNEL, user_id: USERS.admin });
+    await sendToBot(events, SECRETS.signingSecret, slashCommandBody({ text: `reboot tag:${tag}`, user_id: USERS.admin, channel_id: CHANNEL, response_url: responseUrl, trigger_id: `${Date.now()}.fleetplan` }));
+    const plan = await slack.waitFor(() => slack.workspace.responsesFor(responseUrl).find((m) => JSON.stringify(m.blocks ?? []).includes(FLEET_RUN)), 10_000);
+    const run = ((plan.blocks ?? []) as JsonObject[]).flatMap((b) => (b.elements ?? []) as JsonObject[]).find((e) => e.action_id === FLEET_RUN)!;
+    const clickUrl = slack.responseUrl(undefined, { channel_id: CHANNEL, user_id: USERS.admin });
+    const click = blockActionsBody({
+      user_id: USERS.admin,
+      channel_id: CHANNEL,
+      message_ts: '0',
+      is_ephemeral: true,
+      response_url: clickUrl,
+      trigger_id: `${Date.now()}.fleetrun`,
+      actions: [{ action_id: FLEET_RUN, block_id: 'fleet_plan', text: 'Run', value: String(run.value) }],
+    });
+    const res = await sendToBot(events, SECRETS.signingSecret, click);
+    expect(res.status).toBe(200);
+    // Killed the moment Slack has its ack: no reply to the click is ever posted.
+    web.child.kill('SIGKILL');
+    await web.exited();
+    // A worker's sweep starts the accepted fleet's coordinator (after 10 s).
+    const root = await slack.waitFor(() => slack.workspace.channelMessages(CHANNEL).find((m) => m.text?.includes(`(tag:${tag}): finished`)), 45_000);
+    expect(root).toBeDefined();
+    for (const d of droplets) expect(posts(d.id)).toHaveLength(1);
+  }, 60_000);
+});
+

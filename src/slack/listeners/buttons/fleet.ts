@@ -24,19 +24,34 @@ const BUTTONS: Array<[string, FleetControl]> = [
   [FLEET_DENY, 'deny'],
 ];
 
+/** Slack waits 3 s for the ack: the change gets at most this long before it. */
+const CHANGE_BEFORE_ACK_MS = 1500;
+
+/** Waits for the change, or for the bound, whichever comes first; never throws (the reply says what failed). */
+async function beforeAck(changing: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([changing.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, CHANGE_BEFORE_ACK_MS)))]);
+  clearTimeout(timer);
+}
+
 export function registerFleetButtons(app: App, deps: FleetButtonDeps): void {
   for (const [actionId, control] of BUTTONS) {
     app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: actionId }, async ({ ack, body, action, respond, client }) => {
-      await ack();
       const user = body.user.id;
       const channel = body.channel?.id ?? body.container?.channel_id;
+      // The change (one checked step in Redis) is made before the ack, within a bound: a receiver
+      // that dies right after acking has made it, and a worker's sweep carries it on. Only the
+      // reply to the clicker comes after the ack.
+      const changing = controlFleet(deps.control, { fleetId: action.value ?? '', user, control, nonce: `${control}:${body.trigger_id ?? action.action_ts}`, ...(channel ? { channel } : {}) });
+      await beforeAck(changing);
+      await ack();
       const say = async (text: string, replacePlan: boolean) => {
         if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: replacePlan, text });
         else if (channel) await client.chat.postEphemeral({ channel, user, text });
       };
       await deps.afterAck(async () => {
         try {
-          const result = await controlFleet(deps.control, { fleetId: action.value ?? '', user, control, nonce: `${control}:${body.trigger_id ?? action.action_ts}`, ...(channel ? { channel } : {}) });
+          const result = await changing;
           // The plan's message becomes the answer once it is run or cancelled; elsewhere the answer is a note.
           await say(result.message, result.kind === 'done' && (control === 'run' || control === 'cancel'));
         } catch (err) {
