@@ -106,7 +106,8 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
       const now = await digitalocean.getDroplet(job.droplet.id);
       droplet = now;
       // An approved request runs only on the Droplet the approver saw.
-      const changes = job.shown ? dropletChanges(job.shown, dropletState(now)) : [];
+      // Size, image and tags; not status, which the Droplet's own earlier requests change as it waits its turn.
+      const changes = job.shown ? dropletChanges(job.shown, dropletState(now)).filter((c) => c.field !== 'status') : [];
       if (changes.length) {
         return `*${escapeText(now.name)}* changed since the request was approved (${changes.map((c) => `${c.field} ${code(c.before)} → ${code(c.after)}`).join(', ')}), so the approval no longer covers it. Ask again if it is still wanted.`;
       }

@@ -134,10 +134,11 @@ export async function decideFleetApproval(deps: FleetApprovalDeps, click: Decisi
   const access = await deps.access.of(click.user);
   // The decider's rights on every Droplet of the frozen list (with its tags as they are now),
   // from the channel where they click.
-  let fresh: Map<number, Droplet>;
+  let fresh = new Map<number, Droplet>();
   try {
+    // The requester withdrawing needs no rights on the Droplets, so nothing is read for them.
     const { selector } = fleet.plan;
-    fresh = new Map((await deps.digitalocean.listDroplets(selector.kind === 'tag' ? { tag: selector.tag } : {})).map((d) => [d.id, d]));
+    if (!withdrawing) fresh = new Map((await deps.digitalocean.listDroplets(selector.kind === 'tag' ? { tag: selector.tag } : {})).map((d) => [d.id, d]));
   } catch (err) {
     deps.logger.warn({ fleetId: fleet.plan.id, err: (err as Error).message }, 'could not read the fleet\'s Droplets to check the decider\'s rights');
     return { kind: 'refused', message: 'DigitalOcean could not be asked about these Droplets just now, so your rights on them cannot be checked. Nothing was done; try again in a minute.' };

@@ -83,7 +83,9 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
       requestedAt: Date.now(),
     };
     const approvals = deps.approvals;
-    waits = Boolean(approvals?.settings && needsApproval(approvals.settings, job.action));
+    // Read once: the role map may reload while this request is being handled.
+    const settings = approvals?.settings;
+    waits = Boolean(settings && needsApproval(settings, job.action));
     await move({ stage: 'resolved', job, needsApproval: waits });
 
     const rootTs = await deps.postRoot(req.channelId, waits ? deps.render.approvalRoot(job, 'awaiting approval') : deps.render.root(job, 'queued'));
@@ -103,9 +105,9 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
       throw err;
     }
 
-    if (waits && approvals?.settings) {
+    if (waits && approvals && settings) {
       // Not queued: the job waits in the approval request until a second person decides.
-      const opened = await openApproval({ ...approvals, settings: approvals.settings }, job, resolved.droplet, { intake: deps.intake, holder: deps.holder });
+      const opened = await openApproval({ ...approvals, settings }, job, resolved.droplet, { intake: deps.intake, holder: deps.holder });
       if (opened.kind === 'taken_over') throw new TakenOver();
       if (opened.kind === 'withdrawn') {
         await deps.audit(jobAuditEntry(job, 'withdrawn', { message: opened.message }));

@@ -51,7 +51,7 @@ export class OutboxReporter implements StatusReporter {
   async refused(job: ActionJob, reason: string): Promise<void> {
     // The reason is mrkdwn the policy built (names escaped there).
     const detail = `checked again before it was sent: ${reason} <@${job.requester}>`;
-    await this.publish(job, 'refused', [reply('not run', detail), root(job, 'not run', 'rights changed while it waited')]);
+    await this.publish(job, 'refused', [reply('not run', detail), root(job, 'not run', 'checked again before it was sent')]);
   }
 
   async note(target: OutboxTarget, step: string, text: string, phase: 'not run' | 'errored'): Promise<void> {

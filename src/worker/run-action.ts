@@ -118,8 +118,16 @@ async function run(job: Job<ActionJob>, data: ActionJob, deps: RunActionDeps, lo
   }
 
   if (actionId === undefined) {
-    // Not after an unanswered POST: that one may have started an action, so "not run" could be untrue.
-    const refused = data.postStartedAt === undefined ? await deps.recheck?.(data) : undefined;
+    const refused = await deps.recheck?.(data);
+    if (refused && data.postStartedAt !== undefined) {
+      // An earlier POST's answer was lost and no action of it was found: it is not sent again,
+      // and "not run" could be untrue, so the thread says to check the Droplet.
+      const message = `an earlier attempt sent its POST but the answer was lost and no action was found; it was not sent again, because ${refused} Check the Droplet`;
+      log.warn({ reason: refused }, 'rights withdrawn after an unanswered POST; not sent again');
+      await deps.reporter.finished(data, { status: 'errored', message });
+      await deps.audit(jobAuditEntry(data, 'errored', { message }));
+      return { status: 'errored', message };
+    }
     if (refused) {
       log.info({ reason: refused }, 'rights withdrawn while the request waited; not sent');
       await deps.reporter.refused(data, refused);

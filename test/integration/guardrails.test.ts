@@ -120,6 +120,22 @@ describe('checked again when the worker starts the action', () => {
   });
 });
 
+describe('checked again after an unanswered POST', () => {
+  it('is not sent again once the rights are gone, and the thread says to check the Droplet', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'web-lost1' });
+    // The POST leaves, its answer is lost (DigitalOcean started nothing): the job tries again in 2 s.
+    h.digitalocean.failNext({ method: 'POST', path: `/v2/droplets/${d.id}/actions` }, { dropConnection: true });
+    await h.command('reboot web-lost1', WEB_OP);
+    await h.slack.waitFor(() => (h.posts(d.id).length === 1 ? true : undefined), 10_000);
+    await rewrite(rules().replace(`  ${WEB_OP}: [web-operator]\n`, ''));
+    const root = await h.waitForFinal('reboot', 'web-lost1');
+    expect(root.text).toBe('reboot on web-lost1: errored');
+    expect(h.thread(root.ts).map((m) => m.text ?? '').join('\n')).toContain('it was not sent again, because You may not run `reboot`');
+    expect(h.posts(d.id)).toHaveLength(1);
+    await rewrite(rules());
+  });
+});
+
 describe('live reload', () => {
   it('a new file applies within seconds; an invalid one keeps the old rules and says so in NOTIFY_CHANNEL', async () => {
     h.digitalocean.addDroplet({ name: 'db-g2' });

@@ -43,13 +43,12 @@ export function registerFleetButtons(app: App, deps: FleetButtonDeps): void {
       // that dies right after acking has made it, and a worker's sweep carries it on. Only the
       // reply to the clicker comes after the ack.
       const changing = controlFleet(deps.control, { fleetId: action.value ?? '', user, control, nonce: `${control}:${body.trigger_id ?? action.action_ts}`, ...(channel ? { channel } : {}) });
-      await beforeAck(changing);
-      await ack();
       const say = async (text: string, replacePlan: boolean) => {
         if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: replacePlan, text });
         else if (channel) await client.chat.postEphemeral({ channel, user, text });
       };
-      await deps.afterAck(async () => {
+      // Tracked from now on, so a shutdown waits for the change and its reply even if the ack fails.
+      const replying = deps.afterAck(async () => {
         try {
           const result = await changing;
           // The plan's message becomes the answer once it is run or cancelled; elsewhere the answer is a note.
@@ -63,6 +62,12 @@ export function registerFleetButtons(app: App, deps: FleetButtonDeps): void {
           await say(text, false).catch(() => {});
         }
       });
+      await beforeAck(changing);
+      try {
+        await ack();
+      } finally {
+        await replying;
+      }
     });
   }
 }
