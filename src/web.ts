@@ -6,7 +6,6 @@ import { tokenBudget } from './digitalocean/rate-budget.js';
 import { redactUrl } from './log.js';
 import { ActionProducer } from './queue/producer.js';
 import { SlackOutbox } from './queue/slack-outbox.js';
-import { AccessResolver } from './domain/access.js';
 import { createSlackApp } from './slack/app.js';
 import { bannerFetch } from './slack/banner.js';
 import { registerDropletCommand } from './slack/listeners/commands/droplet.js';
@@ -30,8 +29,8 @@ import { registerFleetButtons } from './slack/listeners/buttons/fleet.js';
 import type { BotOptions } from './bot-options.js';
 import type { ActionJob } from './domain/job.js';
 import { roleMapSource } from './roles/role-map-source.js';
-import { roleMapNotice } from './slack/role-map-notice.js';
-import { slackGroupDirectory } from './slack/user-groups.js';
+import { noticeInvalidRoleMap } from './slack/role-map-notice.js';
+import { slackAccess } from './slack/user-groups.js';
 
 /** Starts the web half and returns its HTTP port; `stops` gets what closes it. */
 export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void>>): Promise<number> {
@@ -65,16 +64,9 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
     ...(opts.httpLimits ? { limits: opts.httpLimits } : {}),
   });
   const client = slack.app.client;
-  const access = new AccessResolver(
-    () => roles.current,
-    slackGroupDirectory(client),
-    60_000,
-    (group, err) => logger.warn({ group, err: err.message }, 'could not read a user group from Slack; its members get only their direct rights for now'),
-  );
-  if (config.notifyChannel) {
-    const notifyChannel = config.notifyChannel;
-    roles.subscribe({ onInvalid: roleMapNotice({ claim: async (key) => (await redis.set(`${config.redis.prefix}:${key}`, '1', 'EX', 3600, 'NX')) === 'OK', chat: chatOps(client), channel: notifyChannel, logger }) });
-  }
+  const access = slackAccess(() => roles.current, client, logger);
+  noticeInvalidRoleMap(roles, { redis, prefix: config.redis.prefix, chat: chatOps(client), channel: config.notifyChannel, logger });
+
   const intake = new Intake(redis, config.redis.prefix);
   // The workers' sweep takes over this receiver's unfinished requests once this stops beating.
   const heartbeat = intake.heartbeat((err) => logger.warn({ err: err.message }, 'could not renew the receiver heartbeat'));

@@ -29,17 +29,12 @@ import { FleetScheduler, createFleetWorker } from './queue/fleet-queue.js';
 import { OutboxFleetReporter } from './slack/fleet-reporter.js';
 import { fleetAwareReporter } from './requests/fleet-tracker.js';
 import { runFleetStep } from './worker/run-fleet.js';
+import { mayRunOn, recheckRights } from './worker/recheck-rights.js';
+import { isLive } from './domain/fleet/run.js';
 import { expireFleetApproval } from './requests/fleet-approval.js';
-import { AccessResolver } from './domain/access.js';
-import type { ActionJob } from './domain/job.js';
-import type { Selectable } from './domain/fleet/selector.js';
-import { DigitalOceanError } from './digitalocean/errors.js';
 import { roleMapSource } from './roles/role-map-source.js';
-import { roleMapNotice } from './slack/role-map-notice.js';
-import { slackGroupDirectory } from './slack/user-groups.js';
-import type { RightsDecision } from './domain/rights.js';
-import { dropletChanges, dropletState } from './domain/approval-rules.js';
-import { code, escapeText } from './domain/chat-text.js';
+import { noticeInvalidRoleMap } from './slack/role-map-notice.js';
+import { slackAccess } from './slack/user-groups.js';
 
 import type { BotOptions } from './bot-options.js';
 
@@ -87,36 +82,10 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   // The same rules as the receivers: each action is checked again just before its POST.
   if (!opts.roleMap) throw new Error('the worker side needs a role map');
   const roles = roleMapSource(opts.roleMap);
-  const access = new AccessResolver(
-    () => roles.current,
-    slackGroupDirectory(slackClient),
-    60_000,
-    (group, err) => logger.warn({ group, err: err.message }, 'could not read a user group from Slack; its members get only their direct rights for now'),
-  );
-  if (config.notifyChannel) {
-    roles.subscribe({ onInvalid: roleMapNotice({ claim: async (key) => (await redis.set(`${config.redis.prefix}:${key}`, '1', 'EX', 3600, 'NX')) === 'OK', chat, channel: config.notifyChannel, logger }) });
-  }
-  const recheck = async (job: ActionJob): Promise<string | undefined> => {
-    let droplet: Selectable = job.droplet;
-    // The Droplet is read again only when it matters: a role limited to some Droplets (its name or
-    // tags may have changed), or an approval bound to what it showed. Otherwise no call is spent.
-    const scoped = Object.values(roles.current.roles).some((r) => r.droplets);
-    if (!scoped && !job.shown) return refusalOf(await access.decide(job.requester, job.action, { droplet, channel: job.channel }));
-    try {
-      const now = await digitalocean.getDroplet(job.droplet.id);
-      droplet = now;
-      // An approved request runs only on the Droplet the approver saw.
-      // Size, image and tags; not status, which the Droplet's own earlier requests change as it waits its turn.
-      const changes = job.shown ? dropletChanges(job.shown, dropletState(now)).filter((c) => c.field !== 'status') : [];
-      if (changes.length) {
-        return `*${escapeText(now.name)}* changed since the request was approved (${changes.map((c) => `${c.field} ${code(c.before)} → ${code(c.after)}`).join(', ')}), so the approval no longer covers it. Ask again if it is still wanted.`;
-      }
-    } catch (err) {
-      // A Droplet that is gone gets DigitalOcean's own 404 from the POST.
-      if (!(err instanceof DigitalOceanError && err.isNotFound)) throw err;
-    }
-    return refusalOf(await access.decide(job.requester, job.action, { droplet, channel: job.channel }));
-  };
+  const access = slackAccess(() => roles.current, slackClient, logger);
+  noticeInvalidRoleMap(roles, { redis, prefix: config.redis.prefix, chat, channel: config.notifyChannel, logger });
+
+  const recheck = recheckRights({ access, roles: () => roles.current, digitalocean });
   const fleets = new FleetStore(redis, config.redis.prefix);
   const fleetScheduler = new FleetScheduler(redis, config.redis.prefix);
   // One Droplet's part of a fleet reports to the fleet; everything else to its own thread.
@@ -160,7 +129,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
           enqueue: (j) => sweeper.enqueue(j),
           wasQueued: (id) => sweeper.wasQueued(id),
           childState: (id) => sweeper.stateOf(id),
-          mayRun: async (requester, action, droplet, channel) => refusalOf(await access.decide(requester, action, { droplet, channel })),
+          mayRun: mayRunOn({ access }),
           line: workerLine,
           reporter: fleetReporter,
           audit: workerAudit,
@@ -230,16 +199,6 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
 }
 
 /**
- * Why a decision refuses, or undefined. A "no" while Slack could not say who is in some user
- * group is not final (those groups' roles were not counted): it throws, and the job tries again.
- */
-function refusalOf(decision: RightsDecision & { access: { unchecked: string[] } }): string | undefined {
-  if (decision.allowed) return undefined;
-  if (decision.access.unchecked.length) throw new Error(`could not read the members of user group(s) ${decision.access.unchecked.join(', ')} from Slack; rights are checked again shortly`);
-  return decision.reason;
-}
-
-/**
  * Every live fleet (accepted, running, paused, aborting) has a coordinator: one whose receiver
  * stopped after Run or Approve, or whose coordinator ended just as Retry failed was clicked, gets
  * one here. A fleet whose record is gone, or that is no longer live, leaves the set.
@@ -247,7 +206,7 @@ function refusalOf(decision: RightsDecision & { access: { unchecked: string[] } 
 async function startLiveFleets(fleets: FleetStore, scheduler: FleetScheduler, afterMs: number): Promise<void> {
   for (const id of await fleets.liveBefore(afterMs)) {
     const status = await fleets.statusOf(id);
-    if (status === 'accepted' || status === 'running' || status === 'paused' || status === 'aborting') await scheduler.ensure(id);
+    if (isLive(status)) await scheduler.ensure(id);
     else await fleets.forgetLive(id);
   }
 }

@@ -5,6 +5,7 @@ import { displayName, isDestructive, type ActionBody, type ActionType } from './
 import { authorize, type RoleMap } from './policy.js';
 import type { Access } from './access.js';
 import type { RightsDecision } from './rights.js';
+import { code } from './chat-text.js';
 
 export type ApprovalSettings = NonNullable<RoleMap['approvals']>;
 
@@ -97,6 +98,11 @@ export function dropletChanges(before: DropletState, after: DropletState): Chang
   if (before.imageId !== after.imageId || before.image !== after.image) changes.push({ field: 'image', before: before.image, after: after.image });
   if (before.tags && after.tags && before.tags.join(',') !== after.tags.join(',')) changes.push({ field: 'tags', before: before.tags.join(', ') || 'none', after: after.tags.join(', ') || 'none' });
   return changes;
+}
+
+/** `size \`s-1\` → \`s-2\`, tags \`a\` → \`b\``: what changed, as mrkdwn. */
+export function describeChanges(changes: readonly Change[]): string {
+  return changes.map((c) => `${c.field} ${code(c.before)} → ${code(c.after)}`).join(', ');
 }
 
 /** 30 min, 2 h, 45 s: how expires_after reads in a message. */

@@ -156,15 +156,6 @@ export function authorize(scopes: ReadonlySet<Scope>, action: ActionType): Decis
   return missing.length ? { allowed: false, missing } : { allowed: true };
 }
 
-/**
- * The same decision for one Droplet: each scope the action needs must come from a role that
- * covers this Droplet (by name, pattern, tag or ID, or every Droplet when it names none).
- */
-export function authorizeOn(grants: readonly Grant[], action: ActionType, droplet: Selectable, channel?: string): Decision {
-  const missing = requiredScopes(action).filter((s) => !grants.some((g) => g.scopes.has(s) && covers(g, droplet) && (channel === undefined || appliesIn(g, channel))));
-  return missing.length ? { allowed: false, missing } : { allowed: true };
-}
-
 export function allowedActions(scopes: ReadonlySet<Scope>): ActionType[] {
   return ACTION_TYPES.filter((a) => authorize(scopes, a).allowed);
 }

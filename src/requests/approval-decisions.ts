@@ -8,11 +8,11 @@ import type { Logger } from '../log.js';
 import { jobAuditEntry, type ActionJob } from '../domain/job.js';
 import type { AccessResolver } from '../domain/access.js';
 import { decide } from '../domain/rights.js';
-import { code, escapeText } from '../domain/chat-text.js';
+import { escapeText } from '../domain/chat-text.js';
 import type { Renderer } from './ports.js';
 import type { ChatOps, StatusReporter } from '../domain/ports.js';
 import type { AuditEntry, AuditSink } from '../store/audit-log.js';
-import { dropletChanges, dropletState, mayDecide, type ApprovalSettings, type Change } from '../domain/approval-rules.js';
+import { describeChanges, dropletChanges, dropletState, mayDecide, type ApprovalSettings, type Change } from '../domain/approval-rules.js';
 import { ApprovalStore, type Approval, type IntakeKeys, type Outcome, type StoredApproval } from '../store/approvals.js';
 import { requestOf, type Intake, type IntakeRecord } from '../store/intake.js';
 import { failureKind, notRunReason } from './not-run.js';
@@ -167,7 +167,7 @@ export async function decideApproval(deps: DecideDeps, click: Click): Promise<Cl
   const changes: Change[] = now ? dropletChanges(approval.before, dropletState(now)) : [];
   if (click.decision === 'approve' && changes.length) {
     // An approval is bound to what was shown: a Droplet that changed since is not run on that approval.
-    const what = changes.map((c) => `${c.field} ${code(c.before)} → ${code(c.after)}`).join(', ');
+    const what = describeChanges(changes);
     await quietly(deps, 'say what changed in the thread', () =>
       deps.chat.post(job.channel, { text: `:warning: *${escapeText(job.droplet.name)}* changed since the request (${what}), so <@${click.user}>'s approval did not run it. <@${job.requester}>, ask again if it is still wanted.` }, job.rootTs),
     );
@@ -179,7 +179,7 @@ export async function decideApproval(deps: DecideDeps, click: Click): Promise<Cl
 
   // The worker compares the Droplet with this before its POST: an approval runs only what was shown.
   const approvedJob: ActionJob = { ...job, approver: click.user, shown: approval.before };
-  const approvedLine = deps.render.approvalThreadLine(approval, 'approved', click.user, changes).text;
+  const approvedLine = deps.render.approvalThreadLine(approval, 'approved', click.user).text;
   const record: IntakeRecord = { v: 2, stage: 'approved', holder: deps.holder, request: requestOf(approvedJob), job: approvedJob, approvedLine };
   const result = await deps.store.decide(approval.id, click.decision === 'approve' ? 'approved' : 'denied', click.user, undefined, {
     intake: deps.intake,
@@ -192,7 +192,7 @@ export async function decideApproval(deps: DecideDeps, click: Click): Promise<Cl
     await finishClosed(deps, approval, 'expired', '');
     return { kind: 'refused', message: `This request expired before you clicked. Nothing was done; ask <@${job.requester}> to run the command again if it is still needed.` };
   }
-  if (result.state === 'approved') await finishApproved(deps, approval, approvedJob, approvedLine, changes);
+  if (result.state === 'approved') await finishApproved(deps, approval, approvedJob, approvedLine);
   else await finishClosed(deps, approval, 'denied', click.user);
   return { kind: 'decided', outcome: result.state };
 }
@@ -219,7 +219,7 @@ export async function expireApproval(deps: ExpireDeps, approvalId: string): Prom
   return true;
 }
 
-async function finishApproved(deps: DecideDeps, a: Approval, job: ActionJob, line: string, changes: Change[]): Promise<void> {
+async function finishApproved(deps: DecideDeps, a: Approval, job: ActionJob, line: string): Promise<void> {
   const by = job.approver ?? '';
   // Straight after winning the decision, with nothing slow in between: the thread's approval line
   // and "queued" go into the ordered Slack outbox first (so a fast worker's updates land after
@@ -233,15 +233,13 @@ async function finishApproved(deps: DecideDeps, a: Approval, job: ActionJob, lin
   } catch (err) {
     deps.logger.warn({ requestId: job.requestId, err: (err as Error).message }, 'approved, but not queued yet; a worker queues it from the intake');
   }
-  await updateRequestMessage(deps, a, 'approved', by, changes);
-  await quietly(deps, 'write the audit entry', () =>
-    deps.audit(auditEntry(a, 'approved', by, changes.length ? `changed since the request: ${changes.map((c) => `${c.field} ${c.before} -> ${c.after}`).join(', ')}` : undefined)),
-  );
+  await updateRequestMessage(deps, a, 'approved', by);
+  await quietly(deps, 'write the audit entry', () => deps.audit(auditEntry(a, 'approved', by)));
 }
 
 async function finishClosed(deps: BaseDeps, a: Approval, outcome: 'denied' | 'expired', by: string): Promise<void> {
   const { job } = a;
-  await updateRequestMessage(deps, a, outcome, by, []);
+  await updateRequestMessage(deps, a, outcome, by);
   const detail = outcome === 'expired' ? 'nobody approved in time' : by === job.requester ? `withdrawn by <@${by}>` : `by <@${by}>`;
   await quietly(deps, 'update the root message', () => deps.chat.update(job.channel, job.rootTs, deps.render.approvalRoot(job, outcome, detail)));
   await quietly(deps, 'post the decision line', () => deps.chat.post(job.channel, deps.render.approvalThreadLine(a, outcome, by), job.rootTs));
@@ -249,10 +247,10 @@ async function finishClosed(deps: BaseDeps, a: Approval, outcome: 'denied' | 'ex
   deps.logger.info({ requestId: job.requestId, approvalId: a.id, outcome, by }, 'approval closed');
 }
 
-async function updateRequestMessage(deps: BaseDeps, a: Approval, outcome: Outcome, by: string, changes: Change[]): Promise<void> {
+async function updateRequestMessage(deps: BaseDeps, a: Approval, outcome: Outcome, by: string): Promise<void> {
   const where = a.message;
   if (!where?.ts) return;
-  await quietly(deps, 'update the approval request', () => deps.chat.update(where.channel, where.ts, deps.render.approvalDecided(a, outcome, by, changes)));
+  await quietly(deps, 'update the approval request', () => deps.chat.update(where.channel, where.ts, deps.render.approvalDecided(a, outcome, by)));
 }
 
 function withLocation(a: Approval, location: Click['location']): Approval {

@@ -5,18 +5,16 @@
 // after. Denied and expired fleets run nothing.
 import { decide } from '../domain/rights.js';
 import type { AccessResolver } from '../domain/access.js';
-import { displayName } from '../domain/catalogue/index.js';
 import { describeWindow, mayDecide, type ApprovalSettings } from '../domain/approval-rules.js';
 import { fleetAuditEntry } from '../domain/fleet/audit.js';
 import type { AuditEntry, AuditSink } from '../domain/audit.js';
 import type { Logger } from '../log.js';
 import type { FleetDecision, FleetStore, StoredFleet } from '../store/fleets.js';
 import type { FleetView } from '../worker/run-fleet.js';
-import type { FleetTarget } from '../domain/fleet/run.js';
+import { fleetLabel, targetNames, type FleetTarget } from '../domain/fleet/run.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import type { Droplet } from '../digitalocean/types.js';
 import { ExpiryTooEarly, NO_APPROVERS } from './approval-decisions.js';
-import { escapeText } from '../domain/chat-text.js';
 
 /** What the approval of a fleet says in chat, as an interface this use case owns. */
 export interface FleetApprovalChat {
@@ -47,7 +45,7 @@ export interface FleetApprovalDeps {
 
 export type ApprovalResult = { kind: 'done'; message: string } | { kind: 'refused'; message: string };
 
-const what = (f: StoredFleet) => `${displayName(f.plan.action)} on ${f.plan.targets.length} Droplet${f.plan.targets.length === 1 ? '' : 's'}`;
+const what = (f: StoredFleet) => fleetLabel(f.plan);
 
 /**
  * Run on a fleet that needs approval: planned -> awaiting (checked, once per click), then the
@@ -150,8 +148,7 @@ export async function decideFleetApproval(deps: FleetApprovalDeps, click: Decisi
   const verdict = mayDecide(settings, access, { user: click.user, requester: fleet.plan.requester, action: fleet.plan.action, decision: click.decision });
   if (!verdict.ok) return { kind: 'refused', message: verdict.reason };
   if (click.user !== fleet.plan.requester && first) {
-    const names = uncovered.slice(0, 10).map((t) => `${escapeText(t.name)} (${t.id})`).join(', ') + (uncovered.length > 10 ? ` and ${uncovered.length - 10} more` : '');
-    return { kind: 'refused', message: `To ${click.decision} this fleet your roles must cover every Droplet in it from here; they do not cover ${names} (${first.reason}) Nothing was done.` };
+    return { kind: 'refused', message: `To ${click.decision} this fleet your roles must cover every Droplet in it from here; they do not cover ${targetNames(uncovered)} (${first.reason}) Nothing was done.` };
   }
   const result = await deps.fleets.decide(fleet.plan.id, click.decision === 'approve' ? 'accepted' : 'denied', click.user, click.nonce);
   if (result.kind === 'missing' || result.kind === 'early') return { kind: 'refused', message: 'This fleet is no longer on record. Nothing was done.' };

@@ -3,11 +3,10 @@
 // click, or a click on an out-of-date message, changes nothing and says why), then a line in the
 // fleet's thread and a nudge to its coordinator.
 import { decide } from '../domain/rights.js';
-import { escapeText } from '../domain/chat-text.js';
 import { displayName } from '../domain/catalogue/index.js';
 import { fleetApprovalReason, type ApprovalSettings } from '../domain/approval-rules.js';
 import { askFleetApproval, decideFleetApproval, type FleetApprovalDeps } from './fleet-approval.js';
-import { progressOf, type FleetStatus } from '../domain/fleet/run.js';
+import { fleetLabel, progressOf, targetNames, type FleetStatus } from '../domain/fleet/run.js';
 import type { FleetStore, StoredFleet } from '../store/fleets.js';
 import type { FleetView } from '../worker/run-fleet.js';
 
@@ -41,7 +40,7 @@ export async function controlFleet(deps: FleetControlDeps, click: Click): Promis
   }
   const fleet = await deps.fleets.read(click.fleetId);
   if (!fleet) return { kind: 'refused', message: click.control === 'run' || click.control === 'cancel' ? LAPSED : 'This fleet is no longer on record. Nothing was done.' };
-  const what = `${displayName(fleet.plan.action)} on ${fleet.plan.targets.length} Droplet${fleet.plan.targets.length === 1 ? '' : 's'}`;
+  const what = fleetLabel(fleet.plan);
 
   if (click.control === 'run' || click.control === 'cancel') {
     if (click.user !== fleet.plan.requester) return { kind: 'refused', message: 'Only the person who made this plan can run or cancel it. Nothing was done.' };
@@ -105,7 +104,7 @@ async function mayRun(deps: FleetControlDeps, fleet: StoredFleet, user: string, 
   const access = await deps.access.of(user);
   const denied = fleet.plan.targets.filter((t) => !decide(deps.access.roleMap, access.grants, fleet.plan.action, { droplet: t, channel: fleet.plan.channel }).allowed);
   if (denied.length === 0) return undefined;
-  const names = denied.slice(0, 10).map((t) => `${escapeText(t.name)} (${t.id})`).join(', ') + (denied.length > 10 ? ` and ${denied.length - 10} more` : '');
+  const names = targetNames(denied);
   return control
     ? `Only the requester, or someone who may run \`${displayName(fleet.plan.action)}\` on every Droplet of the fleet, can do that; your roles do not cover ${names}. Nothing was done.`
     : `You may not run \`${displayName(fleet.plan.action)}\` on ${names}. Nothing was done.`;

@@ -8,7 +8,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { actionEntry } from '../domain/catalogue/index.js';
 import { selects } from '../domain/fleet/selector.js';
 import { batchSize } from '../domain/fleet/rollout.js';
-import { nextStep, progressOf, type FleetTarget, type TargetState } from '../domain/fleet/run.js';
+import { isLive, nextStep, progressOf, type FleetTarget, type TargetState } from '../domain/fleet/run.js';
 import type { ActionJob } from '../domain/job.js';
 import type { AuditSink } from '../domain/audit.js';
 import { childRequestId, fleetAuditEntry } from '../domain/fleet/audit.js';
@@ -103,7 +103,7 @@ export async function runFleetStep(job: Job<FleetJobData>, deps: RunFleetDeps, t
     log.warn('fleet not found (expired or removed); ending its coordinator');
     return;
   }
-  if (!['accepted', 'running', 'paused', 'aborting'].includes(fleet.status)) return;
+  if (!isLive(fleet.status)) return;
   if (fleet.status === 'accepted') {
     await begin(job, fleet, deps, log);
     fleet = (await deps.fleets.read(id))!;

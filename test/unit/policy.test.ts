@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ACTION_TYPES, requiredScopes } from '../../src/domain/catalogue/index.js';
-import { allowedActions, authorize, authorizeOn, grantsOf, roleMapSchema, rolesOf, scopesOf } from '../../src/domain/policy.js';
+import { allowedActions, authorize, grantsOf, roleMapSchema, rolesOf, scopesOf, type Grant } from '../../src/domain/policy.js';
+import type { ActionType } from '../../src/domain/catalogue/index.js';
+import type { Selectable } from '../../src/domain/fleet/selector.js';
 import { allowedHere, decide } from '../../src/domain/rights.js';
 import { AccessResolver } from '../../src/domain/access.js';
 import { loadRoleMap, parseRoleMap } from '../../src/roles/load-role-map.js';
@@ -168,6 +170,11 @@ members:
   const db1 = { id: 2, name: 'db-1', tags: ['db'] };
   const stagingDb = { id: 3, name: 'db-staging', tags: ['db', 'env:staging'] };
   const byId = { id: 3164446, name: 'anything' };
+  /** The decision on one Droplet, from any channel, as allowed or the missing scopes. */
+  const authorizeOn = (grants: Grant[], action: ActionType, droplet: Selectable) => {
+    const d = decide(scoped, grants, action, { droplet });
+    return d.allowed ? { allowed: true } : { allowed: false, missing: d.scopes.filter((s) => !s.by).map((s) => s.scope) };
+  };
 
   it('grants a long-form role only on the names, patterns, tags and IDs it lists; the short form on every Droplet', () => {
     const web = grantsFor('U0WEB');

@@ -2,7 +2,8 @@
 // coordinator does next. Pure: the coordinator (worker/run-fleet.ts) reads and writes the store
 // and asks these functions what to do.
 import { z } from 'zod';
-import { ACTION_TYPES, actionBodySchema } from '../catalogue/index.js';
+import { ACTION_TYPES, actionBodySchema, displayName } from '../catalogue/index.js';
+import { escapeText } from '../chat-text.js';
 import { batchSize, type Rollout } from './rollout.js';
 
 const selectorSchema = z.union([
@@ -65,6 +66,10 @@ export type TargetState = z.output<typeof targetStateSchema>;
 export const FLEET_STATUSES = ['planned', 'cancelled', 'awaiting', 'denied', 'expired', 'accepted', 'running', 'paused', 'aborting', 'finished', 'aborted'] as const;
 export type FleetStatus = (typeof FLEET_STATUSES)[number];
 
+/** The statuses in which a coordinator must be driving the fleet (store/fleets.ts keeps the same list in Lua). */
+export const LIVE_STATUSES: readonly FleetStatus[] = ['accepted', 'running', 'paused', 'aborting'];
+export const isLive = (status: FleetStatus | undefined): boolean => status !== undefined && LIVE_STATUSES.includes(status);
+
 export interface Progress {
   total: number;
   completed: number;
@@ -90,6 +95,17 @@ export function progressOf(states: Iterable<TargetState>): Progress {
     else p.active++;
   }
   return p;
+}
+
+/** `reboot on 12 Droplets`. */
+export function fleetLabel(plan: Pick<FleetPlan, 'action' | 'targets'>): string {
+  const n = plan.targets.length;
+  return `${displayName(plan.action)} on ${n} Droplet${n === 1 ? '' : 's'}`;
+}
+
+/** `web-1 (3164444), web-2 (3164445) and 8 more`: at most ten named, escaped for Slack. */
+export function targetNames(targets: readonly Pick<FleetTarget, 'id' | 'name'>[]): string {
+  return targets.slice(0, 10).map((t) => `${escapeText(t.name)} (${t.id})`).join(', ') + (targets.length > 10 ? ` and ${targets.length - 10} more` : '');
 }
 
 /** `7/12 completed · 1 errored · 2 running · 2 waiting`. */

@@ -4,7 +4,7 @@
 import type { types } from '@slack/bolt';
 import { displayName } from '../../domain/catalogue/index.js';
 import type { ApprovalSettings, Change, DropletState } from '../../domain/approval-rules.js';
-import { describeWindow, needsConfirmation } from '../../domain/approval-rules.js';
+import { describeChanges, describeWindow, needsConfirmation } from '../../domain/approval-rules.js';
 import type { Approval, Outcome } from '../../store/approvals.js';
 import type { ActionJob } from '../../domain/job.js';
 import { threadLink } from '../../store/audit-log.js';
@@ -84,9 +84,7 @@ export function approvalRequestMessage(a: Approval, settings: Pick<ApprovalSetti
   };
 }
 
-export function changesText(changes: Change[]): string {
-  return changes.map((c) => `${c.field} ${code(c.before)} → ${code(c.after)}`).join(', ');
-}
+export const changesText = describeChanges;
 
 function outcomeLine(a: Approval, outcome: Outcome, by: string): string {
   if (outcome === 'approved') return `:white_check_mark: *Approved* by <@${by}>`;
