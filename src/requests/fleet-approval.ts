@@ -15,6 +15,7 @@ import { fleetLabel, targetNames, type FleetTarget } from '../domain/fleet/run.j
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import type { Droplet } from '../digitalocean/types.js';
 import { ExpiryTooEarly, NO_APPROVERS } from './approval-decisions.js';
+import { notRunReason } from './not-run.js';
 
 /** What the approval of a fleet says in chat, as an interface this use case owns. */
 export interface FleetApprovalChat {
@@ -44,8 +45,6 @@ export interface FleetApprovalDeps {
 }
 
 export type ApprovalResult = { kind: 'done'; message: string } | { kind: 'refused'; message: string };
-
-const what = (f: StoredFleet) => fleetLabel(f.plan);
 
 /**
  * Run on a fleet that needs approval: planned -> awaiting (checked, once per click), then the
@@ -86,7 +85,7 @@ export async function askFleetApproval(deps: FleetApprovalDeps & { settings: App
   const place = settings.channel ? ` in <#${settings.channel}>` : ' in the thread of the message the bot posted in this channel';
   return {
     kind: 'done',
-    message: `Asked for approval of ${what(fleet)}${place}. Nothing runs until someone with the ${roles} role approves, within ${describeWindow(settings.expires_after)}.`,
+    message: `Asked for approval of ${fleetLabel(fleet.plan)}${place}. Nothing runs until someone with the ${roles} role approves, within ${describeWindow(settings.expires_after)}.`,
   };
 }
 
@@ -100,11 +99,11 @@ async function closeUnposted(deps: FleetApprovalDeps, fleet: StoredFleet, err: u
     return { kind: 'refused', message: 'I could not post the approval request, nor withdraw it (the job store is unavailable). If it shows up with buttons, it can be approved until it expires; otherwise nothing runs.' };
   }
   // Someone decided while the rest was being posted: the buttons were there, and their decision stands.
-  if (closed.kind === 'lost' && closed.status === 'denied') return { kind: 'refused', message: `<@${closed.by}> denied ${what(fleet)} already. Nothing was done.` };
-  if (closed.kind === 'lost' && closed.status !== 'expired') return { kind: 'done', message: `Approved already: ${what(fleet)} runs. Its progress is in the fleet's message.` };
+  if (closed.kind === 'lost' && closed.status === 'denied') return { kind: 'refused', message: `<@${closed.by}> denied ${fleetLabel(fleet.plan)} already. Nothing was done.` };
+  if (closed.kind === 'lost' && closed.status !== 'expired') return { kind: 'done', message: `Approved already: ${fleetLabel(fleet.plan)} runs. Its progress is in the fleet's message.` };
   const view = await deps.fleets.read(id);
   if (view?.rootTs) await deps.chat.approvalLine(view as FleetView, 'expired').catch(() => {});
-  return { kind: 'refused', message: `The approval request could not be posted (${(err as Error).message}). Nothing was done; try again, or check that the bot may post in the approvals channel.` };
+  return { kind: 'refused', message: `The approval request could not be posted (${notRunReason(err)}). Nothing was done; try again, or check that the bot may post in the approvals channel.` };
 }
 
 export interface Decision {
@@ -130,6 +129,9 @@ export async function decideFleetApproval(deps: FleetApprovalDeps, click: Decisi
   if (!deps.settings && !withdrawing) return { kind: 'refused', message: 'Approvals are no longer set up in the role map, so nobody can approve this. Nothing was done; the requester can withdraw it with Deny.' };
   const settings = deps.settings ?? NO_APPROVERS;
   const access = await deps.access.of(click.user);
+  // Roles first: someone who may not decide at all costs no DigitalOcean call.
+  const verdict = mayDecide(settings, access, { user: click.user, requester: fleet.plan.requester, action: fleet.plan.action, decision: click.decision });
+  if (!verdict.ok) return { kind: 'refused', message: verdict.reason };
   // The decider's rights on every Droplet of the frozen list (with its tags as they are now),
   // from the channel where they click.
   let fresh = new Map<number, Droplet>();
@@ -145,8 +147,6 @@ export async function decideFleetApproval(deps: FleetApprovalDeps, click: Decisi
   const now = (t: FleetTarget) => fresh.get(t.id) ?? t;
   const uncovered = fleet.plan.targets.filter((t) => !decide(deps.access.roleMap, access.grants, fleet.plan.action, { droplet: now(t), channel }).allowed);
   const first = uncovered[0] ? decide(deps.access.roleMap, access.grants, fleet.plan.action, { droplet: now(uncovered[0]), channel }) : undefined;
-  const verdict = mayDecide(settings, access, { user: click.user, requester: fleet.plan.requester, action: fleet.plan.action, decision: click.decision });
-  if (!verdict.ok) return { kind: 'refused', message: verdict.reason };
   if (click.user !== fleet.plan.requester && first) {
     return { kind: 'refused', message: `To ${click.decision} this fleet your roles must cover every Droplet in it from here; they do not cover ${targetNames(uncovered)} (${first.reason}) Nothing was done.` };
   }
@@ -156,7 +156,7 @@ export async function decideFleetApproval(deps: FleetApprovalDeps, click: Decisi
   await closeOutIfNeeded(deps, view);
   if (result.kind === 'lost') return { kind: 'refused', message: alreadyDecided(view) };
   if (result.status === 'expired') return { kind: 'refused', message: `This request expired before you clicked. Nothing was done; ask <@${fleet.plan.requester}> to run the command again if it is still needed.` };
-  return { kind: 'done', message: result.status === 'accepted' ? `Approved: ${what(fleet)} runs now. Its progress is in the fleet's message.` : `Denied: ${what(fleet)} will not run.` };
+  return { kind: 'done', message: result.status === 'accepted' ? `Approved: ${fleetLabel(fleet.plan)} runs now. Its progress is in the fleet's message.` : `Denied: ${fleetLabel(fleet.plan)} will not run.` };
 }
 
 /**
