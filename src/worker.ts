@@ -29,7 +29,7 @@ import { FleetScheduler, createFleetWorker } from './queue/fleet-queue.js';
 import { OutboxFleetReporter } from './slack/fleet-reporter.js';
 import { fleetAwareReporter } from './requests/fleet-tracker.js';
 import { runFleetStep } from './worker/run-fleet.js';
-import { mayRunOn, recheckRights } from './worker/recheck-rights.js';
+import { recheckRights, refusalsOn } from './worker/recheck-rights.js';
 import { isLive } from './domain/fleet/run.js';
 import { expireFleetApproval } from './requests/fleet-approval.js';
 import { roleMapSource } from './roles/role-map-source.js';
@@ -129,7 +129,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
           enqueue: (j) => sweeper.enqueue(j),
           wasQueued: (id) => sweeper.wasQueued(id),
           childState: (id) => sweeper.stateOf(id),
-          mayRun: mayRunOn({ access }),
+          refusals: refusalsOn({ access, roles: () => roles.current }),
           line: workerLine,
           reporter: fleetReporter,
           audit: workerAudit,

@@ -8,12 +8,12 @@ import { escapeText } from '../domain/chat-text.js';
 import type { Selectable } from '../domain/fleet/selector.js';
 import type { ActionJob } from '../domain/job.js';
 import type { RoleMap } from '../domain/policy.js';
-import type { RightsDecision } from '../domain/rights.js';
+import { decide, type RightsDecision } from '../domain/rights.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { DigitalOceanError } from '../digitalocean/errors.js';
 
 export interface RecheckDeps {
-  access: Pick<AccessResolver, 'decide'>;
+  access: Pick<AccessResolver, 'decide' | 'of'>;
   /** The role map as it is now. */
   roles: () => RoleMap;
   digitalocean: Pick<DigitalOceanClient, 'getDroplet'>;
@@ -42,9 +42,18 @@ export function recheckRights(deps: RecheckDeps): (job: ActionJob) => Promise<st
   };
 }
 
-/** For a fleet's coordinator: one Droplet it has just listed. */
-export function mayRunOn(deps: Pick<RecheckDeps, 'access'>): (requester: string, action: ActionType, droplet: Selectable, channel: string) => Promise<string | undefined> {
-  return async (requester, action, droplet, channel) => refusalOf(await deps.access.decide(requester, action, { droplet, channel }));
+/** For a fleet's coordinator: the Droplets it has just listed, with the requester's rights read once. */
+export function refusalsOn(deps: Pick<RecheckDeps, 'roles'> & { access: Pick<AccessResolver, 'of'> }) {
+  return async (requester: string, action: ActionType, droplets: readonly Selectable[], channel: string): Promise<Map<number, string>> => {
+    const access = await deps.access.of(requester);
+    const map = deps.roles();
+    const refused = new Map<number, string>();
+    for (const d of droplets) {
+      const reason = refusalOf({ ...decide(map, access.grants, action, { droplet: d, channel }), access });
+      if (reason) refused.set(d.id, reason);
+    }
+    return refused;
+  };
 }
 
 /**

@@ -65,10 +65,11 @@ export interface RunFleetDeps {
   enqueue: (job: ActionJob) => Promise<void>;
   wasQueued: (requestId: string) => Promise<boolean>;
   /**
-   * The requester's rights on one Droplet (as DigitalOcean has it now) from the fleet's channel:
-   * why it may not run, or undefined. Checked at the start; each Droplet's own job checks again.
+   * The requester's rights on these Droplets (as DigitalOcean has them now) from the fleet's
+   * channel: why each refused one may not run. Checked at the start and before a late bulk POST;
+   * each Droplet's own job checks again.
    */
-  mayRun?: (requester: string, action: FleetView['plan']['action'], droplet: Droplet, channel: string) => Promise<string | undefined>;
+  refusals?: (requester: string, action: FleetView['plan']['action'], droplets: readonly Droplet[], channel: string) => Promise<Map<number, string>>;
   /** The BullMQ state of a Droplet's job ('completed', 'failed', 'active', ...), or undefined. */
   childState?: (requestId: string) => Promise<string | undefined>;
   /** How often a fleet checks that each running Droplet's job is still alive (default 30 s). */
@@ -188,10 +189,10 @@ async function begin(job: Job<FleetJobData>, fleet: StoredFleet, deps: RunFleetD
     await deps.fleets.setTarget(plan.id, t.id, ['waiting'], 1, { phase: 'dropped', attempt: 1, message: why });
   }
   // Rights are checked again at the start, on each Droplet's tags as they are now.
+  const reasons = deps.refusals ? await deps.refusals(plan.requester, plan.action, [...selected.values()], plan.channel) : new Map<number, string>();
   const refused: FleetTarget[] = [];
   for (const t of plan.targets) {
-    const droplet = selected.get(t.id);
-    const reason = droplet && deps.mayRun ? await deps.mayRun(plan.requester, plan.action, droplet, plan.channel) : undefined;
+    const reason = reasons.get(t.id);
     if (!reason) continue;
     refused.push(t);
     const message = `not run, checked again at the start: ${reason}`;
@@ -249,8 +250,7 @@ async function checkTagUnchanged(deps: RunFleetDeps, fleet: FleetView, tag: stri
       `tag:${tag} changed since the fleet started (${[left.length ? `${left.length} left` : '', joined.length ? `${joined.length} joined` : ''].filter(Boolean).join(', ')}), so one POST for the tag would not mean the frozen list`,
     );
   }
-  let refused = 0;
-  for (const d of members) if (deps.mayRun && (await deps.mayRun(fleet.plan.requester, fleet.plan.action, d, fleet.plan.channel))) refused++;
+  const refused = deps.refusals ? (await deps.refusals(fleet.plan.requester, fleet.plan.action, members, fleet.plan.channel)).size : 0;
   if (refused) throw new TagChangedError(`the requester's rights no longer cover ${refused} of its Droplets, so each Droplet is checked on its own before it is sent`);
 }
 
