@@ -17,6 +17,8 @@ export interface BotOptions {
   pendingEventDelayMs?: number;
   /** How often a request waiting for its Droplet checks the line again. */
   lineCheckMs?: number;
+  /** Procedure pacing: how often a step looks at its Droplet's state, and the clock its timeouts read (tests move it). */
+  procedure?: { pollMs?: number; now?: () => number };
   /** How long SIGTERM waits for running jobs (and the receiver for work started after acks). */
   shutdownGraceMs?: number;
   /** How often a worker looks for requests whose receiver stopped before queueing them. */

@@ -108,6 +108,8 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
       logger: logger.child({ component: 'worker' }),
       pendingEventDelayMs: opts.pendingEventDelayMs,
       lineCheckMs: opts.lineCheckMs,
+      procedurePollMs: opts.procedure?.pollMs,
+      now: opts.procedure?.now,
     },
   });
   // Requests whose receiver died (or froze) before queueing them are finished or withdrawn from here.

@@ -397,6 +397,29 @@ describe('droplet actions', () => {
     expect((await waitForAction(again.body.action.id)).status).toBe('completed');
   });
 
+  it('completes a shutdown that leaves the droplet running after completeWithoutEffect (api-v2#79)', async () => {
+    const s = await start();
+    s.completeWithoutEffect({ dropletId: WEB_2, type: 'shutdown' });
+    const created = await post(`/v2/droplets/${WEB_2}/actions`, { type: 'shutdown' });
+    expect((await waitForAction(created.body.action.id)).status).toBe('completed');
+    expect(await getDroplet(WEB_2)).toMatchObject({ status: 'active', locked: false });
+    // One-shot: the next shutdown turns it off.
+    const again = await post(`/v2/droplets/${WEB_2}/actions`, { type: 'shutdown' });
+    await waitForAction(again.body.action.id);
+    expect((await getDroplet(WEB_2)).status).toBe('off');
+  });
+
+  it('leaves a droplet off and at its old size after a resize that errored', async () => {
+    const s = await start();
+    const off = await post(`/v2/droplets/${WEB_2}/actions`, { type: 'power_off' });
+    await waitForAction(off.body.action.id);
+    const before = (await getDroplet(WEB_2)).size_slug;
+    s.errorNextAction({ dropletId: WEB_2, type: 'resize' });
+    const resized = await post(`/v2/droplets/${WEB_2}/actions`, { type: 'resize', size: 's-2vcpu-4gb' });
+    expect((await waitForAction(resized.body.action.id)).status).toBe('errored');
+    expect(await getDroplet(WEB_2)).toMatchObject({ status: 'off', size_slug: before, locked: false });
+  });
+
   it('lists actions newest first, account-wide and per droplet', async () => {
     await start({ timeScale: 1 });
     const ids: number[] = [];

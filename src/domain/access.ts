@@ -2,7 +2,7 @@
 // they belong to. Group membership comes from Slack and is cached briefly per process.
 import type { ActionType, Scope } from './catalogue/index.js';
 import type { Selectable } from './fleet/selector.js';
-import { allowedHere, decide, type RightsDecision } from './rights.js';
+import { allowedHere, decideAll, type RightsDecision } from './rights.js';
 import { grantsOf, groupsInMap, roleSources, rolesOf, scopesOf, type Grant, type RoleMap } from './policy.js';
 
 export interface GroupDirectory {
@@ -60,12 +60,12 @@ export class AccessResolver {
   }
 
   /**
-   * The decision for one user: `action` on `droplet` (any Droplet when absent) from `channel`,
+   * The decision for one user: `action` (or every one of several) on `droplet` (any Droplet when absent) from `channel`,
    * with the rules that decided it, read against the role map as it is now.
    */
-  async decide(userId: string, action: ActionType, where: { droplet?: Selectable; channel?: string }): Promise<RightsDecision & { access: Access }> {
+  async decide(userId: string, action: ActionType | readonly ActionType[], where: { droplet?: Selectable; channel?: string }): Promise<RightsDecision & { access: Access }> {
     const access = await this.of(userId);
-    return { ...decide(this.current(), access.grants, action, where), access };
+    return { ...decideAll(this.current(), access.grants, typeof action === 'string' ? [action] : action, where), access };
   }
 
   /** The actions this user may run on some Droplet from this channel: what help and the modal offer. */

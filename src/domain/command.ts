@@ -13,6 +13,7 @@ import {
 } from './catalogue/index.js';
 import { looksLikeSelector, parseDropletKey, parseSelector, type DropletKey, type FleetSelector } from './fleet/selector.js';
 import { ROLLOUT_KEYS, parseRollout, type Rollout, type RolloutKey } from './fleet/rollout.js';
+import { isOptionKey, optionsFor, readOptions, type OptionKey, type RequestOptions } from './procedures/options.js';
 
 export type DropletRef = DropletKey;
 
@@ -22,7 +23,8 @@ export type Command =
   | { kind: 'history'; target: DropletRef }
   /** May `user` (the asker when absent) run `action` on this Droplet, here? Changes nothing. */
   | { kind: 'can'; user?: string; action: ActionType; target: DropletRef }
-  | { kind: 'action'; action: ActionType; target: DropletRef; params: ActionParams; raw: Partial<Record<ParamKey, string>> }
+  /** `options`: the keys that pick or shape a procedure; `stop` is a graceful stop (its action is shutdown). */
+  | { kind: 'action'; action: ActionType; target: DropletRef; params: ActionParams; raw: Partial<Record<ParamKey, string>>; options?: RequestOptions }
   /** The same action on many Droplets: a tag, a name pattern or a list, run by the rollout's rules. */
   | { kind: 'fleet'; action: ActionType; selector: FleetSelector; params: ActionParams; raw: Partial<Record<ParamKey, string>>; rollout: Rollout }
   | {
@@ -117,6 +119,13 @@ export function describeRef(ref: DropletRef): string {
 
 const HELP_HINT = 'Type `/droplet help` for the list of actions.';
 
+/** The usage line of a verb: an action's parameters, then the keys that shape its procedure. */
+export function commandUsage(verb: ActionType | 'stop'): string {
+  const options = optionsFor(verb).map((o) => `[${o.key}=${o.hint}]`);
+  if (verb === 'stop') return ['/droplet', 'stop', '<droplet>', ...options].join(' ');
+  return [usageLine(verb), ...options].join(' ');
+}
+
 /**
  * The message is Slack mrkdwn and quotes what the user typed, so &, < and > are escaped: a typed
  * `<!channel>` is shown, never sent as a mention (and `<droplet>` in usage lines shows as typed).
@@ -166,13 +175,15 @@ export function parseCommand(input: string): Command {
 
   if (word === 'can') return parseCan([second, ...rest].filter((t): t is string => t !== undefined));
 
-  const action = normalizeActionName(first);
+  const stop = word === 'stop';
+  const action = stop ? 'shutdown' : normalizeActionName(first);
   if (!action) {
-    const guess = closest(word.replace(/-/g, '_'), ACTION_TYPES);
+    const guess = closest(word.replace(/-/g, '_'), [...ACTION_TYPES, 'stop']);
     const didYouMean = guess ? ` Did you mean \`${displayName(guess as ActionType)}\`?` : '';
     return invalid(`Unknown action \`${first}\`.${didYouMean} ${HELP_HINT}`);
   }
-  const usage = `Usage: \`${usageLine(action)}\``;
+  const verb = stop ? 'stop' : action;
+  const usage = `Usage: \`${commandUsage(verb)}\``;
   if (second === undefined) return invalid(`Which Droplet? ${usage} (or many at once: \`tag:<tag>\`, \`web-*\`, \`web-1,web-2\`)`, { action });
   let selector: FleetSelector | undefined;
   let target: DropletRef | undefined;
@@ -188,6 +199,7 @@ export function parseCommand(input: string): Command {
   }
 
   const raw: Partial<Record<ParamKey, string>> = {};
+  const optionRaw: Partial<Record<OptionKey, string>> = {};
   const rolloutRaw: Partial<Record<RolloutKey, string>> = {};
   const problems: ParamProblem[] = [];
   for (const token of rest) {
@@ -204,8 +216,14 @@ export function parseCommand(input: string): Command {
       else rolloutRaw[key as RolloutKey] = value;
       continue;
     }
+    if (isOptionKey(key)) {
+      if (selector) problems.push({ key: undefined, message: `${key}= works on one Droplet at a time: name one Droplet instead of a tag, pattern or list` });
+      else if (optionRaw[key] !== undefined) problems.push({ key: undefined, message: `${key} is given twice` });
+      else optionRaw[key] = value;
+      continue;
+    }
     if (!(PARAM_KEYS as readonly string[]).includes(key)) {
-      const guess = closest(key, [...PARAM_KEYS, ...(selector ? ROLLOUT_KEYS : [])]);
+      const guess = closest(key, [...PARAM_KEYS, ...optionsFor(verb).map((o) => o.key), ...(selector ? ROLLOUT_KEYS : [])]);
       problems.push({ key: undefined, message: `unknown parameter \`${key}\`${guess ? ` (did you mean \`${guess}\`?)` : ''}` });
       continue;
     }
@@ -217,14 +235,18 @@ export function parseCommand(input: string): Command {
   }
   const rollout = parseRollout(rolloutRaw);
   if (!rollout.ok) problems.push(...rollout.problems.map((message) => ({ key: undefined, message })));
-  if (problems.length === 0) {
+  if (stop && selector) problems.push({ key: undefined, message: 'stop works on one Droplet at a time; for many, use `shutdown` (or `power-off`) with the tag, pattern or list' });
+  const options = readOptions(verb, optionRaw);
+  if (!options.ok) problems.push(...options.problems.map((message) => ({ key: undefined, message })));
+  if (problems.length === 0 && options.ok) {
     const checked = validateParams(action, raw);
     if (checked.ok && selector && rollout.ok) return { kind: 'fleet', action, selector, params: checked.params, raw, rollout: rollout.rollout };
-    if (checked.ok && target) return { kind: 'action', action, target, params: checked.params, raw };
+    const withOptions = Object.keys(options.options).length ? { options: options.options } : {};
+    if (checked.ok && target) return { kind: 'action', action, target, params: checked.params, raw, ...withOptions };
     if (!checked.ok) problems.push(...checked.problems);
   }
   const list = problems.map((p) => `• ${p.message}`).join('\n');
-  return invalid(`That \`${displayName(action)}\` command has a problem:\n${list}\n${usage}`, {
+  return invalid(`That \`${stop ? 'stop' : displayName(action)}\` command has a problem:\n${list}\n${usage}`, {
     action,
     ...(target ? { target } : {}),
     ...(selector ? { selector, rollout: rolloutRaw } : {}),

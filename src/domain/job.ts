@@ -1,9 +1,10 @@
 // The one kind of job the bot runs: a Droplet action someone asked for. Its data lives in
 // Redis between the receiver and a worker, so it is checked on the way out. Pure.
 import { z } from 'zod';
-import { ACTION_TYPES, actionBodySchema } from './catalogue/index.js';
+import { ACTION_TYPES, actionBodySchema, type ActionType } from './catalogue/index.js';
 import type { AuditEntry } from './audit.js';
 import { dropletStateSchema } from './approval-rules.js';
+import { procedureActions, procedureStateSchema } from './procedures/state.js';
 
 export const actionJobSchema = z.object({
   requestId: z.string().min(1),
@@ -35,9 +36,19 @@ export const actionJobSchema = z.object({
   shown: dropletStateSchema.optional(),
   /** One Droplet's part of a fleet: its result goes to the fleet, whose thread reports it. */
   fleet: z.object({ id: z.string().min(1), attempt: z.number().int().min(1) }).optional(),
+  /**
+   * A procedure (graceful stop, resize of a running Droplet, snapshot first): its steps and how far
+   * it got. The fields above from postStartedAt to pendingSince then belong to the current step's action.
+   */
+  procedure: procedureStateSchema.optional(),
 });
 
 export type ActionJob = z.output<typeof actionJobSchema>;
+
+/** Every action the job may send: its own, or each of its procedure's (fallback and recovery included). */
+export function jobActions(job: Pick<ActionJob, 'action' | 'procedure'>): ActionType[] {
+  return job.procedure ? procedureActions(job.procedure) : [job.action];
+}
 
 /** `skipped`: never sent, because the fleet it belongs to was aborted first. */
 export type ActionOutcome = { status: 'completed' | 'errored' | 'skipped'; actionId?: number; message?: string };

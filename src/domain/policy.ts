@@ -66,6 +66,16 @@ export const roleMapSchema = z
       })
       .strict()
       .optional(),
+    /** Safety defaults: `snapshot_before` lists actions that take a snapshot first unless asked not to. */
+    safety: z
+      .object({
+        snapshot_before: z
+          .array(actionName)
+          .default([])
+          .refine((list) => list.every((a) => a === 'rebuild' || a === 'restore'), 'only rebuild and restore can take a snapshot first'),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((map, ctx) => {

@@ -41,6 +41,10 @@ export interface StatusReporter {
   finished(job: ActionJob, outcome: Outcome): Promise<void>;
   /** Not sent: checked again just before its POST, the requester's rights no longer allow it. */
   refused(job: ActionJob, reason: string): Promise<void>;
+  /** A procedure's step `index` changed (started, skipped, done, failed): `job.procedure` says how. */
+  step?(job: ActionJob, index: number): Promise<void>;
+  /** A procedure's step `index` posted its action. */
+  stepPosted?(job: ActionJob, index: number, actionId: number): Promise<void>;
   /** Never sent: the fleet it belongs to was aborted before its POST. Only fleet jobs have a gate. */
   skipped?(job: ActionJob, reason: string): Promise<void>;
   /**

@@ -58,6 +58,15 @@ export function decide(map: Pick<RoleMap, 'channels'>, grants: readonly Grant[],
 }
 
 /**
+ * The decision for a request that may send several actions (a procedure, its fallback and
+ * recovery included): every one must be allowed. Answers the first refusal, else the first decision.
+ */
+export function decideAll(map: Pick<RoleMap, 'channels'>, grants: readonly Grant[], actions: readonly ActionType[], where: { droplet?: Selectable; channel?: string } = {}): RightsDecision {
+  const decisions = actions.map((a) => decide(map, grants, a, where));
+  return decisions.find((d) => !d.allowed) ?? decisions[0]!;
+}
+
+/**
  * May these grants read about this Droplet (any Droplet when absent) from this channel: its
  * history, or someone's rights on it? That takes `droplet:update` on it, from here. Guardrails
  * limit actions, not reading.

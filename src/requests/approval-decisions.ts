@@ -5,9 +5,9 @@ import { DigitalOceanError } from '../digitalocean/errors.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import type { Droplet } from '../digitalocean/types.js';
 import type { Logger } from '../log.js';
-import { jobAuditEntry, type ActionJob } from '../domain/job.js';
+import { jobActions, jobAuditEntry, type ActionJob } from '../domain/job.js';
 import type { AccessResolver } from '../domain/access.js';
-import { decide } from '../domain/rights.js';
+import { decideAll } from '../domain/rights.js';
 import { escapeText } from '../domain/chat-text.js';
 import type { Renderer } from './ports.js';
 import type { ChatOps, StatusReporter } from '../domain/ports.js';
@@ -161,8 +161,11 @@ export async function decideApproval(deps: DecideDeps, click: Click): Promise<Cl
     }
   }
   const access = await deps.access.of(click.user);
-  const rights = click.user === job.requester ? undefined : decide(deps.access.roleMap, access.grants, job.action, { droplet: now ?? job.droplet, channel: click.location?.channel ?? job.channel });
-  const verdict = mayDecide(settings, access, { user: click.user, requester: job.requester, action: job.action, decision: click.decision, ...(rights ? { rights } : {}) });
+  // A procedure is approved whole: the approver needs the rights for every action it may send.
+  const actions = jobActions(job);
+  const rights = click.user === job.requester ? undefined : decideAll(deps.access.roleMap, access.grants, actions, { droplet: now ?? job.droplet, channel: click.location?.channel ?? job.channel });
+  const verdicts = actions.map((action) => mayDecide(settings, access, { user: click.user, requester: job.requester, action, decision: click.decision, ...(rights ? { rights } : {}) }));
+  const verdict = verdicts.find((v) => !v.ok) ?? verdicts[0]!;
   if (!verdict.ok) return { kind: 'refused', message: verdict.reason };
   const changes: Change[] = now ? dropletChanges(approval.before, dropletState(now)) : [];
   if (click.decision === 'approve' && changes.length) {

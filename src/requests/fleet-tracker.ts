@@ -51,5 +51,8 @@ export function fleetAwareReporter(inner: StatusReporter, deps: FleetTrackerDeps
       await deps.wake(job.fleet.id).catch(() => {});
     },
     note: (target: ThreadRef, step, text, phase) => inner.note(target, step, text, phase),
+    // Procedures run on one Droplet, never as part of a fleet.
+    step: (job, index) => (job.fleet ? Promise.resolve() : (inner.step?.(job, index) ?? Promise.resolve())),
+    stepPosted: (job, index, actionId) => (job.fleet ? Promise.resolve() : (inner.stepPosted?.(job, index, actionId) ?? Promise.resolve())),
   };
 }

@@ -25,6 +25,8 @@ export interface Renderer {
   approvalThreadLine(a: Approval, event: 'waiting' | Outcome, by?: string, changes?: Change[]): Message;
   /** One status line in a thread. */
   threadStatus(phase: Phase, detail: string): Message;
+  /** Why a request sent nothing: the Droplet already is what was asked (mrkdwn). */
+  nothingToDo(dropletName: string, why: 'already_off'): string;
   /** Why a typed Droplet was not found, or is ambiguous (mrkdwn). */
   unresolved(result: Exclude<Resolved, { kind: 'found' }>, verb: string): string;
 }

@@ -8,7 +8,8 @@ import { displayName } from '../domain/catalogue/index.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { resolveDroplet } from '../digitalocean/resolve-droplet.js';
 import type { Logger } from '../log.js';
-import { jobAuditEntry, type ActionJob } from '../domain/job.js';
+import { jobActions, jobAuditEntry, type ActionJob } from '../domain/job.js';
+import { planRequest, skipsSafety } from '../domain/procedures/plan.js';
 import type { AccessResolver } from '../domain/access.js';
 import type { StatusReporter } from '../domain/ports.js';
 import type { Message, Renderer } from './ports.js';
@@ -19,7 +20,7 @@ import { needsApproval } from '../domain/approval-rules.js';
 import { notRunReason, requestLabel } from './not-run.js';
 
 export interface SubmitDeps {
-  access: Pick<AccessResolver, 'of' | 'decide'>;
+  access: Pick<AccessResolver, 'of' | 'decide' | 'roleMap'>;
   digitalocean: Pick<DigitalOceanClient, 'getDroplet' | 'findDropletsByName'>;
   intake: Pick<Intake, 'move' | 'withdraw' | 'done' | 'recordsKey' | 'movedKey'>;
   /** This receiver's instance ID: the holder of the records it made. */
@@ -29,7 +30,7 @@ export interface SubmitDeps {
   postRoot: (channel: string, message: Message) => Promise<string>;
   updateRoot: (channel: string, ts: string, message: Message) => Promise<void>;
   reporter: StatusReporter;
-  render: Pick<Renderer, 'root' | 'approvalRoot' | 'unresolved'>;
+  render: Pick<Renderer, 'root' | 'approvalRoot' | 'unresolved' | 'nothingToDo'>;
   audit: AuditSink;
   logger: Logger;
   /** Four-eyes approvals; absent (or without an approvals section) means nothing waits for approval. */
@@ -68,8 +69,16 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
 
     const resolved = await resolveDroplet(deps.digitalocean, req.target);
     if (resolved.kind !== 'found') return await refuse(deps, req, deps.render.unresolved(resolved, displayName(req.action)));
-    // Then on this very Droplet (its name and tags as DigitalOcean has them now), from this channel.
-    const onDroplet = await deps.access.decide(req.userId, req.action, { droplet: resolved.droplet, channel: req.channelId });
+    // Read once: the role map may reload while this request is being handled.
+    const map = deps.access.roleMap;
+    // A stop of a Droplet that is off sends nothing; a resize of a running one becomes a procedure.
+    const planned = planRequest({ body: req.body, ...(req.options ? { options: req.options } : {}), droplet: resolved.droplet, ...(map.safety ? { safety: map.safety } : {}), now: Date.now() });
+    if (planned.kind === 'nothing') return await refuse(deps, req, deps.render.nothingToDo(resolved.droplet.name, planned.why));
+    const procedure = planned.kind === 'procedure' ? planned.procedure : undefined;
+    // Then on this very Droplet (its name and tags as DigitalOcean has them now), from this channel,
+    // for every action the request may send: a procedure's fallback and recovery included.
+    const actions = jobActions({ action: req.action, procedure });
+    const onDroplet = await deps.access.decide(req.userId, actions, { droplet: resolved.droplet, channel: req.channelId });
     if (!onDroplet.allowed) return await refuse(deps, req, refusalText(onDroplet.reason, onDroplet.access.unchecked), onDroplet.reason);
 
     job = {
@@ -81,11 +90,11 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
       channel: req.channelId,
       rootTs: '',
       requestedAt: Date.now(),
+      ...(procedure ? { procedure } : {}),
     };
     const approvals = deps.approvals;
-    // Read once: the role map may reload while this request is being handled.
     const settings = approvals?.settings;
-    waits = Boolean(settings && needsApproval(settings, job.action));
+    waits = Boolean(settings && (actions.some((a) => needsApproval(settings, a)) || skipsSafety(req.action, req.options, map.safety)));
     await move({ stage: 'resolved', job, needsApproval: waits });
 
     const rootTs = await deps.postRoot(req.channelId, waits ? deps.render.approvalRoot(job, 'awaiting approval') : deps.render.root(job, 'queued'));

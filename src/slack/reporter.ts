@@ -8,6 +8,7 @@ import type { Outcome, StatusReporter } from '../domain/ports.js';
 export type { Outcome, StatusReporter };
 import { escapeText } from '../domain/chat-text.js';
 import { formatDuration, rootMessage, threadStatus, type Phase } from './renderers/messages.js';
+import { postedLine, progressLine, requestName, stepLine, summaryText } from './renderers/procedure-messages.js';
 
 export class OutboxReporter implements StatusReporter {
   constructor(
@@ -38,13 +39,39 @@ export class OutboxReporter implements StatusReporter {
     ]);
   }
 
+  async step(job: ActionJob, index: number): Promise<void> {
+    const p = job.procedure;
+    const state = p?.steps[index];
+    if (!p || !state) return;
+    await this.publish(job, `step:${index}:${state.status}`, [{ kind: 'reply', text: stepLine(p, index) }, root(job, 'in-progress', progressLine(p))]);
+  }
+
+  async stepPosted(job: ActionJob, index: number, actionId: number): Promise<void> {
+    const p = job.procedure;
+    if (!p) return;
+    await this.publish(job, `step:${index}:posted`, [{ kind: 'reply', text: postedLine(p, index, actionId) }]);
+  }
+
   async finished(job: ActionJob, outcome: Outcome): Promise<void> {
+    if (job.procedure) return this.procedureFinished(job, outcome);
     const took = outcome.durationMs === undefined ? '' : ` in ${formatDuration(outcome.durationMs)}`;
     const action = outcome.actionId === undefined ? '' : `action ${outcome.actionId} `;
     const why = outcome.status === 'errored' && outcome.message ? `: ${escapeText(outcome.message)}` : '';
     const detail = `${action}${outcome.status}${took}${why}`;
     const entries: OutboxEntry[] = [reply(outcome.status, `${detail} · <@${job.requester}>`), root(job, outcome.status, detail)];
     if (this.notifyChannel) entries.push({ kind: 'notify', channel: this.notifyChannel, text: notificationLine(job, outcome) });
+    await this.publish(job, 'finished', entries);
+  }
+
+  /** The summary in the thread and on the root (whose checklist shows every step), one line to NOTIFY_CHANNEL. */
+  private async procedureFinished(job: ActionJob, outcome: Outcome): Promise<void> {
+    const p = job.procedure!;
+    const took = outcome.durationMs === undefined ? '' : ` in ${formatDuration(outcome.durationMs)}`;
+    // A failure the procedure itself handled is in its summary; any other (the job gave up) is added.
+    const extra = outcome.status === 'errored' && outcome.message && !p.failed ? `: ${escapeText(outcome.message)}` : '';
+    const detail = `${outcome.status}${took} · ${summaryText(p)}${extra}`;
+    const entries: OutboxEntry[] = [reply(outcome.status, `${detail} · <@${job.requester}>`), root(job, outcome.status, detail)];
+    if (this.notifyChannel) entries.push({ kind: 'notify', channel: this.notifyChannel, text: notificationLine(job, { ...outcome, message: `${summaryText(p)}${extra}` }) });
     await this.publish(job, 'finished', entries);
   }
 
@@ -79,5 +106,6 @@ export function notificationLine(job: ActionJob, outcome: Outcome): string {
   const icon = outcome.status === 'completed' ? ':white_check_mark:' : ':x:';
   const took = outcome.durationMs === undefined ? '' : ` in ${formatDuration(outcome.durationMs)}`;
   const approver = job.approver ? `, approved by <@${job.approver}>` : '';
-  return `${icon} *${displayName(job.action)}* on *${escapeText(job.droplet.name)}* (${job.droplet.id}) ${outcome.status}${took} · asked by <@${job.requester}>${approver} · {thread}`;
+  const summary = job.procedure && outcome.message ? `: ${outcome.message}` : '';
+  return `${icon} *${requestName(job)}* on *${escapeText(job.droplet.name)}* (${job.droplet.id}) ${outcome.status}${took}${summary} · asked by <@${job.requester}>${approver} · {thread}`;
 }

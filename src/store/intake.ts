@@ -16,6 +16,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ACTION_TYPES, actionBodySchema } from '../domain/catalogue/index.js';
 import { actionJobSchema, type ActionJob } from '../domain/job.js';
+import { requestOptionsSchema } from '../domain/procedures/options.js';
 
 export const requestSchema = z.object({
   requestId: z.string().min(1),
@@ -25,6 +26,8 @@ export const requestSchema = z.object({
   target: z.union([z.object({ kind: z.literal('id'), id: z.number().int().positive() }), z.object({ kind: z.literal('name'), name: z.string().min(1) })]),
   /** The API body the request asks for, parameters checked. */
   body: actionBodySchema,
+  /** Keys that pick or shape a procedure (stop, power_on=, snapshot_first=, timeout=). */
+  options: requestOptionsSchema.optional(),
 });
 export type RecordedRequest = z.output<typeof requestSchema>;
 

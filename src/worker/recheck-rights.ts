@@ -6,7 +6,7 @@ import { describeChanges, dropletChanges, dropletState } from '../domain/approva
 import type { ActionType } from '../domain/catalogue/index.js';
 import { escapeText } from '../domain/chat-text.js';
 import type { Selectable } from '../domain/fleet/selector.js';
-import type { ActionJob } from '../domain/job.js';
+import { jobActions, type ActionJob } from '../domain/job.js';
 import type { RoleMap } from '../domain/policy.js';
 import { decide, type RightsDecision } from '../domain/rights.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
@@ -38,7 +38,7 @@ export function recheckRights(deps: RecheckDeps): (job: ActionJob) => Promise<st
         if (!(err instanceof DigitalOceanError && err.isNotFound)) throw err;
       }
     }
-    return refusalOf(await deps.access.decide(job.requester, job.action, { droplet, channel: job.channel }));
+    return refusalOf(await deps.access.decide(job.requester, jobActions(job), { droplet, channel: job.channel }));
   };
 }
 

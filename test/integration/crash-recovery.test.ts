@@ -55,7 +55,7 @@ const actionsOf = (dropletId: number) => digitalocean.state.actions.filter((a) =
 
 beforeAll(async () => {
   slack = await startSlackSimulator({ botToken: SECRETS.botToken });
-  digitalocean = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 0.01, durations: { reboot: 6000, power_off: 4000, shutdown: 4000 } });
+  digitalocean = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 0.01, durations: { reboot: 6000, power_off: 4000, shutdown: 4000, resize: 8000, power_on: 1000 } });
   redisPort = await freePort();
   redisDir = mkdtempSync(join(tmpdir(), 'droplet-bot-aof-'));
   roleMap = writeRoleMap();
@@ -102,6 +102,43 @@ describe('crash recovery with real processes', () => {
     const replies = slack.workspace.replies(CHANNEL, rootMsg.ts).map((m) => m.text ?? '');
     expect(replies.filter((t) => t.includes('*completed*'))).toHaveLength(1);
   }, 60_000);
+
+  it('resumes a procedure at the step it was on after kill -9 between steps and during one: each step sent once', async () => {
+    const port = await freePort();
+    start('web', { PORT: String(port) });
+    const first = start('worker');
+    expect(await waitForHealth(port)).toBe(true);
+    const d = digitalocean.addDroplet({ name: 'kill-nine-resize' });
+    await command(port, 'resize kill-nine-resize size=s-2vcpu-4gb');
+    const rootMsg = await slack.waitFor(() => root('resize on kill-nine-resize'), 15_000);
+    const said = (pattern: RegExp) => slack.waitFor(() => slack.workspace.replies(CHANNEL, rootMsg.ts).some((m) => pattern.test(m.text ?? '')) || undefined, 30_000);
+    // Between steps: the shutdown is done, the resize not yet sent.
+    await said(/\*Shut down gracefully\* · done/);
+    first.child.kill('SIGKILL');
+    await first.exited();
+    const second = start('worker');
+    // During a step: the resize reached DigitalOcean, which is still resizing (its ID saved, or about
+    // to be: a rerun that finds no ID looks for the action before any POST).
+    await slack.waitFor(() => actionsOf(d.id).find((a) => a.type === 'resize'), 30_000);
+    expect(actionsOf(d.id).find((a) => a.type === 'resize')?.status).toBe('in-progress');
+    second.child.kill('SIGKILL');
+    await second.exited();
+    const third = start('worker');
+    const done = await slack.waitFor(() => {
+      const m = root('resize on kill-nine-resize');
+      return m?.text?.endsWith(': completed') || m?.text?.endsWith(': errored') ? m : undefined;
+    }, 45_000).catch((err) => {
+      console.log(third.output());
+      throw err;
+    });
+    expect(done.text).toBe('resize on kill-nine-resize: completed');
+    expect(posts(d.id).map((r) => (r.body as { type: string }).type)).toEqual(['shutdown', 'resize', 'power_on']);
+    expect(actionsOf(d.id).map((a) => a.type)).toEqual(['shutdown', 'resize', 'power_on']);
+    expect(d).toMatchObject({ status: 'active', size_slug: 's-2vcpu-4gb' });
+    const replies = slack.workspace.replies(CHANNEL, rootMsg.ts).map((m) => m.text ?? '');
+    expect(replies.filter((t) => t.includes('*completed*'))).toHaveLength(1);
+    expect(replies.filter((t) => /\*Resize\* · DigitalOcean action/.test(t))).toHaveLength(1);
+  }, 90_000);
 
   it('finishes the action when Redis restarts mid-run', async () => {
     const port = await freePort();

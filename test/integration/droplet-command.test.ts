@@ -235,12 +235,13 @@ describe('errors from DigitalOcean', () => {
   });
 
   it("passes DigitalOcean's refusal to the user verbatim", async () => {
-    h.digitalocean.addDroplet({ name: 'running-resize' });
-    await h.command('resize running-resize size=s-2vcpu-4gb');
-    const root = await waitForFinal('resize', 'running-resize');
-    expect(root.text).toBe('resize on running-resize: errored');
+    // A graceful reboot needs a running OS: DigitalOcean refuses it on a Droplet that is off.
+    h.digitalocean.addDroplet({ name: 'off-reboot', status: 'off' });
+    await h.command('reboot off-reboot');
+    const root = await waitForFinal('reboot', 'off-reboot');
+    expect(root.text).toBe('reboot on off-reboot: errored');
     const thread = h.thread(root.ts).map((r) => r.text ?? '');
-    expect(thread.at(-1)).toContain('Droplet is currently on. Please power it off to run this event.');
+    expect(thread.at(-1)).toContain('Droplet is currently off. Please power it on to run this event.');
   });
 });
 

@@ -95,9 +95,9 @@ export interface Harness {
    */
   pending(dropletId: number): Promise<{ jobs: string[]; intake: number }>;
   /** The newest root message for `<action> on <name>`. */
-  rootFor(action: ActionType, name: string): { text?: string; ts: string; blocks?: unknown[] } | undefined;
+  rootFor(action: ActionType | 'stop', name: string): { text?: string; ts: string; blocks?: unknown[] } | undefined;
   /** Resolves with that root message once it says completed or errored. */
-  waitForFinal(action: ActionType, name: string, timeoutMs?: number): Promise<{ text?: string; ts: string; blocks?: unknown[] }>;
+  waitForFinal(action: ActionType | 'stop', name: string, timeoutMs?: number): Promise<{ text?: string; ts: string; blocks?: unknown[] }>;
   /** The action POSTs DigitalOcean received, for one Droplet or all. */
   posts(dropletId?: number): DigitalOceanSimulator['requests'];
   stop(): Promise<void>;
@@ -107,7 +107,7 @@ export interface HarnessOptions {
   digitalocean?: SimulatorOptions;
   /** Plain rules, or a source that reloads its file (as main.ts gives the bot). */
   roleMap?: RoleMap | RoleMapSource;
-  bot?: Partial<Pick<BotOptions, 'watcher' | 'pendingEventDelayMs' | 'web' | 'worker' | 'shutdownGraceMs' | 'intakeSweepMs' | 'httpLimits' | 'fleet'>>;
+  bot?: Partial<Pick<BotOptions, 'watcher' | 'pendingEventDelayMs' | 'web' | 'worker' | 'shutdownGraceMs' | 'intakeSweepMs' | 'httpLimits' | 'fleet' | 'procedure'>>;
   env?: Record<string, string>;
   /**
    * Socket Mode instead of HTTP: the bot gets SLACK_APP_TOKEN and no signing secret, connects to
@@ -162,12 +162,14 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     shutdownGraceMs: 2000,
     intakeSweepMs: 200,
     fleet: { stepMs: 50, idleMs: 300, progressEveryMs: 100, reconcileEveryMs: 200, sweepAfterMs: 500 },
+    procedure: { pollMs: 200 },
     ...opts.bot,
   });
   const eventsUrl = `http://127.0.0.1:${bot.port}/slack/events`;
 
   const workspace = slack.workspace;
-  const rootFor = (action: ActionType, name: string) => workspace.channelMessages(CHANNEL).filter((m) => m.text?.startsWith(`${displayName(action)} on ${name}:`)).at(-1);
+  const rootFor = (action: ActionType | 'stop', name: string) =>
+    workspace.channelMessages(CHANNEL).filter((m) => m.text?.startsWith(`${action === 'stop' ? 'stop' : displayName(action)} on ${name}:`)).at(-1);
   return {
     slack,
     digitalocean,

@@ -38,6 +38,8 @@ interface Pending {
   params: ActionParams;
   dueAt: number;
   willError: boolean;
+  /** Completes but changes nothing: a shutdown that reports completed while the Droplet stays on (api-v2#79). */
+  noEffect: boolean;
   timer: NodeJS.Timeout;
 }
 
@@ -50,6 +52,7 @@ export interface EngineOptions {
 export class ActionEngine {
   private readonly pending = new Map<number, Pending>();
   private readonly errorRules: ErrorMatch[] = [];
+  private readonly noEffectRules: ErrorMatch[] = [];
 
   constructor(
     private readonly state: SimulatorState,
@@ -88,7 +91,7 @@ export class ActionEngine {
     const duration = this.durationOf(type);
     const timer = setTimeout(() => this.finish(action.id), duration);
     timer.unref(); // a running simulator must never keep a test process alive
-    this.pending.set(action.id, { action, type, params, dueAt: now + duration, willError: this.takeErrorRule(droplet.id, type), timer });
+    this.pending.set(action.id, { action, type, params, dueAt: now + duration, willError: take(this.errorRules, droplet.id, type), noEffect: take(this.noEffectRules, droplet.id, type), timer });
     return action;
   }
 
@@ -102,19 +105,15 @@ export class ActionEngine {
     this.errorRules.push(match);
   }
 
+  /** The next action matching completes, as DigitalOcean reports it, without changing the Droplet. */
+  noEffectNext(match: ErrorMatch): void {
+    this.noEffectRules.push(match);
+  }
+
   /** Stop all timers; actions still in progress stay in progress. */
   close(): void {
     for (const p of this.pending.values()) clearTimeout(p.timer);
     this.pending.clear();
-  }
-
-  private takeErrorRule(dropletId: number, type: string): boolean {
-    const i = this.errorRules.findIndex(
-      (r) => (r.dropletId === undefined || r.dropletId === dropletId) && (r.type === undefined || r.type === type),
-    );
-    if (i < 0) return false;
-    this.errorRules.splice(i, 1);
-    return true;
   }
 
   private finish(actionId: number): void {
@@ -132,8 +131,16 @@ export class ActionEngine {
       p.action.status = 'errored';
     } else {
       p.action.status = 'completed';
-      if (droplet) applyEffect(this.state, droplet, p.type, p.params, p.dueAt);
+      if (droplet && !p.noEffect) applyEffect(this.state, droplet, p.type, p.params, p.dueAt);
     }
     if (droplet) droplet.locked = false;
   }
+}
+
+/** Takes (removes and reports) the first rule matching this action, if any. */
+function take(rules: ErrorMatch[], dropletId: number, type: string): boolean {
+  const i = rules.findIndex((r) => (r.dropletId === undefined || r.dropletId === dropletId) && (r.type === undefined || r.type === type));
+  if (i < 0) return false;
+  rules.splice(i, 1);
+  return true;
 }

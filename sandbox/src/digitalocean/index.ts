@@ -63,6 +63,11 @@ export interface DigitalOceanSimulator {
   failNext(match: FaultMatch, reply: FaultReply): void;
   /** The next action created that matches ends `errored` instead of `completed`, changing nothing. */
   errorNextAction(match: ErrorMatch): void;
+  /**
+   * The next action created that matches ends `completed` but changes nothing: a `shutdown` that
+   * DigitalOcean reports as completed while the Droplet is still running (api-v2#79).
+   */
+  completeWithoutEffect(match: ErrorMatch): void;
   /** Add a droplet built from sensible defaults (nyc3, s-1vcpu-1gb, Ubuntu 24.04, active). */
   addDroplet(partial: Partial<Droplet> & { name: string }): Droplet;
   /** Stop listening, drop open connections and clear every timer. */
@@ -97,6 +102,7 @@ export async function startDigitalOceanSimulator(opts: SimulatorOptions = {}): P
     requests,
     failNext: (match, reply) => faults.add(match, reply),
     errorNextAction: (match) => engine.errorNext(match),
+    completeWithoutEffect: (match) => engine.noEffectNext(match),
     addDroplet: (partial) => insertDroplet(state, partial),
     close: () => {
       closed ??= new Promise<void>((resolve, reject) => {

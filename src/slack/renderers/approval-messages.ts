@@ -9,7 +9,8 @@ import type { Approval, Outcome } from '../../store/approvals.js';
 import type { ActionJob } from '../../domain/job.js';
 import { threadLink } from '../../store/audit-log.js';
 import { code, escapeText } from '../../domain/chat-text.js';
-import { describeParams, type Message } from './messages.js';
+import { describeParams, requestBlocks, type Message } from './messages.js';
+import { planText, requestName } from './procedure-messages.js';
 
 export const APPROVE_ACTION_ID = 'approval_approve';
 export const DENY_ACTION_ID = 'approval_deny';
@@ -40,11 +41,14 @@ function stateFields(state: DropletState): types.MrkdwnElement[] {
 
 function headerBlocks(a: Approval, title: string): types.KnownBlock[] {
   const { job } = a;
+  // A procedure's plan is approved whole: its fallback and recovery steps need no second approval.
+  const plan: types.KnownBlock[] = job.procedure ? [{ type: 'section', text: { type: 'mrkdwn', text: `*The plan:* ${planText(job.droplet.name, job.procedure)}` } }] : [];
   return [
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: `${title}\n<@${job.requester}> asked for *${displayName(job.action)}* on ${dropletLabel(job)}\n${paramsLine(job)}` },
+      text: { type: 'mrkdwn', text: `${title}\n<@${job.requester}> asked for *${requestName(job)}* on ${dropletLabel(job)}\n${paramsLine(job)}` },
     },
+    ...plan,
     { type: 'section', fields: stateFields(a.before) },
   ];
 }
@@ -71,7 +75,7 @@ export function approvalRequestMessage(a: Approval, settings: Pick<ApprovalSetti
   const deny: types.Button = { type: 'button', action_id: DENY_ACTION_ID, text: { type: 'plain_text', text: 'Deny' }, style: 'danger', value: a.id };
   const who = settings.approvers.map((r) => `\`${escapeText(r)}\``).join(' or ');
   return {
-    text: `Approval needed: ${displayName(job.action)} on ${escapeText(job.droplet.name)}`,
+    text: `Approval needed: ${requestName(job)} on ${escapeText(job.droplet.name)}`,
     blocks: [
       ...headerBlocks(a, ':raised_hand: *Approval needed*'),
       {
@@ -99,7 +103,7 @@ export function approvalDecidedMessage(a: Approval, outcome: Outcome, by: string
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:warning: *The Droplet changed since the request:* ${changesText(changes)}` } });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${outcomeLine(a, outcome, by)} · ${slackDate(Date.now())}` }] }, ...threadContext(a));
-  return { text: `${displayName(a.job.action)} on ${escapeText(a.job.droplet.name)}: ${outcome}`, blocks };
+  return { text: `${requestName(a.job)} on ${escapeText(a.job.droplet.name)}: ${outcome}`, blocks };
 }
 
 export type { WaitingPhase } from '../../requests/ports.js';
@@ -107,14 +111,10 @@ import type { WaitingPhase } from '../../requests/ports.js';
 
 /** The root message of a request that is not queued: waiting for a decision, denied or expired. */
 export function approvalRootMessage(job: ActionJob, phase: WaitingPhase, detail?: string): Message {
-  const params = describeParams(job.body);
   const icon = phase === 'awaiting approval' ? ':raised_hand:' : phase === 'denied' ? ':no_entry:' : ':hourglass:';
   return {
-    text: `${displayName(job.action)} on ${escapeText(job.droplet.name)}: ${phase}`,
-    blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `<@${job.requester}> asked for *${displayName(job.action)}* on ${dropletLabel(job)}${params ? `\n${code(params)}` : ''}` } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `${icon} ${phase}${detail ? ` · ${detail}` : ''}` }] },
-    ],
+    text: `${requestName(job)} on ${escapeText(job.droplet.name)}: ${phase}`,
+    blocks: [...requestBlocks(job), { type: 'context', elements: [{ type: 'mrkdwn', text: `${icon} ${phase}${detail ? ` · ${detail}` : ''}` }] }],
   };
 }
 

@@ -3,6 +3,7 @@
 import type { Renderer } from '../../requests/ports.js';
 import { approvalDecidedMessage, approvalRequestMessage, approvalRootMessage, approvalThreadLine } from './approval-messages.js';
 import { rootMessage, threadStatus, unresolvedMessage } from './messages.js';
+import { nothingToDoText } from './procedure-messages.js';
 
 export const slackRenderer: Renderer = {
   root: rootMessage,
@@ -12,4 +13,5 @@ export const slackRenderer: Renderer = {
   approvalThreadLine,
   threadStatus,
   unresolved: (result, verb) => unresolvedMessage(result, verb).text,
+  nothingToDo: nothingToDoText,
 };

@@ -9,6 +9,8 @@ import { threadLink, type StoredAuditEntry } from '../../store/audit-log.js';
 import { code, escapeText } from '../../domain/chat-text.js';
 
 import type { Phase } from '../../requests/ports.js';
+import { formatDuration } from './format.js';
+import { checklist, planText, requestName } from './procedure-messages.js';
 
 export type { Phase };
 
@@ -25,16 +27,7 @@ const ICON: Record<Phase, string> = {
   'not run': ':no_entry_sign:',
 };
 
-/** 850 ms, 12 s, 3 min 5 s, 1 h 2 min. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
-  const h = Math.floor(m / 60);
-  return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-}
+export { formatDuration };
 
 /** `size=s-2vcpu-4gb disk=true`, exactly the parameters that go to DigitalOcean. */
 export function describeParams(body: ActionBody): string {
@@ -51,15 +44,22 @@ function dropletLabel(job: Pick<ActionJob, 'droplet'>): string {
 
 /** The channel message that anchors a request's thread; its last line shows the current state. */
 export function rootMessage(job: ActionJob, phase: Phase, detail?: string): Message {
-  const params = describeParams(job.body);
-  const what = `<@${job.requester}> asked for *${displayName(job.action)}* on ${dropletLabel(job)}`;
   const state = `${ICON[phase]} ${phase}${detail ? ` · ${detail}` : ''}`;
-  const blocks: types.KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: what + (params ? `\n${code(params)}` : '') } },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: state }] },
-  ];
+  const blocks: types.KnownBlock[] = [...requestBlocks(job), { type: 'context', elements: [{ type: 'mrkdwn', text: state }] }];
   if (job.approver) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `approved by <@${job.approver}>` }] });
-  return { text: `${displayName(job.action)} on ${escapeText(job.droplet.name)}: ${phase}`, blocks };
+  return { text: `${requestName(job)} on ${escapeText(job.droplet.name)}: ${phase}`, blocks };
+}
+
+/** Who asked for what, with the parameters sent; for a procedure, its plan and the checklist of its steps. */
+export function requestBlocks(job: ActionJob): types.KnownBlock[] {
+  const params = describeParams(job.body);
+  const what = `<@${job.requester}> asked for *${requestName(job)}* on ${dropletLabel(job)}`;
+  const blocks: types.KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: what + (params ? `\n${code(params)}` : '') } }];
+  if (job.procedure) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: planText(job.droplet.name, job.procedure) }] });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: checklist(job.procedure) } });
+  }
+  return blocks;
 }
 
 /** One line in the thread per transition. */

@@ -86,6 +86,7 @@ export function registerDropletCommand(app: App, deps: DropletCommandDeps): void
         action: parsed.action,
         target: parsed.target,
         body: actionBody(parsed.action, parsed.params),
+        ...(parsed.options ? { options: parsed.options } : {}),
       };
       try {
         // Durable before Slack hears back: from here on a worker finishes it if this process dies.

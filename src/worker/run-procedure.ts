@@ -1,0 +1,183 @@
+// A procedure's job: its steps in order, each run at most once. The state travels in the job and
+// every change is saved (behind the job's lock) before the next visible step, so a rerun resumes
+// at the step it was on: a step whose action was posted is followed, never posted again (the
+// action ID is saved by postOnce before anything else). Waits for the Droplet's own state park the
+// job (delayed) between looks, holding no worker slot; the Droplet's line is held throughout.
+import { DelayedError, type Job } from 'bullmq';
+import { actionEntry } from '../domain/catalogue/index.js';
+import type { ActionBody } from '../domain/catalogue/index.js';
+import { describeWindow } from '../domain/approval-rules.js';
+import type { StepDecl } from '../domain/procedures/declarations.js';
+import {
+  actionEnded,
+  current,
+  done,
+  failedStep,
+  finished,
+  isRecovery,
+  outcomeOf,
+  precondition,
+  skipped,
+  started,
+  stepAction,
+  timeoutOf,
+  waitMet,
+  type DropletNow,
+  type ProcedureState,
+} from '../domain/procedures/state.js';
+import { jobAuditEntry, type ActionJob, type ActionOutcome } from '../domain/job.js';
+import type { Logger } from '../log.js';
+import { postOnce } from './post-once.js';
+import type { RunActionDeps } from './run-action.js';
+import { waitForTurn } from './turn.js';
+
+const DEFAULT_POLL_MS = 3000;
+
+function bodyOf(p: ProcedureState, step: StepDecl, data: ActionJob): ActionBody {
+  if (step.body === 'request') return data.body;
+  if (step.body === 'snapshot') return { type: 'snapshot', ...(p.snapshotName ? { name: p.snapshotName } : {}) };
+  return { type: stepAction(p, step)! };
+}
+
+function timeoutNote(p: ProcedureState, step: StepDecl, droplet: DropletNow, limitMs: number): string {
+  if (step.waitFor === 'size') return `the Droplet reports size ${droplet.size_slug}, not ${p.size ?? 'the new size'}, after ${describeWindow(limitMs)}`;
+  return `the Droplet still reports itself ${droplet.status === 'active' ? 'on' : droplet.status} after ${describeWindow(limitMs)}`;
+}
+
+/** Nothing of the procedure reached DigitalOcean yet: a refusal now means "not run". */
+function nothingSent(p: ProcedureState, data: ActionJob): boolean {
+  return data.postStartedAt === undefined && data.actionId === undefined && p.steps.every((s) => s.actionId === undefined && s.status !== 'done');
+}
+
+export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: RunActionDeps, log: Logger, token?: string): Promise<ActionOutcome> {
+  const now = deps.now ?? Date.now;
+  let data = first;
+  let p = first.procedure!;
+  await waitForTurn(job, data, deps, log, token);
+
+  /** Saves the next state, behind the lock; `settle` also clears the step's action fields (the step moved on). */
+  const save = async (next: ProcedureState, settle: boolean) => {
+    const { postStartedAt: _a, actionId: _b, actionStartedAt: _c, actionBaseline: _d, pendingSince: _e, ...rest } = data;
+    const saved: ActionJob = settle ? { ...rest, procedure: next } : { ...data, procedure: next };
+    await deps.fence.hold(job, saved, token);
+    data = saved;
+    p = next;
+  };
+  const report = (index: number) => deps.reporter.step?.(data, index) ?? Promise.resolve();
+  const auditStep = (step: StepDecl, actionId: number, status: 'completed' | 'errored', message?: string) =>
+    deps.audit(jobAuditEntry({ ...data, action: stepAction(p, step)! }, status, { actionId, status, message: `step "${step.id}" of ${p.name}${message ? `: ${message}` : ''}` }));
+  const fail = async (step: StepDecl, index: number, message: string) => {
+    const withAction = data.actionId !== undefined ? actionEnded(p, data.actionId) : p;
+    log.warn({ step: step.id, message }, 'procedure step failed');
+    await save(failedStep(withAction, step, now(), message), true);
+    await report(index);
+  };
+
+  /** Fails the step when its wait ran past its timeout; true when it did. */
+  const timedOut = async (step: StepDecl, index: number, droplet: DropletNow | undefined) => {
+    const limit = timeoutOf(p, step);
+    const since = current(p)!.state.startedAt ?? now();
+    if (limit === undefined || now() - since < limit) return false;
+    await fail(step, index, droplet ? timeoutNote(p, step, droplet, limit) : `its action was still in progress after ${describeWindow(limit)}`);
+    return true;
+  };
+  /** Parks the job until the next look: it holds no worker slot meanwhile, and keeps the Droplet's line. */
+  const lookAgainLater = async (): Promise<never> => {
+    await job.moveToDelayed(Date.now() + (deps.procedurePollMs ?? DEFAULT_POLL_MS), token);
+    throw new DelayedError();
+  };
+
+  while (!finished(p)) {
+    const index = p.at;
+    const { decl, state } = current(p)!;
+    if (state.status === 'waiting') {
+      const droplet = decl.when ? await deps.digitalocean.getDroplet(data.droplet.id) : undefined;
+      const pre = precondition(p, decl, droplet);
+      if (!pre.runs) {
+        await save(skipped(p, pre.why), true);
+        await report(index);
+        continue;
+      }
+      await save(started(p, now()), true);
+      await report(index);
+    }
+
+    const action = stepAction(p, decl);
+    if (action && current(p)!.state.actionId === undefined) {
+      if (data.actionId === undefined) {
+        // Rights are checked again before every step's POST but recovery's; what an approval showed
+        // binds only the first (the procedure itself changes the Droplet's size).
+        const { shown: _shown, ...unbound } = data;
+        const recheckAs = nothingSent(p, data) ? data : unbound;
+        const posted = await postOnce(job, data, { action, body: bodyOf(p, decl, data) }, deps, log, token, { recheck: !isRecovery(p, index), recheckAs });
+        if (posted.kind === 'started') {
+          data = posted.data;
+          await deps.reporter.stepPosted?.(data, index, posted.action.id);
+        } else if (posted.kind === 'refused' && !posted.afterLostPost && nothingSent(p, data)) {
+          log.info({ reason: posted.reason }, 'rights withdrawn while the procedure waited; not sent');
+          await deps.reporter.refused(data, posted.reason);
+          await deps.audit(jobAuditEntry(data, 'refused', { message: `at run time: ${posted.reason}` }));
+          return { status: 'skipped', message: posted.reason };
+        } else {
+          const message =
+            posted.kind === 'declined'
+              ? posted.error.message
+              : posted.kind === 'refused'
+                ? `not sent: ${posted.reason}${posted.afterLostPost ? ' (an earlier POST\'s answer was lost and no action was found: check the Droplet)' : ''}`
+                : 'not sent: the request was closed';
+          if (posted.kind === 'declined') await deps.audit(jobAuditEntry({ ...data, action }, 'post_failed', { status: `http ${posted.error.status}`, message }));
+          await fail(decl, index, message);
+          continue;
+        }
+      }
+      const actionId = data.actionId!;
+      if (decl.waitFor === 'action') {
+        const startedAt = Date.parse(data.actionStartedAt ?? '') || Date.now();
+        const final = await deps.watcher.follow(actionId, actionEntry(action).typicalSeconds, undefined, startedAt);
+        if (final.status !== 'completed') {
+          await auditStep(decl, actionId, 'errored');
+          await fail(decl, index, 'DigitalOcean reports the action as errored');
+          continue;
+        }
+        await auditStep(decl, actionId, 'completed');
+        await save(done(actionEnded(p, actionId), now()), true);
+        await report(index);
+        continue;
+      }
+      // The step waits for the Droplet's state: its action is read first, holding no slot, and the
+      // Droplet only once the action ended (one call per look).
+      const read = await deps.digitalocean.getAction(actionId);
+      if (read.status === 'errored') {
+        await auditStep(decl, actionId, 'errored');
+        await fail(decl, index, 'DigitalOcean reports the action as errored');
+        continue;
+      }
+      if (read.status === 'completed') {
+        await auditStep(decl, actionId, 'completed');
+        await save(actionEnded(p, actionId), true);
+      } else {
+        if (await timedOut(decl, index, undefined)) continue;
+        await lookAgainLater();
+      }
+    }
+
+    // What DigitalOcean reports about the Droplet itself, not just the action (api-v2#79).
+    const droplet = await deps.digitalocean.getDroplet(data.droplet.id);
+    if (waitMet(p, decl, droplet)) {
+      await save(done(p, now()), true);
+      await report(index);
+      continue;
+    }
+    if (await timedOut(decl, index, droplet)) continue;
+    await lookAgainLater();
+  }
+
+  const status = outcomeOf(p);
+  const startedAt = Math.min(...p.steps.map((s) => s.startedAt ?? Infinity));
+  const durationMs = Number.isFinite(startedAt) ? Math.max(0, now() - startedAt) : 0;
+  const message = p.failed ? p.failed.message : undefined;
+  log.info({ procedure: p.name, status, durationMs }, 'procedure ended');
+  await deps.reporter.finished(data, { status, durationMs, ...(message ? { message } : {}) });
+  await deps.audit(jobAuditEntry(data, status, { message: `${p.name} procedure${message ? ` failed at "${p.failed!.step}": ${message}` : ''}` }));
+  return { status, ...(message ? { message } : {}) };
+}
