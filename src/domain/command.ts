@@ -33,6 +33,8 @@ export type Command =
       message: string;
       /** Set when the action and droplet (or fleet) were understood but parameters were missing or wrong. */
       action?: ActionType;
+      /** The verb was `stop` (a graceful stop; `action` is shutdown). */
+      stop?: true;
       target?: DropletRef;
       selector?: FleetSelector;
       raw?: Partial<Record<ParamKey, string>>;
@@ -184,7 +186,7 @@ export function parseCommand(input: string): Command {
   }
   const verb = stop ? 'stop' : action;
   const usage = `Usage: \`${commandUsage(verb)}\``;
-  if (second === undefined) return invalid(`Which Droplet? ${usage} (or many at once: \`tag:<tag>\`, \`web-*\`, \`web-1,web-2\`)`, { action });
+  if (second === undefined) return invalid(`Which Droplet? ${usage}${stop ? '' : ' (or many at once: `tag:<tag>`, `web-*`, `web-1,web-2`)'}`, { action, ...(stop ? { stop: true as const } : {}) });
   let selector: FleetSelector | undefined;
   let target: DropletRef | undefined;
   if (looksLikeSelector(second)) {

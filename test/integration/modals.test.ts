@@ -147,6 +147,25 @@ describe('/droplet with no arguments', () => {
     expect(posts(3164449)[0]!.body).toEqual({ type: 'resize', size: 's-2vcpu-4gb', disk: true });
   });
 
+  it('opens on a graceful stop for `/droplet stop`, puts a bad timeout next to its field, then runs the stop', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'modal-stop' });
+    let view = await openModal('stop');
+    expect(JSON.stringify(block(view, ACTION_BLOCK))).toContain('"initial_option":{"text":{"type":"plain_text","text":"stop"');
+    view = await pickAction(view, 'stop');
+    view = await pickDroplet(view, d.id);
+    expect(JSON.stringify(view.blocks)).toContain('*modal-stop* will be shut down gracefully');
+    const timeoutBlock = String(view.blocks.find((b) => b.block_id === 'option:timeout:stop')!.block_id);
+    const values = (timeout: string): Values => ({ ...structuredClone(current(view.id).state.values), [timeoutBlock]: { 'option:timeout': { type: 'plain_text_input', value: timeout } } });
+    const bad = await submitView(h, view, USERS.admin, values('5s'));
+    expect(bad.json).toEqual({ response_action: 'errors', errors: { [timeoutBlock]: expect.stringContaining('timeout must be a duration from 10s to 30m') } });
+    expect(posts(d.id)).toHaveLength(0);
+    const ok = await submitView(h, view, USERS.admin, values('1m'));
+    expect(ok.text).toBe('');
+    const root = await h.slack.waitFor(() => h.roots().find((m) => m.text === 'stop on modal-stop: completed'), 15_000);
+    expect(JSON.stringify(root.blocks)).toContain('after 1 min');
+    expect(posts(d.id).map((r) => (r.body as { type: string }).type)).toEqual(['shutdown']);
+  });
+
   it('shows problems next to the field and queues nothing', async () => {
     const before = posts().length;
     const rootsBefore = h.roots().length;

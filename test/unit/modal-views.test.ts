@@ -188,7 +188,7 @@ describe('reading submitted values', () => {
       'param:disk:resize': { 'param:disk': { type: 'checkboxes', selected_options: [{ value: 'true' }] } },
       'param:name:rename': { 'param:name': { type: 'plain_text_input', value: 'left over' } },
     });
-    expect(values).toEqual({ action: 'resize', dropletId: 7, raw: { size: 's-2vcpu-4gb', disk: 'true' }, rollout: {}, blockOf: { size: 'param:size:resize:7', disk: 'param:disk:resize' } });
+    expect(values).toEqual({ action: 'resize', dropletId: 7, raw: { size: 's-2vcpu-4gb', disk: 'true' }, rollout: {}, blockOf: { size: 'param:size:resize:7', disk: 'param:disk:resize' }, options: {}, optionBlockOf: {} });
     expect(validateParams('resize', values.raw)).toEqual({ ok: true, params: { size: 's-2vcpu-4gb', disk: true } });
   });
 
@@ -208,5 +208,51 @@ describe('reading submitted values', () => {
     const errors = fieldErrors(!checked.ok ? checked.problems : [], { weekday: 'param:weekday:change_backup_policy' });
     expect(errors).toEqual({ 'param:weekday:change_backup_policy': 'weekday only applies to plan=weekly' });
     expect(fieldErrors([{ key: 'image', message: 'image is required' }], {})).toEqual({ [DROPLET_BLOCK]: 'image is required' });
+  });
+});
+
+describe('procedures in the modal', () => {
+  const sel = (value: string) => ({ type: 'static_select', selected_option: { text: { type: 'plain_text', text: value }, value } });
+  const text = (v: unknown) => JSON.stringify(v);
+  const all = [...ACTION_TYPES];
+
+  it('offers stop next to shutdown, and opens on it for `/droplet stop`', () => {
+    const view = actionModal({ channel: 'C0OPS0001', allowed: all });
+    const options = (view.blocks.find((b) => b.block_id === ACTION_BLOCK) as { element: { options: Array<{ value: string }> } }).element.options.map((o) => o.value);
+    expect(options.slice(options.indexOf('stop'), options.indexOf('stop') + 2)).toEqual(['stop', 'shutdown']);
+    expect(options.includes('stop') && !actionModal({ channel: 'C0OPS0001', allowed: ['shutdown', 'reboot'] }).blocks.some((b) => text(b).includes('"value":"stop"'))).toBe(true);
+    expect(modalPrefill(parseCommand('stop'), 'stop')).toEqual({ action: 'shutdown', stop: true });
+  });
+
+  it('states the downtime plan for a running Droplet before anything runs, and takes timeout and power_on', () => {
+    const view = actionModal({ channel: 'C0OPS0001', allowed: all, action: 'resize', droplet, choices: { sizes: [size(1), size(2)] } });
+    expect(viewProblems(view as unknown as JsonObject)).toEqual([]);
+    expect(text(view)).toContain('*web-1* is running: it will be shut down, resized and powered on again');
+    expect(text(view)).toContain('"block_id":"option:power_on:resize"');
+    expect(text(view)).toContain('"block_id":"option:timeout:resize"');
+    const off = actionModal({ channel: 'C0OPS0001', allowed: all, action: 'resize', droplet: { ...droplet, status: 'off' }, choices: { sizes: [size(1)] } });
+    expect(text(off)).not.toContain('will be shut down');
+    const stop = actionModal({ channel: 'C0OPS0001', allowed: all, action: 'shutdown', stop: true, droplet: { ...droplet, status: 'off' } });
+    expect(text(stop)).toContain('*web-1* is already off, so nothing was sent. Submitting sends nothing.');
+  });
+
+  it('ticks "snapshot first" when the role map asks for it, and reads an untick as snapshot_first=false', () => {
+    const view = actionModal({ channel: 'C0OPS0001', allowed: all, action: 'rebuild', droplet, safety: { snapshot_before: ['rebuild'] } });
+    const block = view.blocks.find((b) => b.block_id === 'option:snapshot_first:rebuild') as { element: { initial_options?: unknown[] } };
+    expect(block.element.initial_options).toHaveLength(1);
+    expect(text(view)).toContain('A snapshot of *web-1* named');
+    const unticked = readValues({
+      [ACTION_BLOCK]: { [ACTION_SELECT]: sel('rebuild') },
+      'option:snapshot_first:rebuild': { 'option:snapshot_first': { type: 'checkboxes', selected_options: [] } },
+      'option:power_on:resize': { 'option:power_on': { type: 'checkboxes', selected_options: [{ value: 'true' }] } },
+    });
+    expect(unticked.options).toEqual({ snapshot_first: 'false' });
+  });
+
+  it('reads a stop with its timeout, and a ticked "leave it off" as power_on=false', () => {
+    const stop = readValues({ [ACTION_BLOCK]: { [ACTION_SELECT]: sel('stop') }, 'option:timeout:stop': { 'option:timeout': { type: 'plain_text_input', value: '5m' } } });
+    expect(stop).toMatchObject({ action: 'shutdown', stop: true, options: { timeout: '5m' }, optionBlockOf: { timeout: 'option:timeout:stop' } });
+    const resize = readValues({ [ACTION_BLOCK]: { [ACTION_SELECT]: sel('resize') }, 'option:power_on:resize': { 'option:power_on': { type: 'checkboxes', selected_options: [{ value: 'true' }] } } });
+    expect(resize.options).toEqual({ power_on: 'false' });
   });
 });

@@ -1,8 +1,8 @@
 // Block Kit for everything the bot says. Every piece of text that came from a user or from
 // DigitalOcean passes through escapeText/code here.
 import type { types } from '@slack/bolt';
-import { actionEntry, displayName, usageLine, type ActionBody, type ActionType } from '../../domain/catalogue/index.js';
-import { describeRef } from '../../domain/command.js';
+import { actionEntry, displayName, type ActionBody, type ActionType } from '../../domain/catalogue/index.js';
+import { commandUsage, describeRef } from '../../domain/command.js';
 import type { Resolved } from '../../digitalocean/resolve-droplet.js';
 import type { ActionJob } from '../../domain/job.js';
 import { threadLink, type StoredAuditEntry } from '../../store/audit-log.js';
@@ -75,13 +75,18 @@ export function helpMessage(allowed: ActionType[], userId: string): Message {
         'Commands look like `/droplet reboot web-1`; `/droplet can reboot web-1` says what decides it.',
     };
   }
-  const lines = allowed.map((a) => `• \`${escapeText(usageLine(a))}\` · ${actionEntry(a).summary}`);
+  const stop = allowed.includes('shutdown') && allowed.includes('power_off');
+  const lines = allowed.flatMap((a) => [
+    ...(a === 'shutdown' && stop ? [`• \`${escapeText(commandUsage('stop'))}\` · Stop safely: shut down, wait until the Droplet reports itself off, power off only if it does not`] : []),
+    `• \`${escapeText(commandUsage(a))}\` · ${actionEntry(a).summary}`,
+  ]);
   return {
     text: [
       '*Droplet actions you may run in this channel*',
       ...lines,
       '',
       '`<droplet>` is a name or a numeric ID; many at once: `tag:<tag>`, `web-*` or `web-1,web-2`. Write values with spaces in double quotes: `name="nightly 1"`. Hyphens or underscores both work: `power-off`, `power_off`.',
+      'A `resize` of a running Droplet shuts it down, resizes it and powers it on again (`power_on=false` leaves it off); `snapshot_first=true` on `rebuild` or `restore` takes a snapshot before the disk is overwritten.',
       'Your roles may cover only some Droplets: `/droplet can <action> <droplet>` says whether you may, and why. `/droplet history <droplet>` shows what was done to one.',
     ].join('\n'),
   };

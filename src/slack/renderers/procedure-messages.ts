@@ -4,7 +4,7 @@
 import { displayName, type ActionType } from '../../domain/catalogue/index.js';
 import { code, escapeText } from '../../domain/chat-text.js';
 import type { ActionJob } from '../../domain/job.js';
-import { isRecovery, stepDecls, outcomeOf, type ProcedureState, type StepState } from '../../domain/procedures/state.js';
+import { finished, isRecovery, stepDecls, outcomeOf, type ProcedureState, type StepState } from '../../domain/procedures/state.js';
 import type { StepDecl } from '../../domain/procedures/declarations.js';
 import { formatDuration } from './format.js';
 
@@ -91,6 +91,11 @@ const stepOf = (p: ProcedureState, id: string) => p.steps.find((s) => s.id === i
 
 /** The closing line: what happened, and for a stop whether power_off was needed. Mrkdwn, escaped. */
 export function summaryText(p: ProcedureState): string {
+  if (!finished(p)) {
+    // The job ended before the procedure did (it gave up, or stalled): say where it stopped, never what did not happen.
+    const decl = stepDecls(p.name)[p.at];
+    return `stopped at "${escapeText(decl ? labelOf(p, decl) : 'an unknown step')}" before the procedure ended: check the Droplet`;
+  }
   const ran = (id: string) => stepOf(p, id)?.status === 'done';
   const powerOff = ran('power_off')
     ? `the graceful shutdown did not turn it off within ${formatDuration(p.timeoutMs)}, so power_off was needed`

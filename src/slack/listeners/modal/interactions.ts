@@ -5,7 +5,7 @@
 import type { App, BlockAction, StaticSelectAction, ExternalSelectAction } from '@slack/bolt';
 import { allowedHere, decide, refusalText } from '../../../domain/rights.js';
 import type { Selectable } from '../../../domain/fleet/selector.js';
-import { actionBody, normalizeActionName, validateParams } from '../../../domain/catalogue/index.js';
+import { actionBody, validateParams } from '../../../domain/catalogue/index.js';
 import type { Droplet } from '../../../digitalocean/types.js';
 import { resultText, submitAction, type ActionRequest, type SubmitDeps } from '../../../requests/submit-action.js';
 import type { Intake } from '../../../store/intake.js';
@@ -14,7 +14,8 @@ import { actionModal } from '../../renderers/modal/action-modal.js';
 import { pickerOptions } from '../../renderers/modal/droplet-picker.js';
 import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLBACK_ID, decodeMetadata } from '../../renderers/modal/ids.js';
 import type { PlanFleetDeps } from '../../../requests/plan-fleet.js';
-import { fieldErrors, readTarget, readValues, type StateValues } from './read-values.js';
+import { fieldErrors, readTarget, readValues, readVerb, type ModalValues, type StateValues } from './read-values.js';
+import { OPTION_KEYS, readOptions, type RequestOptions } from '../../../domain/procedures/options.js';
 import { checkFleetInputs, showFleetPlan } from './submit-fleet.js';
 import { failureText, requestIdFor } from '../failure-text.js';
 import { modalModel, type ModalDeps } from './open.js';
@@ -42,7 +43,8 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
     // The changed element's own value is the freshest, whatever the state map says.
     const changed = body.actions[0] as StaticSelectAction | ExternalSelectAction | undefined;
     const picked = changed?.selected_option?.value;
-    const action = changed?.action_id === ACTION_SELECT ? (picked ? normalizeActionName(picked) : undefined) : values.action;
+    const verb = changed?.action_id === ACTION_SELECT ? readVerb(picked) : values;
+    const action = verb.action;
     const target = changed?.action_id === DROPLET_SELECT ? readTarget(picked) : values;
     try {
       const model = await modalModel(deps, {
@@ -53,6 +55,8 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
         ...(target.selector ? { selector: target.selector } : {}),
         initial: action === values.action ? values.raw : {},
         rollout: values.rollout,
+        ...(verb.stop ? { stop: true } : {}),
+        options: action === values.action && verb.stop === values.stop ? values.options : {},
       });
       await client.views.update({ view_id: view.id, hash: view.hash, view: actionModal(model) });
     } catch (err) {
@@ -104,12 +108,16 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
     if (!values.action) errors[ACTION_BLOCK] ??= 'Choose an action.';
     if (values.dropletId === undefined && !values.selector) errors[DROPLET_BLOCK] = values.problem ?? 'Choose a Droplet.';
     let params;
+    let requestOptions: RequestOptions | undefined;
     if (values.action) {
       const checked = validateParams(values.action, values.raw);
       if (checked.ok) params = checked.params;
       else for (const [block, message] of Object.entries(fieldErrors(checked.problems, values.blockOf))) errors[block] = errors[block] ? `${errors[block]} ${message}` : message;
+      const options = readOptions(values.stop ? 'stop' : values.action, values.options);
+      if (options.ok) requestOptions = options.options;
+      else for (const message of options.problems) errors[optionBlock(values, message)] = message;
       // The action from this channel here; on the Droplet itself (its tags now) the request checks again.
-      const decision = await deps.access.decide(user, values.action, meta ? { channel: meta.channel } : {});
+      const decision = await deps.access.decide(user, values.stop ? ['shutdown', 'power_off'] : values.action, meta ? { channel: meta.channel } : {});
       if (!decision.allowed) errors[ACTION_BLOCK] = refusalText(decision.reason, decision.access.unchecked);
     }
     const fleet = values.selector ? checkFleetInputs(values.action, values) : undefined;
@@ -136,6 +144,7 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
       action: values.action,
       target: { kind: 'id', id: target.id },
       body: actionBody(values.action, params),
+      ...(requestOptions && Object.keys(requestOptions).length ? { options: requestOptions } : {}),
     };
     let fresh;
     try {
@@ -165,4 +174,10 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
     await ack();
     deps.logger.debug({ user: body.user.id }, 'modal closed without submitting; nothing was done');
   });
+}
+
+/** The block a procedure key's problem belongs next to: the one whose key the message names. */
+function optionBlock(values: ModalValues, message: string): string {
+  const key = OPTION_KEYS.find((k) => message.startsWith(k) || message.includes(` ${k}=`));
+  return (key && values.optionBlockOf[key]) || ACTION_BLOCK;
 }

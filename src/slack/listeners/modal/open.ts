@@ -15,6 +15,7 @@ import type { RolloutInitial } from '../../renderers/modal/fleet-inputs.js';
 import { actionModal, loadingView, problemView, type ModalModel } from '../../renderers/modal/action-modal.js';
 import { loadChoices, type CatalogReader } from './choices.js';
 import type { Prefill } from './prefill.js';
+import type { OptionInitial } from '../../renderers/modal/procedure-inputs.js';
 
 export interface ModalDeps {
   access: Pick<AccessResolver, 'of' | 'decide' | 'allowedHere' | 'roleMap'>;
@@ -35,6 +36,10 @@ export interface ModelInput {
   initial?: Partial<Record<ParamKey, string>>;
   rollout?: RolloutInitial;
   notice?: string;
+  /** The action is shutdown as part of a graceful stop. */
+  stop?: boolean;
+  /** Procedure keys to fill in. */
+  options?: OptionInitial;
 }
 
 /** Everything the modal shows for this user, action and Droplet (or fleet), read live. */
@@ -42,8 +47,10 @@ export async function modalModel(deps: ModalDeps, input: ModelInput): Promise<Mo
   // Only what this person may run from this channel: their roles here, within its guardrail.
   const allowed = await deps.access.allowedHere(input.userId, input.channel);
   let { action, notice } = input;
-  if (action && !allowed.includes(action)) {
-    const refused = await deps.access.decide(input.userId, action, { channel: input.channel });
+  // A graceful stop may end in power_off: it is offered only to whoever may send both.
+  const stop = input.stop === true && action === 'shutdown';
+  if (action && (!allowed.includes(action) || (stop && !allowed.includes('power_off')))) {
+    const refused = await deps.access.decide(input.userId, stop ? ['shutdown', 'power_off'] : action, { channel: input.channel });
     notice = `${refused.reason ?? `You may not run \`${displayName(action)}\` here.`} Pick another action.`;
     action = undefined;
   }
@@ -70,6 +77,9 @@ export async function modalModel(deps: ModalDeps, input: ModelInput): Promise<Mo
     ...(input.initial ? { initial: input.initial } : {}),
     ...(input.rollout ? { rollout: input.rollout } : {}),
     ...(notice ? { notice } : {}),
+    ...(stop && action ? { stop: true } : {}),
+    ...(input.options ? { options: input.options } : {}),
+    ...(deps.access.roleMap.safety ? { safety: deps.access.roleMap.safety } : {}),
     approvalActions: deps.approvalActions(),
   };
 }
@@ -108,6 +118,7 @@ export async function openActionModal(deps: ModalDeps, client: webApi.WebClient,
       ...(typed.notice ? { notice: typed.notice } : {}),
       ...(input.prefill.raw ? { initial: input.prefill.raw } : {}),
       ...(input.prefill.rollout ? { rollout: input.prefill.rollout } : {}),
+      ...(input.prefill.stop ? { stop: true } : {}),
     });
     view = actionModal(model);
   } catch (err) {

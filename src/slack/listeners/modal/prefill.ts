@@ -13,6 +13,8 @@ export interface Prefill {
   selector?: FleetSelector;
   raw?: Partial<Record<ParamKey, string>>;
   rollout?: Partial<Record<RolloutKey, string>>;
+  /** `/droplet stop`: the form opens on a graceful stop. */
+  stop?: boolean;
 }
 
 export function modalPrefill(parsed: Command, text: string): Prefill | undefined {
@@ -20,7 +22,7 @@ export function modalPrefill(parsed: Command, text: string): Prefill | undefined
   if (parsed.kind !== 'invalid' || !parsed.action) return undefined;
   if (!parsed.target && !parsed.selector) {
     // Only the action was typed; a malformed Droplet name still gets its explanation.
-    return text.trim().split(/\s+/).length === 1 ? { action: parsed.action } : undefined;
+    return text.trim().split(/\s+/).length === 1 ? { action: parsed.action, ...(parsed.stop ? { stop: true } : {}) } : undefined;
   }
   const entry = actionEntry(parsed.action);
   const raw = parsed.raw ?? {};

@@ -4,7 +4,8 @@
 import { PARAM_KEYS, normalizeActionName, type ActionType, type ParamKey, type ParamProblem } from '../../../domain/catalogue/index.js';
 import { looksLikeSelector, parseSelector, type FleetSelector } from '../../../domain/fleet/selector.js';
 import { ROLLOUT_KEYS, type RolloutKey } from '../../../domain/fleet/rollout.js';
-import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, FLEET_BLOCK_SUFFIX, PARAM_ACTION_PREFIX, ROLLOUT_PREFIX } from '../../renderers/modal/ids.js';
+import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, FLEET_BLOCK_SUFFIX, OPTION_ACTION_PREFIX, PARAM_ACTION_PREFIX, ROLLOUT_PREFIX, STOP_VALUE } from '../../renderers/modal/ids.js';
+import { isOptionKey, type OptionKey } from '../../../domain/procedures/options.js';
 
 interface ElementState {
   type?: string;
@@ -24,6 +25,12 @@ export interface PickedTarget {
 
 export interface ModalValues extends PickedTarget {
   action?: ActionType;
+  /** `action` (shutdown) as part of a graceful stop. */
+  stop?: boolean;
+  /** Procedure keys as typed or ticked, read like `key=value` on the command line. */
+  options: Partial<Record<OptionKey, string>>;
+  /** The block each procedure key came from. */
+  optionBlockOf: Partial<Record<OptionKey, string>>;
   raw: Partial<Record<ParamKey, string>>;
   /** A fleet's batch and max_failures, as typed. */
   rollout: Partial<Record<RolloutKey, string>>;
@@ -50,13 +57,17 @@ export function readTarget(value: string | undefined): PickedTarget {
 }
 
 export function readValues(values: StateValues | undefined): ModalValues {
-  const out: ModalValues = { raw: {}, rollout: {}, blockOf: {} };
+  const out: ModalValues = { raw: {}, rollout: {}, blockOf: {}, options: {}, optionBlockOf: {} };
+  const options: Array<{ key: OptionKey; blockId: string; value: string | undefined }> = [];
   const params: Array<{ key: ParamKey; blockId: string; value: string | undefined }> = [];
   for (const [blockId, elements] of Object.entries(values ?? {})) {
     for (const [actionId, el] of Object.entries(elements ?? {})) {
       const v = valueOf(el);
       if (blockId === ACTION_BLOCK && actionId === ACTION_SELECT) {
-        out.action = v ? normalizeActionName(v) : undefined;
+        Object.assign(out, readVerb(v));
+      } else if (actionId.startsWith(OPTION_ACTION_PREFIX)) {
+        const key = actionId.slice(OPTION_ACTION_PREFIX.length);
+        if (isOptionKey(key)) options.push({ key, blockId, value: v });
       } else if (blockId === DROPLET_BLOCK && actionId === DROPLET_SELECT) {
         Object.assign(out, readTarget(v));
       } else if (blockId === actionId && actionId.startsWith(ROLLOUT_PREFIX)) {
@@ -77,7 +88,28 @@ export function readValues(values: StateValues | undefined): ModalValues {
     out.blockOf[p.key] = p.blockId;
     if (p.value !== undefined) out.raw[p.key] = p.value;
   }
+  // Procedure keys read option:<key>:<verb>; a checkbox left unticked says `false` (snapshot_first)
+  // or nothing (power_on: ticked means "leave it off", that is power_on=false).
+  const verb = out.stop ? 'stop' : out.action;
+  for (const o of options) {
+    if (o.blockId.split(':')[2] !== verb) continue;
+    out.optionBlockOf[o.key] = o.blockId;
+    if (o.key === 'power_on') {
+      if (o.value === 'true') out.options.power_on = 'false';
+    } else if (o.key === 'snapshot_first') {
+      out.options.snapshot_first = o.value === 'true' ? 'true' : 'false';
+    } else if (o.value !== undefined) {
+      out.options[o.key] = o.value;
+    }
+  }
   return out;
+}
+
+/** The action select's value: an action, or a graceful stop (shutdown, then power_off if needed). */
+export function readVerb(value: string | undefined): { action?: ActionType; stop?: boolean } {
+  if (value === STOP_VALUE) return { action: 'shutdown', stop: true };
+  const action = value ? normalizeActionName(value) : undefined;
+  return action ? { action } : {};
 }
 
 /** Problems -> {block_id: message}; a problem without a field of its own goes next to `fallback`. */

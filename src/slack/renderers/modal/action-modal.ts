@@ -6,10 +6,14 @@ import { actionEntry, displayName, type ActionType } from '../../../domain/catal
 import type { DropletDetail } from '../../../digitalocean/catalog.js';
 import { escapeText } from '../../../domain/chat-text.js';
 import type { FleetSelector } from '../../../domain/fleet/selector.js';
-import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLBACK_ID, encodeMetadata } from './ids.js';
+import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLBACK_ID, STOP_VALUE, encodeMetadata } from './ids.js';
 import { option, paramInputs, type Choices, type Initial } from './param-inputs.js';
 import { dropletOption, PICKER_HINT, selectorOption } from './droplet-picker.js';
 import { rolloutInputs, type RolloutInitial } from './fleet-inputs.js';
+import { optionInputs, planNote, type OptionInitial, type Verb } from './procedure-inputs.js';
+import { readOptions, type RequestOptions } from '../../../domain/procedures/options.js';
+import { planRequest, type Safety } from '../../../domain/procedures/plan.js';
+import { jobActions } from '../../../domain/job.js';
 
 export interface ModalModel {
   channel: string;
@@ -28,6 +32,12 @@ export interface ModalModel {
   approvalActions?: readonly ActionType[];
   /** A line at the top, e.g. why the typed Droplet is not filled in. Already mrkdwn-safe. */
   notice?: string;
+  /** `action` is shutdown as part of a graceful stop (the procedure), not on its own. */
+  stop?: boolean;
+  /** Procedure keys (timeout, power_on, snapshot_first) to fill in. */
+  options?: OptionInitial;
+  /** The role map's safety section: which actions take a snapshot first by default. */
+  safety?: Safety;
 }
 
 const TITLE = 'Droplet action';
@@ -61,6 +71,14 @@ function actionOption(a: ActionType): types.PlainTextOption {
   return option(displayName(a), a, actionEntry(a).summary);
 }
 
+const STOP_SUMMARY = 'Shut down gracefully; power off if it is still on after a timeout';
+
+/** The actions offered, with a graceful stop next to shutdown for whoever may send both it and power_off. */
+function verbOptions(allowed: readonly ActionType[]): types.PlainTextOption[] {
+  const stop = allowed.includes('shutdown') && allowed.includes('power_off');
+  return allowed.flatMap((a) => (a === 'shutdown' && stop ? [option('stop', STOP_VALUE, STOP_SUMMARY), actionOption(a)] : [actionOption(a)]));
+}
+
 export function actionModal(m: ModalModel): types.ModalView {
   const base = { type: 'modal' as const, callback_id: MODAL_CALLBACK_ID, private_metadata: encodeMetadata({ channel: m.channel }), title: plain(TITLE), notify_on_close: true };
   if (m.allowed.length === 0) {
@@ -68,8 +86,9 @@ export function actionModal(m: ModalModel): types.ModalView {
   }
   const blocks: types.KnownBlock[] = [];
   if (m.notice) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: m.notice } });
-  const actionOptions = m.allowed.map(actionOption);
-  const chosen = m.action ? actionOptions.find((o) => o.value === m.action) : undefined;
+  const actionOptions = verbOptions(m.allowed);
+  const verb: Verb | undefined = m.stop && m.action === 'shutdown' ? 'stop' : m.action;
+  const chosen = verb ? actionOptions.find((o) => o.value === verb) : undefined;
   blocks.push({
     type: 'input',
     block_id: ACTION_BLOCK,
@@ -83,11 +102,11 @@ export function actionModal(m: ModalModel): types.ModalView {
       ...(chosen ? { initial_option: chosen } : {}),
     },
   });
-  const needsApproval = m.action !== undefined && (m.approvalActions ?? []).includes(m.action);
+  const needsApproval = m.action !== undefined && sendable(m).some((a) => (m.approvalActions ?? []).includes(a));
   if (m.action) {
-    const spec = actionEntry(m.action);
+    const summary = verb === 'stop' ? STOP_SUMMARY : actionEntry(m.action).summary;
     const approval = needsApproval ? ' · needs approval by a second person before it runs' : '';
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${escapeText(spec.summary)}${approval}` }] });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${escapeText(summary)}${approval}` }] });
   }
   const picked = m.droplet ? dropletOption(m.droplet) : m.fleet ? selectorOption(m.fleet) : undefined;
   blocks.push({
@@ -112,6 +131,26 @@ export function actionModal(m: ModalModel): types.ModalView {
   const fleet = !m.droplet && m.fleet !== undefined;
   if (fleet) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Several Droplets: submitting shows you the plan with every Droplet it matches now. Nothing runs until you click Run on it.' }] });
   if (m.action) blocks.push(...paramInputs(m.action, m.droplet, m.choices ?? {}, m.initial ?? {}, fleet));
+  if (verb && m.action && !fleet) {
+    blocks.push(...optionInputs(verb, m.options ?? {}, m.safety));
+    const plan = planNote(m.action, requestOptions(verb, m.options ?? {}), m.droplet, m.safety);
+    if (plan) blocks.push(plan);
+  }
   if (fleet) blocks.push(...rolloutInputs(m.rollout ?? {}));
   return { ...base, submit: plain(fleet ? 'Show the plan' : needsApproval ? 'Ask for approval' : 'Run'), close: plain('Cancel'), blocks };
+}
+
+/** The options as typed so far, read leniently: a value not yet valid counts as not given. */
+function requestOptions(verb: Verb, raw: OptionInitial): RequestOptions {
+  const read = readOptions(verb, raw);
+  if (read.ok) return read.options;
+  return verb === 'stop' ? { stop: true } : {};
+}
+
+/** Every action the request may send on the Droplet picked: what approval looks at. */
+function sendable(m: ModalModel): ActionType[] {
+  if (!m.action) return [];
+  const verb: Verb = m.stop && m.action === 'shutdown' ? 'stop' : m.action;
+  const planned = m.droplet ? planRequest({ body: { type: m.action } as never, options: requestOptions(verb, m.options ?? {}), droplet: m.droplet, ...(m.safety ? { safety: m.safety } : {}), now: Date.now() }) : undefined;
+  return jobActions({ action: m.action, ...(planned?.kind === 'procedure' ? { procedure: planned.procedure } : {}) });
 }

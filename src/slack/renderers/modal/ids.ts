@@ -16,6 +16,12 @@ export const FLEET_BLOCK_SUFFIX = 'fleet';
 /** Parameter inputs have action_id `param:<key>`; their block_id also names what their options depend on. */
 export const PARAM_ACTION_PREFIX = 'param:';
 
+/** Procedure keys (timeout=, power_on=, snapshot_first=): action_id `option:<key>`, block_id `option:<key>:<verb>`. */
+export const OPTION_ACTION_PREFIX = 'option:';
+
+/** The action select's value for a graceful stop (a procedure, not one of the catalogue's actions). */
+export const STOP_VALUE = 'stop';
+
 export interface ModalMetadata {
   /** The channel /droplet was typed in: the request's thread goes there. */
   channel: string;
