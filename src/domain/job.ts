@@ -5,6 +5,7 @@ import { ACTION_TYPES, actionBodySchema, type ActionType } from './catalogue/ind
 import type { AuditEntry } from './audit.js';
 import { dropletStateSchema } from './approval-rules.js';
 import { procedureActions, procedureStateSchema } from './procedures/state.js';
+import { requestOptionsSchema } from './procedures/options.js';
 
 export const actionJobSchema = z.object({
   requestId: z.string().min(1),
@@ -41,6 +42,8 @@ export const actionJobSchema = z.object({
    * it got. The fields above from postStartedAt to pendingSince then belong to the current step's action.
    */
   procedure: procedureStateSchema.optional(),
+  /** The keys the request was made with (snapshot_first=false says the safety snapshot was turned off on purpose). */
+  options: requestOptionsSchema.optional(),
 });
 
 export type ActionJob = z.output<typeof actionJobSchema>;

@@ -48,6 +48,13 @@ export async function planFleet(deps: PlanFleetDeps, req: FleetRequest): Promise
   const first = await deps.access.decide(req.userId, req.action, { channel: req.channelId });
   if (!first.allowed) return { kind: 'refused', message: refusalText(first.reason, first.access.unchecked) };
   const map = deps.access.roleMap;
+  // A fleet runs single actions; the snapshot the safety section asks for is taken one Droplet at a time.
+  if (map.safety?.snapshot_before.includes(req.action)) {
+    return {
+      kind: 'refused',
+      message: `The role map's safety section asks for a snapshot before every \`${req.action}\`, which a fleet does not take: run it on one Droplet at a time, e.g. \`/droplet ${req.action} <droplet> …\`. Nothing was done.`,
+    };
+  }
 
   const found = await findDroplets(deps, req.selector);
   if ('message' in found) return { kind: 'refused', message: found.message };

@@ -91,6 +91,7 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
       rootTs: '',
       requestedAt: Date.now(),
       ...(procedure ? { procedure } : {}),
+      ...(req.options ? { options: req.options } : {}),
     };
     const approvals = deps.approvals;
     const settings = approvals?.settings;

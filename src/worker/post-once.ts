@@ -1,6 +1,8 @@
 // One DigitalOcean POST, at most once per job step: after an unanswered POST, look for the action
 // it may have started; check the requester's rights again; prove the lock (and the gate) in the
-// same step that marks "about to POST"; save the action ID before anything else. A single
+// same step that marks "about to POST"; save the action ID before anything else. Every write to
+// the job goes through the fence, so a worker that lost its lock (frozen, or cut off while its
+// write waited in the client) can never put back an older state over the new owner's. A single
 // action and each step of a procedure go through here. Reporting is the caller's.
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { ActionBody, ActionType } from '../domain/catalogue/index.js';
@@ -78,7 +80,7 @@ export async function postOnce(
     if (action) {
       log.info({ actionId: action.id }, 'found the action an earlier attempt started; following it instead of posting again');
       const found = { ...data, actionId: action.id, actionStartedAt: action.started_at };
-      await job.updateData(found);
+      await deps.fence.hold(job, found, token);
       await deps.line.noteAction(data.droplet.id, action.id);
       await audit(found, 'posted', { actionId: action.id, status: action.status, message: 'found after an unanswered POST' });
       return { kind: 'started', action, data: found, found: true, postStartedAt: since };
@@ -106,7 +108,7 @@ export async function postOnce(
   }
   // Saved before anything else: from here on a rerun follows this action and never POSTs.
   const saved = { ...data, postStartedAt, pendingSince: undefined, actionId: action.id, actionStartedAt: action.started_at };
-  await job.updateData(saved);
+  await deps.fence.hold(job, saved, token);
   await deps.line.noteAction(data.droplet.id, action.id);
   log.info({ actionId: action.id, type: target.action }, 'action started');
   await audit(saved, 'posted', { actionId: action.id, status: action.status });
@@ -118,27 +120,27 @@ async function handlePostError(err: unknown, job: Job<ActionJob>, data: ActionJo
     // A definite answer: no action was started, so a rerun must not go looking for one.
     const { postStartedAt: _, ...clean } = data;
     if (err.isRateLimited) {
-      await job.updateData(clean);
+      await deps.fence.hold(job, clean, token);
       log.warn({ retryAfterMs: err.retryAfterMs }, 'DigitalOcean rate limit reached; pausing the queue');
       await deps.rateLimit?.(err.retryAfterMs ?? 60_000);
       throw Worker.RateLimitError();
     }
     const pendingSince = data.pendingSince ?? Date.now();
     if (err.isPendingEvent && Date.now() - pendingSince < (deps.pendingEventLimitMs ?? 30 * 60_000)) {
-      await job.updateData({ ...clean, pendingSince });
+      await deps.fence.hold(job, { ...clean, pendingSince }, token);
       log.info('Droplet has a pending event; trying again shortly');
       await job.moveToDelayed(Date.now() + (deps.pendingEventDelayMs ?? 5000), token);
       throw new DelayedError();
     }
     const { pendingSince: _p, ...settled } = clean;
-    await job.updateData(settled);
+    await deps.fence.hold(job, settled, token);
     log.warn({ status: err.status, id: err.id }, 'DigitalOcean refused the action');
     return { kind: 'declined', error: err, data: settled };
   }
   const ambiguous = err instanceof DigitalOceanNetworkError ? err.ambiguous : true;
   if (!ambiguous) {
     const { postStartedAt: _, ...clean } = data;
-    await job.updateData(clean);
+    await deps.fence.hold(job, clean, token);
   }
   log.warn({ err: (err as Error).message, ambiguous }, 'action POST failed; will retry');
   throw err;

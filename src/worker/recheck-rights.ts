@@ -22,6 +22,12 @@ export interface RecheckDeps {
 /** For the action worker: one job, just before its POST. */
 export function recheckRights(deps: RecheckDeps): (job: ActionJob) => Promise<string | undefined> {
   return async (job) => {
+    // A job that should have been a snapshot-first procedure but arrives without it (a receiver of
+    // an older release re-read it and dropped what it did not know) is not sent: the disk would go
+    // without the snapshot the role map asks for.
+    if (!job.procedure && deps.roles().safety?.snapshot_before.includes(job.action) && job.options?.snapshotFirst !== false) {
+      return `this \`${job.action}\` reached the worker without the snapshot the role map's safety section asks for first (a receiver of an older release handled it), so it was not sent. Ask again.`;
+    }
     let droplet: Selectable = job.droplet;
     // The Droplet is read again only when it matters: a role limited to some Droplets (its name or
     // tags may have changed), or an approval bound to what it showed. Otherwise no call is spent.

@@ -51,7 +51,7 @@ export async function runActionJob(job: Job<ActionJob>, deps: RunActionDeps, tok
     if (err instanceof LostJobError) {
       // Another worker owns the job now (we were frozen or cut off past our lock): say nothing,
       // touch nothing, and let BullMQ's own bookkeeping of this run fail on the missing lock.
-      log.warn('lost the job to another worker before the POST; dropped it without calling DigitalOcean');
+      log.warn('lost the job to another worker; dropped it without another word to DigitalOcean (the new owner follows or finds its action)');
       throw err;
     }
     if (err instanceof DelayedError || (err as Error).name === 'RateLimitError') throw err;

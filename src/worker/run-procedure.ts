@@ -3,7 +3,7 @@
 // at the step it was on: a step whose action was posted is followed, never posted again (the
 // action ID is saved by postOnce before anything else). Waits for the Droplet's own state park the
 // job (delayed) between looks, holding no worker slot; the Droplet's line is held throughout.
-import { DelayedError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { actionEntry } from '../domain/catalogue/index.js';
 import type { ActionBody } from '../domain/catalogue/index.js';
 import { describeWindow } from '../domain/approval-rules.js';
@@ -26,12 +26,18 @@ import {
   type ProcedureState,
 } from '../domain/procedures/state.js';
 import { jobAuditEntry, type ActionJob, type ActionOutcome } from '../domain/job.js';
+import { FollowDeadlineError } from '../digitalocean/action-watcher.js';
+import { DigitalOceanError, DigitalOceanNetworkError } from '../digitalocean/errors.js';
 import type { Logger } from '../log.js';
 import { postOnce } from './post-once.js';
 import type { RunActionDeps } from './run-action.js';
 import { waitForTurn } from './turn.js';
 
 const DEFAULT_POLL_MS = 3000;
+/** Looks at the Droplet grow sparser as a wait goes on, up to this. */
+const MAX_POLL_MS = 15_000;
+/** A step's action still in progress after this long fails the step (its recovery runs). */
+const ACTION_LIMIT_MS = 30 * 60_000;
 
 function bodyOf(p: ProcedureState, step: StepDecl, data: ActionJob): ActionBody {
   if (step.body === 'request') return data.body;
@@ -44,9 +50,15 @@ function timeoutNote(p: ProcedureState, step: StepDecl, droplet: DropletNow, lim
   return `the Droplet still reports itself ${droplet.status === 'active' ? 'on' : droplet.status} after ${describeWindow(limitMs)}`;
 }
 
-/** Nothing of the procedure reached DigitalOcean yet: a refusal now means "not run". */
+/** Nothing of the procedure can have reached DigitalOcean: every step before this one was skipped, and this one sent nothing. */
 function nothingSent(p: ProcedureState, data: ActionJob): boolean {
-  return data.postStartedAt === undefined && data.actionId === undefined && p.steps.every((s) => s.actionId === undefined && s.status !== 'done');
+  return data.postStartedAt === undefined && data.actionId === undefined && p.steps.every((s, i) => i >= p.at || s.status === 'skipped');
+}
+
+/** A read DigitalOcean could not answer just now (its rate budget, a 5xx, the network): look again later. */
+function transient(err: unknown): boolean {
+  if (err instanceof DigitalOceanNetworkError) return true;
+  return err instanceof DigitalOceanError && (err.isRateLimited || err.isServerError);
 }
 
 export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: RunActionDeps, log: Logger, token?: string): Promise<ActionOutcome> {
@@ -67,42 +79,54 @@ export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: 
   const auditStep = (step: StepDecl, actionId: number, status: 'completed' | 'errored', message?: string) =>
     deps.audit(jobAuditEntry({ ...data, action: stepAction(p, step)! }, status, { actionId, status, message: `step "${step.id}" of ${p.name}${message ? `: ${message}` : ''}` }));
   const fail = async (step: StepDecl, index: number, message: string) => {
-    const withAction = data.actionId !== undefined ? actionEnded(p, data.actionId) : p;
+    const withAction = data.actionId !== undefined ? actionEnded(p, data.actionId, data.postStartedAt) : p;
     log.warn({ step: step.id, message }, 'procedure step failed');
     await save(failedStep(withAction, step, now(), message), true);
     await report(index);
   };
-
-  /** Fails the step when its wait ran past its timeout; true when it did. */
-  const timedOut = async (step: StepDecl, index: number, droplet: DropletNow | undefined) => {
-    const limit = timeoutOf(p, step);
-    const since = current(p)!.state.startedAt ?? now();
-    if (limit === undefined || now() - since < limit) return false;
-    await fail(step, index, droplet ? timeoutNote(p, step, droplet, limit) : `its action was still in progress after ${describeWindow(limit)}`);
-    return true;
-  };
-  /** Parks the job until the next look: it holds no worker slot meanwhile, and keeps the Droplet's line. */
-  const lookAgainLater = async (): Promise<never> => {
-    await job.moveToDelayed(Date.now() + (deps.procedurePollMs ?? DEFAULT_POLL_MS), token);
+  /** Parks the job until the next look, sooner near a deadline: it holds no worker slot meanwhile, and keeps the Droplet's line. */
+  const lookAgainLater = async (untilDeadlineMs = Infinity): Promise<never> => {
+    const base = deps.procedurePollMs ?? DEFAULT_POLL_MS;
+    const elapsed = now() - (current(p)?.state.startedAt ?? now());
+    const wait = Math.max(base, Math.min(MAX_POLL_MS, elapsed / 5, untilDeadlineMs));
+    await job.moveToDelayed(Date.now() + wait, token);
     throw new DelayedError();
+  };
+  /** A read of DigitalOcean; one it cannot answer just now parks the job instead of spending an attempt. */
+  const read = async <T>(what: () => Promise<T>): Promise<T> => {
+    try {
+      return await what();
+    } catch (err) {
+      if (transient(err)) {
+        log.info({ err: (err as Error).message }, 'DigitalOcean could not be read just now; looking again later');
+        return lookAgainLater();
+      }
+      if (err instanceof DigitalOceanError && err.isNotFound) throw new UnrecoverableError(`DigitalOcean no longer knows Droplet ${data.droplet.id} (${err.message})`);
+      throw err;
+    }
   };
 
   while (!finished(p)) {
     const index = p.at;
     const { decl, state } = current(p)!;
-    if (state.status === 'waiting') {
-      const droplet = decl.when ? await deps.digitalocean.getDroplet(data.droplet.id) : undefined;
+    const action = stepAction(p, decl);
+    const unsent = action !== undefined && state.actionId === undefined && data.actionId === undefined && data.postStartedAt === undefined;
+    if (state.status === 'waiting' || (state.status === 'running' && unsent && decl.when)) {
+      // Checked before every attempt to send: after a 422 pending event the Droplet may already be
+      // what this step would make it (a slow shutdown finished: no power_off is sent).
+      const droplet = decl.when ? await read(() => deps.digitalocean.getDroplet(data.droplet.id)) : undefined;
       const pre = precondition(p, decl, droplet);
       if (!pre.runs) {
         await save(skipped(p, pre.why), true);
         await report(index);
         continue;
       }
-      await save(started(p, now()), true);
-      await report(index);
+      if (state.status === 'waiting') {
+        await save(started(p, now()), true);
+        await report(index);
+      }
     }
 
-    const action = stepAction(p, decl);
     if (action && current(p)!.state.actionId === undefined) {
       if (data.actionId === undefined) {
         // Rights are checked again before every step's POST but recovery's; what an approval showed
@@ -123,53 +147,73 @@ export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: 
             posted.kind === 'declined'
               ? posted.error.message
               : posted.kind === 'refused'
-                ? `not sent: ${posted.reason}${posted.afterLostPost ? ' (an earlier POST\'s answer was lost and no action was found: check the Droplet)' : ''}`
+                ? `not sent: the requester may no longer run ${action} on this Droplet from this channel${posted.afterLostPost ? "; an earlier POST's answer was lost and no action was found, so check the Droplet" : ''}`
                 : 'not sent: the request was closed';
           if (posted.kind === 'declined') await deps.audit(jobAuditEntry({ ...data, action }, 'post_failed', { status: `http ${posted.error.status}`, message }));
+          if (posted.kind === 'refused') await deps.audit(jobAuditEntry({ ...data, action }, 'refused', { message: `at run time: ${posted.reason}` }));
           await fail(decl, index, message);
           continue;
         }
       }
       const actionId = data.actionId!;
+      const sentAt = data.postStartedAt;
       if (decl.waitFor === 'action') {
         const startedAt = Date.parse(data.actionStartedAt ?? '') || Date.now();
-        const final = await deps.watcher.follow(actionId, actionEntry(action).typicalSeconds, undefined, startedAt);
+        let final;
+        try {
+          final = await deps.watcher.follow(actionId, actionEntry(action).typicalSeconds, undefined, startedAt);
+        } catch (err) {
+          // An action that never ends, or that DigitalOcean will not show, fails the step: the recovery runs.
+          if (!(err instanceof FollowDeadlineError)) throw err;
+          await auditStep(decl, actionId, 'errored', err.message);
+          await fail(decl, index, err.message);
+          continue;
+        }
         if (final.status !== 'completed') {
           await auditStep(decl, actionId, 'errored');
           await fail(decl, index, 'DigitalOcean reports the action as errored');
           continue;
         }
         await auditStep(decl, actionId, 'completed');
-        await save(done(actionEnded(p, actionId), now()), true);
+        await save(done(actionEnded(p, actionId, sentAt), now()), true);
         await report(index);
         continue;
       }
       // The step waits for the Droplet's state: its action is read first, holding no slot, and the
-      // Droplet only once the action ended (one call per look).
-      const read = await deps.digitalocean.getAction(actionId);
-      if (read.status === 'errored') {
+      // Droplet only once the action ended (one call per look). No timeout runs while it is in
+      // progress: DigitalOcean refuses any other action meanwhile (a pending event).
+      const a = await read(() => deps.digitalocean.getAction(actionId));
+      if (a.status === 'errored') {
         await auditStep(decl, actionId, 'errored');
         await fail(decl, index, 'DigitalOcean reports the action as errored');
         continue;
       }
-      if (read.status === 'completed') {
-        await auditStep(decl, actionId, 'completed');
-        await save(actionEnded(p, actionId), true);
-      } else {
-        if (await timedOut(decl, index, undefined)) continue;
+      if (a.status !== 'completed') {
+        if (now() - (sentAt ?? now()) >= ACTION_LIMIT_MS) {
+          await fail(decl, index, `its action was still in progress after ${describeWindow(ACTION_LIMIT_MS)}`);
+          continue;
+        }
         await lookAgainLater();
       }
+      await auditStep(decl, actionId, 'completed');
+      await save(actionEnded(p, actionId, sentAt), true);
     }
 
     // What DigitalOcean reports about the Droplet itself, not just the action (api-v2#79).
-    const droplet = await deps.digitalocean.getDroplet(data.droplet.id);
+    const droplet = await read(() => deps.digitalocean.getDroplet(data.droplet.id));
     if (waitMet(p, decl, droplet)) {
       await save(done(p, now()), true);
       await report(index);
       continue;
     }
-    if (await timedOut(decl, index, droplet)) continue;
-    await lookAgainLater();
+    const step = current(p)!.state;
+    const limit = timeoutOf(p, decl);
+    const since = step.sentAt ?? step.startedAt ?? now();
+    if (limit !== undefined && now() - since >= limit) {
+      await fail(decl, index, timeoutNote(p, decl, droplet, limit));
+      continue;
+    }
+    await lookAgainLater(limit === undefined ? Infinity : since + limit - now());
   }
 
   const status = outcomeOf(p);

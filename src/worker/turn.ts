@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { StatusReporter } from '../domain/ports.js';
 import type { DropletLine } from '../store/droplet-line.js';
 import type { ActionJob } from '../domain/job.js';
+import type { Fence } from './fence.js';
 
 /** What the worker can learn about other requests in the queue. */
 export interface RequestDirectory {
@@ -16,6 +17,8 @@ export interface RequestDirectory {
 }
 
 export interface TurnDeps {
+  /** Writes to the job only while this run holds its lock. */
+  fence: Fence;
   line: Pick<DropletLine, 'join' | 'leave'>;
   requests: RequestDirectory;
   reporter: Pick<StatusReporter, 'waiting'>;
@@ -32,14 +35,14 @@ export async function waitForTurn(job: Job<ActionJob>, data: ActionJob, deps: Tu
     const ahead = await deps.requests.get(head);
     if (!ahead && job.data.missingHead !== head) {
       // The head may have joined the line a moment before its job was added: look again later.
-      await job.updateData({ ...data, missingHead: head });
+      await deps.fence.hold(job, { ...data, missingHead: head }, token);
       await job.moveToDelayed(Date.now() + (deps.lineCheckMs ?? 2000), token);
       throw new DelayedError();
     }
     if (ahead && !FINISHED_STATES.has(ahead.state)) {
       if (job.data.waitingFor !== head) {
         log.info({ ahead: head }, 'waiting for an earlier request on this Droplet');
-        await job.updateData({ ...data, waitingFor: head });
+        await deps.fence.hold(job, { ...data, waitingFor: head }, token);
         await deps.reporter.waiting(data, { requestId: head, action: ahead.data.action, requester: ahead.data.requester });
       }
       await job.moveToDelayed(Date.now() + (deps.lineCheckMs ?? 2000), token);

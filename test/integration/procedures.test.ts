@@ -8,7 +8,11 @@ import { buttonIn, clickButton } from '../support/interactions.js';
 import { Redis } from 'ioredis';
 import { AuditLog } from '../../src/store/audit-log.js';
 import { redisUrl } from '../support/redis.js';
-import { USERS, startHarness, type Harness } from '../support/harness.js';
+import { Queue } from 'bullmq';
+import { webApi } from '@slack/bolt';
+import { ACTION_QUEUE } from '../../src/queue/action-job.js';
+import type { ActionJob } from '../../src/domain/job.js';
+import { CHANNEL, SECRETS, USERS, sampleJob, startHarness, type Harness } from '../support/harness.js';
 import type { StoredMessage } from 'droplet-bot-sandbox';
 
 const U = { admin: USERS.admin, admin2: 'U0ADMIN02', operator: USERS.operator, noSnap: 'U0NOSNAP1' };
@@ -121,6 +125,17 @@ describe('/droplet stop', () => {
     const root = await h.waitForFinal('stop', d.name);
     expect(root.text).toBe(`stop on ${d.name}: errored`);
     expect(blocks(root)).toContain('failed at \\"Power off (still on after the shutdown)\\": DigitalOcean reports the action as errored');
+  });
+
+  it('waits out rate-limited reads while it waits for the Droplet, instead of giving up on the procedure', async () => {
+    const d = droplet();
+    // More 429s in a row than a read retries: the read fails while the shutdown is being followed.
+    for (let i = 0; i < 6; i++) h.digitalocean.failNext({ method: 'GET', path: /^\/v2\/actions\/\d+$/ }, { status: 429, headers: { 'retry-after': '0' } });
+    await h.command(`stop ${d.name}`);
+    const root = await h.waitForFinal('stop', d.name);
+    expect(root.text).toBe(`stop on ${d.name}: completed`);
+    expect(postedTypes(d.id)).toEqual(['shutdown']);
+    expect(h.digitalocean.requests.filter((r) => r.method === 'GET' && /^\/v2\/actions\/\d+$/.test(r.path) && r.at >= h.posts(d.id)[0]!.at).length).toBeGreaterThan(6);
   });
 
   it('refuses a timeout out of bounds with what to type, and sends nothing', async () => {
@@ -267,6 +282,43 @@ describe('snapshot first', () => {
   });
 });
 
+describe('a slow Droplet', () => {
+  let s: Harness;
+  beforeAll(async () => {
+    s = await startHarness({ ...FAST_BUDGET, digitalocean: { ...FAST_BUDGET.digitalocean, durations: { shutdown: 2500, power_off: 2500 } }, roleMap: roleMap(), bot: { procedure: { pollMs: 200, now: clock } } });
+  });
+  afterAll(async () => {
+    await s?.stop();
+  });
+  const types = (id: number) => s.posts(id).map((r) => (r.body as { type: string }).type);
+
+  it('does not time out while the shutdown itself is still running, and sends no power_off once it turned the Droplet off', async () => {
+    const d = s.digitalocean.addDroplet({ name: 'slow-1' });
+    await s.command('stop slow-1 timeout=10s');
+    await s.slack.waitFor(() => s.digitalocean.state.actions.find((a) => a.resource_id === d.id && a.type === 'shutdown'), 10_000);
+    // Past the timeout while DigitalOcean still runs the shutdown (its action is in progress).
+    skew += 11_000;
+    const root = await s.waitForFinal('stop', 'slow-1');
+    expect(root.text).toBe('stop on slow-1: completed');
+    expect(types(d.id)).toEqual(['shutdown']);
+    expect(JSON.stringify(root.blocks)).toContain('power_off was not needed');
+  });
+
+  it('never powers on a Droplet that someone else turned off before the procedure began', async () => {
+    const d = s.digitalocean.addDroplet({ name: 'slow-2' });
+    await s.command('power-off slow-2');
+    await s.slack.waitFor(() => (types(d.id).length === 1 ? true : undefined), 10_000);
+    // Still reported on while its power_off runs: the resize is planned for a running Droplet.
+    expect(d.status).toBe('active');
+    await s.command('resize slow-2 size=s-2vcpu-4gb');
+    const root = await s.waitForFinal('resize', 'slow-2');
+    expect(root.text).toBe('resize on slow-2: completed');
+    expect(types(d.id)).toEqual(['power_off', 'resize']);
+    expect(d).toMatchObject({ status: 'off', size_slug: 's-2vcpu-4gb' });
+    expect(JSON.stringify(root.blocks)).toContain('Power on · skipped: it was already off before this procedure: left off');
+  });
+});
+
 describe('safety.snapshot_before and approvals', () => {
   let s: Harness;
   beforeAll(async () => {
@@ -287,6 +339,31 @@ describe('safety.snapshot_before and approvals', () => {
     await s.command('rebuild safe-1 image=ubuntu-24-04-x64');
     expect((await s.waitForFinal('rebuild', 'safe-1')).text).toBe('rebuild on safe-1: completed');
     expect(s.posts(d.id).map((r) => (r.body as { type: string }).type)).toEqual(['snapshot', 'rebuild']);
+  });
+
+  it('refuses a fleet of a listed action, which would go without its snapshots, with what to type', async () => {
+    s.digitalocean.addDroplet({ name: 'safe-f1', tags: ['safe-fleet'] });
+    const res = await s.command('rebuild tag:safe-fleet image=ubuntu-24-04-x64');
+    const text = await s.slack.waitFor(() => s.responses(res.responseUrl)[0]?.text, 10_000);
+    expect(text).toContain("The role map's safety section asks for a snapshot before every `rebuild`, which a fleet does not take");
+    expect(s.roots().some((m) => m.text?.includes('safe-fleet'))).toBe(false);
+  });
+
+  it('does not send a listed action that reaches the worker without its snapshot step (an older receiver dropped it)', async () => {
+    const d = s.digitalocean.addDroplet({ name: 'safe-old' });
+    const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+    const queue = new Queue<ActionJob>(ACTION_QUEUE, { connection: redis, prefix: s.prefix });
+    try {
+      const posted = await new webApi.WebClient(SECRETS.botToken, { slackApiUrl: `${s.slack.url}/api/` }).chat.postMessage({ channel: CHANNEL, text: 'rebuild on safe-old: queued' });
+      const job = sampleJob({ requestId: 'old-receiver-1', action: 'rebuild', body: { type: 'rebuild', image: 'ubuntu-24-04-x64' }, droplet: { id: d.id, name: d.name }, rootTs: posted.ts! });
+      await queue.add('rebuild', job, { jobId: job.requestId, attempts: 3 });
+      const line = await s.slack.waitFor(() => s.thread(posted.ts!).find((m) => m.text?.includes('without the snapshot')), 10_000);
+      expect(line.text).toContain('so it was not sent. Ask again.');
+      expect(s.posts(d.id)).toHaveLength(0);
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
   });
 
   it('asks for approval when snapshot_first=false turns the safety off', async () => {

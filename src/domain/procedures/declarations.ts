@@ -19,6 +19,8 @@ export interface StepDecl {
   when?: 'on' | 'off';
   /** Skipped when the request said `power_on=false`. */
   wanted?: 'power_on';
+  /** Powers the Droplet back on: runs only when a step of this procedure set out to turn it off. */
+  restores?: true;
   waitFor: WaitFor;
   /** How long a wait for the Droplet's state may last: the request's `timeout`, or fixed ms. */
   timeout?: 'option' | number;
@@ -49,10 +51,10 @@ export const PROCEDURES = {
     steps: [
       ...gracefulStop,
       { id: 'resize', label: 'Resize', action: 'resize', body: 'request', waitFor: 'action', onFailure: 'fail' },
-      { id: 'power_on', label: 'Power on', action: 'power_on', when: 'off', wanted: 'power_on', waitFor: 'on', timeout: STATE_WAIT_MS, onFailure: 'fail' },
+      { id: 'power_on', label: 'Power on', action: 'power_on', when: 'off', wanted: 'power_on', restores: true, waitFor: 'on', timeout: STATE_WAIT_MS, onFailure: 'fail' },
       { id: 'check_size', label: 'Check the new size', waitFor: 'size', timeout: 60_000, onFailure: 'fail' },
     ],
-    recovery: [{ id: 'power_on_again', label: 'Power on again after the failure', action: 'power_on', when: 'off', waitFor: 'on', timeout: STATE_WAIT_MS, onFailure: 'fail' }],
+    recovery: [{ id: 'power_on_again', label: 'Power on again after the failure', action: 'power_on', when: 'off', restores: true, waitFor: 'on', timeout: STATE_WAIT_MS, onFailure: 'fail' }],
   },
   snapshot_first: {
     title: 'snapshot first',

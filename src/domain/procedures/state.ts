@@ -15,6 +15,8 @@ const stepStateSchema = z.object({
   endedAt: z.number().optional(),
   /** The DigitalOcean action this step started, once it ended. */
   actionId: z.number().int().optional(),
+  /** When that action was sent: a wait for the Droplet's state is timed from here. */
+  sentAt: z.number().optional(),
   /** Why it was skipped or failed, or what it found. Plain text. */
   note: z.string().optional(),
 });
@@ -35,6 +37,8 @@ export const procedureStateSchema = z.object({
   steps: z.array(stepStateSchema),
   /** The step whose failure ended the main steps, and why. */
   failed: z.object({ step: z.string(), message: z.string() }).optional(),
+  /** A step of this procedure set out to turn the Droplet off: only then does it power it on again. */
+  turnedOff: z.boolean().optional(),
 });
 export type ProcedureState = z.output<typeof procedureStateSchema>;
 
@@ -44,7 +48,7 @@ export function stepDecls(name: ProcedureName): readonly StepDecl[] {
   return [...p.steps, ...p.recovery];
 }
 
-export function newProcedure(name: ProcedureName, input: Omit<ProcedureState, 'name' | 'at' | 'steps' | 'failed'>): ProcedureState {
+export function newProcedure(name: ProcedureName, input: Omit<ProcedureState, 'name' | 'at' | 'steps' | 'failed' | 'turnedOff'>): ProcedureState {
   return { name, ...input, at: 0, steps: stepDecls(name).map((s) => ({ id: s.id, status: 'waiting' as const })) };
 }
 
@@ -89,6 +93,8 @@ export interface DropletNow {
 /** Whether the current step runs at all, or is skipped, and why. */
 export function precondition(p: ProcedureState, step: StepDecl, droplet: DropletNow | undefined): { runs: true } | { runs: false; why: string } {
   if (step.wanted === 'power_on' && !p.powerOn) return { runs: false, why: 'power_on=false: left off' };
+  // Never power on a Droplet this procedure did not turn off (someone else's power_off ran first).
+  if (step.restores && !p.turnedOff) return { runs: false, why: 'it was already off before this procedure: left off' };
   if (step.when && droplet) {
     const on = droplet.status !== 'off';
     if (step.when === 'on' && !on) return { runs: false, why: 'the Droplet is already off' };
@@ -110,12 +116,13 @@ export function timeoutOf(p: ProcedureState, step: StepDecl): number | undefined
 }
 
 export function started(p: ProcedureState, now: number): ProcedureState {
-  return withStep(p, { status: 'running', startedAt: now });
+  const stops = stepDecls(p.name)[p.at]?.waitFor === 'off';
+  return { ...withStep(p, { status: 'running', startedAt: now }), ...(stops ? { turnedOff: true } : {}) };
 }
 
-/** The step's action ended (or it has none): what is left is its wait. */
-export function actionEnded(p: ProcedureState, actionId: number): ProcedureState {
-  return withStep(p, { actionId });
+/** The step's action ended: what is left is its wait, timed from when the action was sent. */
+export function actionEnded(p: ProcedureState, actionId: number, sentAt?: number): ProcedureState {
+  return withStep(p, { actionId, ...(sentAt !== undefined ? { sentAt } : {}) });
 }
 
 export function skipped(p: ProcedureState, why: string): ProcedureState {

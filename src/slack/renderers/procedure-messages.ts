@@ -101,7 +101,9 @@ export function summaryText(p: ProcedureState): string {
     ? `the graceful shutdown did not turn it off within ${formatDuration(p.timeoutMs)}, so power_off was needed`
     : ran('shutdown')
       ? 'it shut down gracefully; power_off was not needed'
-      : 'it was already off';
+      : stepOf(p, 'shutdown')?.status === 'failed'
+        ? 'it is off, though the shutdown step did not end cleanly (see its line); power_off was not sent'
+        : 'it was already off';
   if (outcomeOf(p) === 'errored') {
     const failed = p.failed ? stepDecls(p.name).find((s) => s.id === p.failed!.step) : undefined;
     const at = failed ? `failed at "${escapeText(labelOf(p, failed))}": ${escapeText(p.failed!.message)}` : 'failed';
@@ -112,8 +114,10 @@ export function summaryText(p: ProcedureState): string {
   switch (p.name) {
     case 'stop':
       return `off: ${powerOff}`;
-    case 'resize':
-      return `resized to ${escapeText(p.size ?? 'the new size')} and ${p.powerOn ? 'powered on again' : 'left off (power_on=false)'}; ${powerOff}`;
+    case 'resize': {
+      const after = ran('power_on') ? 'powered on again' : p.powerOn ? 'left off, as it was before' : 'left off (power_on=false)';
+      return `resized to ${escapeText(p.size ?? 'the new size')} and ${after}; ${powerOff}`;
+    }
     case 'snapshot_first':
       return `snapshot "${escapeText(p.snapshotName ?? '')}" taken, then ${displayName(p.action)} completed`;
   }
