@@ -11,6 +11,8 @@ import type { ShutdownResult } from './scenarios/shutdown.js';
 import { SHUTDOWN } from './scenarios/shutdown.js';
 import type { FleetResult } from './scenarios/fleet.js';
 import { FLEET } from './scenarios/fleet.js';
+import type { ProcedureResult } from './scenarios/procedure.js';
+import { PROCEDURE } from './scenarios/procedure.js';
 
 export interface Results {
   ack?: AckResult;
@@ -18,6 +20,7 @@ export interface Results {
   rate?: RateResult;
   shutdown?: ShutdownResult;
   fleet?: FleetResult;
+  procedure?: ProcedureResult;
 }
 
 export interface Machine {
@@ -104,6 +107,19 @@ export function rows(r: Results): Row[] {
       margin: f.lagMs <= 5000 ? `${s(5000 - f.lagMs)} to spare` : `misses by ${s(f.lagMs - 5000)}`,
       met: met(f.lagMs <= 5000),
     });
+  }
+  if (r.procedure) {
+    const p = r.procedure;
+    out.push({ what: 'action POSTs for a resize of a running Droplet', target: '3', result: String(p.posts), margin: '', met: met(p.posts === 3) });
+    out.push({
+      what: 'DigitalOcean reads for that resize',
+      target: '-',
+      result: `${p.dropletReads + p.actionReads + p.otherReads} (${p.dropletReads} Droplet, ${p.actionReads} action, ${p.otherReads} other) in ${s(p.wallMs)}`,
+      margin: '',
+      met: '-',
+    });
+    out.push({ what: 'next step sent after the previous one ended', target: '-', result: p.gapsMs.map(s).join(', '), margin: '', met: '-' });
+    out.push({ what: 'resize "completed" after the Droplet was on again', target: '-', result: `${s(p.lagMs)}; ${p.slackCalls} Slack calls in all`, margin: '', met: '-' });
   }
   if (r.rate) {
     out.push({
@@ -200,6 +216,12 @@ DigitalOcean received them. The delay runs from the moment DigitalOcean finished
 POST's arrival plus ${POLLING.rebootMs / 1000} s) to the moment its "completed" reply reached the
 thread. RSS is the bot process's VmRSS (the figure \`process.memoryUsage().rss\` reports), idle
 2 s after start-up, and its peak during this load.
+
+**Procedure.** \`/droplet resize proc-1 size=s-2vcpu-4gb\` on a running Droplet, with the
+simulator taking ${PROCEDURE.shutdownMs / 1000} s to shut down, ${PROCEDURE.resizeMs / 1000} s to resize and ${PROCEDURE.powerOnMs / 1000} s to power on, and
+the bot's default pacing (one process, both halves). The gaps run from when DigitalOcean ended one
+step's action (its POST's arrival plus its duration) to the next step's POST; the last figure runs
+from the power-on's end to "completed" on the root message.
 
 **Rate budget.** The simulator limits the token to ${RATE.perMinute} requests a minute (a sliding
 minute, like DigitalOcean's) and the bot's budget is set to match

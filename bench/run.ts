@@ -1,6 +1,6 @@
 // `npm run bench`: measures the bot against its efficiency targets on loopback simulators,
 // prints a table and writes BENCHMARKS.md. Every figure in that file comes from this run.
-//   node dist/bench/bench/run.js [ack|polling|fleet|rate|shutdown ...]   (a subset prints, but writes nothing)
+//   node dist/bench/bench/run.js [ack|polling|fleet|procedure|rate|shutdown ...]   (a subset prints, but writes nothing)
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
@@ -11,8 +11,9 @@ import { measurePolling } from './scenarios/polling.js';
 import { measureRate } from './scenarios/rate.js';
 import { measureShutdown } from './scenarios/shutdown.js';
 import { FLEET, measureFleet } from './scenarios/fleet.js';
+import { measureProcedure } from './scenarios/procedure.js';
 
-const all = ['ack', 'polling', 'fleet', 'rate', 'shutdown'] as const;
+const all = ['ack', 'polling', 'fleet', 'procedure', 'rate', 'shutdown'] as const;
 const asked = process.argv.slice(2);
 const parts = asked.length ? all.filter((p) => asked.includes(p)) : [...all];
 
@@ -37,6 +38,10 @@ try {
   if (parts.includes('fleet')) {
     console.log(`fleet: power-cycle on ${FLEET.droplets} Droplets of one tag ...`);
     results.fleet = await measureFleet(redis.url, prefix('fleet'));
+  }
+  if (parts.includes('procedure')) {
+    console.log('procedure: resize of a running Droplet (shutdown, resize, power on) ...');
+    results.procedure = await measureProcedure(redis.url, prefix('procedure'));
   }
   if (parts.includes('shutdown')) {
     console.log('shutdown: SIGTERM to a worker following an action and to a receiver right after an ack ...');

@@ -145,6 +145,11 @@ describe('/droplet stop', () => {
     expect(h.posts(d.id)).toHaveLength(0);
   });
 
+  it('is listed in /droplet help with its key', async () => {
+    const res = await h.command('help', U.operator);
+    expect(await reply(res.responseUrl)).toContain('`/droplet stop &lt;droplet&gt; [timeout=');
+  });
+
   it('needs droplet:update only: an operator may stop', async () => {
     const d = droplet();
     await h.command(`stop ${d.name}`, U.operator);
@@ -198,6 +203,34 @@ describe('resize of a running Droplet', () => {
     expect(text).toContain('failed at \\"Resize\\": DigitalOcean reports the action as errored; it was powered on again');
     expect(text).toContain('Power on · skipped: not run after the failure');
     expect(text).toContain('Power on again after the failure · done');
+  });
+
+  it('tries again to power it on when the power-on step fails, and says so', async () => {
+    const d = droplet();
+    h.digitalocean.errorNextAction({ dropletId: d.id, type: 'power_on' });
+    await h.command(`resize ${d.name} size=s-2vcpu-4gb`);
+    const root = await h.waitForFinal('resize', d.name);
+    expect(root.text).toBe(`resize on ${d.name}: errored`);
+    expect(postedTypes(d.id)).toEqual(['shutdown', 'resize', 'power_on', 'power_on']);
+    expect(d).toMatchObject({ status: 'active', size_slug: 's-2vcpu-4gb' });
+    expect(blocks(root)).toContain('failed at \\"Power on\\": DigitalOcean reports the action as errored; it was powered on again');
+  });
+
+  it('reports the failure when the Droplet does not report the new size, and leaves a running Droplet running', async () => {
+    const d = droplet();
+    // DigitalOcean says the resize completed, yet the Droplet keeps its old size.
+    h.digitalocean.completeWithoutEffect({ dropletId: d.id, type: 'resize' });
+    await h.command(`resize ${d.name} size=s-2vcpu-4gb`);
+    const started = await h.slack.waitFor(() => h.rootFor('resize', d.name), 10_000);
+    // The check has started (its clock runs from here): then a minute passes.
+    await h.slack.waitFor(() => threadTexts(started).some((t) => t.includes('*Check the new size* · running')) || undefined, 10_000);
+    skew += 61_000;
+    const root = await h.waitForFinal('resize', d.name);
+    expect(root.text).toBe(`resize on ${d.name}: errored`);
+    expect(postedTypes(d.id)).toEqual(['shutdown', 'resize', 'power_on']);
+    const text = blocks(root);
+    expect(text).toContain('failed at \\"Check the new size\\": the Droplet reports size s-1vcpu-1gb, not s-2vcpu-4gb, after 1 min');
+    expect(text).toContain('Power on again after the failure · skipped: the Droplet is already on');
   });
 
   it('powers it back on when DigitalOcean refuses the resize itself, quoting its words', async () => {
