@@ -26,7 +26,9 @@ export function recheckRights(deps: RecheckDeps): (job: ActionJob) => Promise<st
     // an older release re-read it and dropped what it did not know) is not sent: the disk would go
     // without the snapshot the role map asks for.
     if (!job.procedure && deps.roles().safety?.snapshot_before.includes(job.action) && job.options?.snapshotFirst !== false) {
-      return `this \`${job.action}\` reached the worker without the snapshot the role map's safety section asks for first (a receiver of an older release handled it), so it was not sent. Ask again.`;
+      return job.fleet
+        ? `the role map's safety section now asks for a snapshot before every \`${job.action}\`, which a fleet does not take, so it was not sent. Run it on one Droplet at a time.`
+        : `this \`${job.action}\` reached the worker without the snapshot the role map's safety section asks for first (a receiver of an older release handled it), so it was not sent. Ask again.`;
     }
     let droplet: Selectable = job.droplet;
     // The Droplet is read again only when it matters: a role limited to some Droplets (its name or

@@ -35,6 +35,11 @@ export interface RunActionDeps extends PostDeps {
   now?: () => number;
 }
 
+/** BullMQ's own refusal of a move (to delayed, say) by a run whose lock another worker now holds. */
+function lostLock(err: unknown): boolean {
+  return err instanceof Error && /^(Missing lock|Lock mismatch) for job /.test(err.message);
+}
+
 /** Thrown after the outcome was already reported, so the failure handler does not report it again. */
 class ReportedFailure extends UnrecoverableError {}
 
@@ -48,7 +53,7 @@ export async function runActionJob(job: Job<ActionJob>, deps: RunActionDeps, tok
     await leaveLine(deps, data, log);
     return outcome;
   } catch (err) {
-    if (err instanceof LostJobError) {
+    if (err instanceof LostJobError || lostLock(err)) {
       // Another worker owns the job now (we were frozen or cut off past our lock): say nothing,
       // touch nothing, and let BullMQ's own bookkeeping of this run fail on the missing lock.
       log.warn('lost the job to another worker; dropped it without another word to DigitalOcean (the new owner follows or finds its action)');

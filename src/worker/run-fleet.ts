@@ -106,7 +106,7 @@ export async function runFleetStep(job: Job<FleetJobData>, deps: RunFleetDeps, t
   }
   if (!isLive(fleet.status)) return;
   if (fleet.status === 'accepted') {
-    await begin(job, fleet, deps, log);
+    await begin(job, fleet, deps, log, token);
     fleet = (await deps.fleets.read(id))!;
   }
   if (!fleet.rootTs) throw new Error('a running fleet without its root message');
@@ -177,7 +177,7 @@ export async function runFleetStep(job: Job<FleetJobData>, deps: RunFleetDeps, t
 }
 
 /** The selector's Droplets now: who left since the plan (dropped) and who joined (not added). */
-async function begin(job: Job<FleetJobData>, fleet: StoredFleet, deps: RunFleetDeps, log: Logger): Promise<void> {
+async function begin(job: Job<FleetJobData>, fleet: StoredFleet, deps: RunFleetDeps, log: Logger, token?: string): Promise<void> {
   const { plan } = fleet;
   const now = await deps.digitalocean.listDroplets(plan.selector.kind === 'tag' ? { tag: plan.selector.tag } : {});
   const selected = new Map<number, Droplet>(now.filter((d) => selects(plan.selector, d)).map((d) => [d.id, d]));
@@ -210,7 +210,7 @@ async function begin(job: Job<FleetJobData>, fleet: StoredFleet, deps: RunFleetD
   // Droplet is busy with a request of the bot's own.
   const bulk =
     entry.byTag === true && plan.selector.kind === 'tag' && !plan.rollout.batch && dropped.length === 0 && joined.length === 0 && refused.length === 0 && lines.every((h) => h === null);
-  if (bulk && !job.data.bulk) await job.updateData({ ...job.data, bulk: { listedAt: Date.now() } });
+  if (bulk && !job.data.bulk) await deps.fence.hold(job, { ...job.data, bulk: { listedAt: Date.now() } }, token);
   const view = { ...(await deps.fleets.read(plan.id))!, rootTs };
   await deps.reporter.started(view, { dropped, joined, bulk });
   // An approved fleet wrote its 'requested' entries when it asked.
@@ -302,29 +302,29 @@ async function bulkPost(job: Job<FleetJobData>, fleet: FleetView, deps: RunFleet
       }
       if (err instanceof TagChangedError) {
         // Nothing was sent: each Droplet of the frozen list runs on its own instead.
-        await job.updateData({ ...job.data, bulk: { refused: err.message } });
+        await deps.fence.hold(job, { ...job.data, bulk: { refused: err.message } }, token);
         await deps.reporter.bulkRefused(fleet, err.message, true);
         return;
       }
       if (err instanceof DigitalOceanError && !err.isServerError) {
         if (err.isRateLimited) {
           // Nothing started: clear the mark and try again once the limit allows.
-          await job.updateData({ ...job.data, bulk: {} });
+          await deps.fence.hold(job, { ...job.data, bulk: {} }, token);
           throw err;
         }
         // A definite refusal (a Droplet already busy, say): nothing started; each runs on its own.
-        await job.updateData({ ...job.data, bulk: { refused: err.message } });
+        await deps.fence.hold(job, { ...job.data, bulk: { refused: err.message } }, token);
         await deps.reporter.bulkRefused(fleet, err.message);
         return;
       }
       const ambiguous = err instanceof DigitalOceanNetworkError ? err.ambiguous : true;
-      if (!ambiguous) await job.updateData({ ...job.data, bulk: {} });
+      if (!ambiguous) await deps.fence.hold(job, { ...job.data, bulk: {} }, token);
       log.warn({ err: (err as Error).message, ambiguous }, 'bulk POST failed; the next step looks before anything is sent again');
       throw err;
     }
   }
   // Saved before anything else: from here on no run sends it again.
-  await job.updateData({ ...job.data, bulk });
+  await deps.fence.hold(job, { ...job.data, bulk }, token);
   await applyBulk(bulk, fleet, deps);
   const actions = bulk.actions ?? {};
   const missed = plan.targets.filter((t) => actions[String(t.id)] === undefined);

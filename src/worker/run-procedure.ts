@@ -14,14 +14,15 @@ import {
   done,
   failedStep,
   finished,
+  waitDeadline,
   isRecovery,
   outcomeOf,
   precondition,
   skipped,
   started,
   stepAction,
-  timeoutOf,
   waitMet,
+  timeoutOf,
   type DropletNow,
   type ProcedureState,
 } from '../domain/procedures/state.js';
@@ -38,6 +39,8 @@ const DEFAULT_POLL_MS = 3000;
 const MAX_POLL_MS = 15_000;
 /** A step's action still in progress after this long fails the step (its recovery runs). */
 const ACTION_LIMIT_MS = 30 * 60_000;
+/** DigitalOcean unreadable for this long fails the step waiting on it (its recovery runs, and the thread says so). */
+const UNREAD_LIMIT_MS = 30 * 60_000;
 
 function bodyOf(p: ProcedureState, step: StepDecl, data: ActionJob): ActionBody {
   if (step.body === 'request') return data.body;
@@ -79,32 +82,47 @@ export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: 
   const auditStep = (step: StepDecl, actionId: number, status: 'completed' | 'errored', message?: string) =>
     deps.audit(jobAuditEntry({ ...data, action: stepAction(p, step)! }, status, { actionId, status, message: `step "${step.id}" of ${p.name}${message ? `: ${message}` : ''}` }));
   const fail = async (step: StepDecl, index: number, message: string) => {
-    const withAction = data.actionId !== undefined ? actionEnded(p, data.actionId, data.postStartedAt) : p;
+    const withAction = data.actionId !== undefined ? actionEnded(p, data.actionId, data.postStartedAt, now()) : p;
     log.warn({ step: step.id, message }, 'procedure step failed');
     await save(failedStep(withAction, step, now(), message), true);
     await report(index);
   };
   /** Parks the job until the next look, sooner near a deadline: it holds no worker slot meanwhile, and keeps the Droplet's line. */
-  const lookAgainLater = async (untilDeadlineMs = Infinity): Promise<never> => {
+  const lookAgainLater = async (untilDeadlineMs = Infinity, atLeastMs = 0): Promise<never> => {
     const base = deps.procedurePollMs ?? DEFAULT_POLL_MS;
     const elapsed = now() - (current(p)?.state.startedAt ?? now());
-    const wait = Math.max(base, Math.min(MAX_POLL_MS, elapsed / 5, untilDeadlineMs));
+    const wait = Math.max(base, atLeastMs, Math.min(MAX_POLL_MS, elapsed / 5, untilDeadlineMs));
     await job.moveToDelayed(Date.now() + wait, token);
     throw new DelayedError();
   };
-  /** A read of DigitalOcean; one it cannot answer just now parks the job instead of spending an attempt. */
-  const read = async <T>(what: () => Promise<T>): Promise<T> => {
+  /**
+   * A read of DigitalOcean. One it cannot answer just now parks the job instead of spending an
+   * attempt; after UNREAD_LIMIT_MS of that the step fails (`undefined` is returned), so the
+   * recovery and the summary run rather than the Droplet being held in silence.
+   */
+  const read = async <T>(what: () => Promise<T>, step: StepDecl, index: number): Promise<T | undefined> => {
     try {
-      return await what();
+      const value = await what();
+      if (p.unreadSince !== undefined) await save({ ...p, unreadSince: undefined }, false);
+      return value;
     } catch (err) {
       if (transient(err)) {
+        const since = p.unreadSince ?? now();
+        if (now() - since >= UNREAD_LIMIT_MS) {
+          await save({ ...p, unreadSince: undefined }, false);
+          await fail(step, index, `DigitalOcean could not be read for ${describeWindow(UNREAD_LIMIT_MS)} (${(err as Error).message}); check the Droplet`);
+          return undefined;
+        }
+        if (p.unreadSince === undefined) await save({ ...p, unreadSince: since }, false);
         log.info({ err: (err as Error).message }, 'DigitalOcean could not be read just now; looking again later');
-        return lookAgainLater();
+        return lookAgainLater(Infinity, err instanceof DigitalOceanError ? (err.retryAfterMs ?? 0) : 0);
       }
       if (err instanceof DigitalOceanError && err.isNotFound) throw new UnrecoverableError(`DigitalOcean no longer knows Droplet ${data.droplet.id} (${err.message})`);
       throw err;
     }
   };
+  /** On the job's last attempt a POST that keeps failing fails its step instead, so the recovery still runs. */
+  const lastAttempt = () => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
   while (!finished(p)) {
     const index = p.at;
@@ -114,7 +132,11 @@ export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: 
     if (state.status === 'waiting' || (state.status === 'running' && unsent && decl.when)) {
       // Checked before every attempt to send: after a 422 pending event the Droplet may already be
       // what this step would make it (a slow shutdown finished: no power_off is sent).
-      const droplet = decl.when ? await read(() => deps.digitalocean.getDroplet(data.droplet.id)) : undefined;
+      let droplet: DropletNow | undefined;
+      if (decl.when) {
+        droplet = await read(() => deps.digitalocean.getDroplet(data.droplet.id), decl, index);
+        if (!droplet) continue;
+      }
       const pre = precondition(p, decl, droplet);
       if (!pre.runs) {
         await save(skipped(p, pre.why), true);
@@ -133,7 +155,14 @@ export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: 
         // binds only the first (the procedure itself changes the Droplet's size).
         const { shown: _shown, ...unbound } = data;
         const recheckAs = nothingSent(p, data) ? data : unbound;
-        const posted = await postOnce(job, data, { action, body: bodyOf(p, decl, data) }, deps, log, token, { recheck: !isRecovery(p, index), recheckAs });
+        let posted;
+        try {
+          posted = await postOnce(job, data, { action, body: bodyOf(p, decl, data) }, deps, log, token, { recheck: !isRecovery(p, index), recheckAs });
+        } catch (err) {
+          if (!transient(err) || !lastAttempt()) throw err;
+          await fail(decl, index, `its POST kept failing (${(err as Error).message}); it may or may not have been sent, so check the Droplet`);
+          continue;
+        }
         if (posted.kind === 'started') {
           data = posted.data;
           await deps.reporter.stepPosted?.(data, index, posted.action.id);
@@ -149,7 +178,19 @@ export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: 
               : posted.kind === 'refused'
                 ? `not sent: the requester may no longer run ${action} on this Droplet from this channel${posted.afterLostPost ? "; an earlier POST's answer was lost and no action was found, so check the Droplet" : ''}`
                 : 'not sent: the request was closed';
-          if (posted.kind === 'declined') await deps.audit(jobAuditEntry({ ...data, action }, 'post_failed', { status: `http ${posted.error.status}`, message }));
+          if (posted.kind === 'declined') {
+            await deps.audit(jobAuditEntry({ ...data, action }, 'post_failed', { status: `http ${posted.error.status}`, message }));
+            // "Already powered off": the Droplet is where this step would take it (a slow shutdown finished meanwhile).
+            if (decl.waitFor === 'off' || decl.waitFor === 'on') {
+              const now_ = await read(() => deps.digitalocean.getDroplet(data.droplet.id), decl, index);
+              if (!now_) continue;
+              if (waitMet(p, decl, now_)) {
+                await save(done(p, now(), `not needed: ${posted.error.message}`), true);
+                await report(index);
+                continue;
+              }
+            }
+          }
           if (posted.kind === 'refused') await deps.audit(jobAuditEntry({ ...data, action }, 'refused', { message: `at run time: ${posted.reason}` }));
           await fail(decl, index, message);
           continue;
@@ -164,9 +205,10 @@ export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: 
           final = await deps.watcher.follow(actionId, actionEntry(action).typicalSeconds, undefined, startedAt);
         } catch (err) {
           // An action that never ends, or that DigitalOcean will not show, fails the step: the recovery runs.
-          if (!(err instanceof FollowDeadlineError)) throw err;
-          await auditStep(decl, actionId, 'errored', err.message);
-          await fail(decl, index, err.message);
+          const refused = err instanceof DigitalOceanError && err.status >= 400 && err.status < 500 && !err.isRateLimited;
+          if (!(err instanceof FollowDeadlineError) && !refused) throw err;
+          await auditStep(decl, actionId, 'errored', (err as Error).message);
+          await fail(decl, index, (err as Error).message);
           continue;
         }
         if (final.status !== 'completed') {
@@ -175,14 +217,15 @@ export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: 
           continue;
         }
         await auditStep(decl, actionId, 'completed');
-        await save(done(actionEnded(p, actionId, sentAt), now()), true);
+        await save(done(actionEnded(p, actionId, sentAt, now()), now()), true);
         await report(index);
         continue;
       }
       // The step waits for the Droplet's state: its action is read first, holding no slot, and the
       // Droplet only once the action ended (one call per look). No timeout runs while it is in
       // progress: DigitalOcean refuses any other action meanwhile (a pending event).
-      const a = await read(() => deps.digitalocean.getAction(actionId));
+      const a = await read(() => deps.digitalocean.getAction(actionId), decl, index);
+      if (!a) continue;
       if (a.status === 'errored') {
         await auditStep(decl, actionId, 'errored');
         await fail(decl, index, 'DigitalOcean reports the action as errored');
@@ -196,24 +239,23 @@ export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: 
         await lookAgainLater();
       }
       await auditStep(decl, actionId, 'completed');
-      await save(actionEnded(p, actionId, sentAt), true);
+      await save(actionEnded(p, actionId, sentAt, now()), true);
     }
 
     // What DigitalOcean reports about the Droplet itself, not just the action (api-v2#79).
-    const droplet = await read(() => deps.digitalocean.getDroplet(data.droplet.id));
+    const droplet = await read(() => deps.digitalocean.getDroplet(data.droplet.id), decl, index);
+    if (!droplet) continue;
     if (waitMet(p, decl, droplet)) {
       await save(done(p, now()), true);
       await report(index);
       continue;
     }
-    const step = current(p)!.state;
-    const limit = timeoutOf(p, decl);
-    const since = step.sentAt ?? step.startedAt ?? now();
-    if (limit !== undefined && now() - since >= limit) {
-      await fail(decl, index, timeoutNote(p, decl, droplet, limit));
+    const deadline = waitDeadline(p, decl);
+    if (deadline !== undefined && now() >= deadline) {
+      await fail(decl, index, timeoutNote(p, decl, droplet, timeoutOf(p, decl)!));
       continue;
     }
-    await lookAgainLater(limit === undefined ? Infinity : since + limit - now());
+    await lookAgainLater(deadline === undefined ? Infinity : deadline - now());
   }
 
   const status = outcomeOf(p);

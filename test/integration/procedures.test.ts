@@ -350,6 +350,18 @@ describe('a slow Droplet', () => {
     expect(d).toMatchObject({ status: 'off', size_slug: 's-2vcpu-4gb' });
     expect(JSON.stringify(root.blocks)).toContain('Power on · skipped: it was already off before this procedure: left off');
   });
+
+  it('fails the step, and says so, when DigitalOcean cannot be read for 30 minutes while it waits', async () => {
+    const d = s.digitalocean.addDroplet({ name: 'slow-3' });
+    // Every read of an action answers 503 from now on (this harness's last test).
+    for (let i = 0; i < 200; i++) s.digitalocean.failNext({ method: 'GET', path: /^\/v2\/actions\/\d+$/ }, { status: 503 });
+    await s.command('stop slow-3');
+    await s.slack.waitFor(() => s.logs.some((l) => l.includes('DigitalOcean could not be read just now')) || undefined, 15_000);
+    skew += 31 * 60_000;
+    const root = await s.waitForFinal('stop', 'slow-3');
+    expect(JSON.stringify(root.blocks)).toContain('DigitalOcean could not be read for 30 min');
+    expect(types(d.id)[0]).toBe('shutdown');
+  });
 });
 
 describe('safety.snapshot_before and approvals', () => {

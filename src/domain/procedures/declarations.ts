@@ -54,7 +54,7 @@ export const PROCEDURES = {
       { id: 'power_on', label: 'Power on', action: 'power_on', when: 'off', wanted: 'power_on', restores: true, waitFor: 'on', timeout: STATE_WAIT_MS, onFailure: 'fail' },
       { id: 'check_size', label: 'Check the new size', waitFor: 'size', timeout: 60_000, onFailure: 'fail' },
     ],
-    recovery: [{ id: 'power_on_again', label: 'Power on again after the failure', action: 'power_on', when: 'off', restores: true, waitFor: 'on', timeout: STATE_WAIT_MS, onFailure: 'fail' }],
+    recovery: [{ id: 'power_on_again', label: 'Power on again after the failure', action: 'power_on', when: 'off', wanted: 'power_on', restores: true, waitFor: 'on', timeout: STATE_WAIT_MS, onFailure: 'fail' }],
   },
   snapshot_first: {
     title: 'snapshot first',

@@ -17,6 +17,8 @@ const stepStateSchema = z.object({
   actionId: z.number().int().optional(),
   /** When that action was sent: a wait for the Droplet's state is timed from here. */
   sentAt: z.number().optional(),
+  /** When the step saw that action end: the wait gets a moment after it, whatever its timeout. */
+  actionEndedAt: z.number().optional(),
   /** Why it was skipped or failed, or what it found. Plain text. */
   note: z.string().optional(),
 });
@@ -37,8 +39,10 @@ export const procedureStateSchema = z.object({
   steps: z.array(stepStateSchema),
   /** The step whose failure ended the main steps, and why. */
   failed: z.object({ step: z.string(), message: z.string() }).optional(),
-  /** A step of this procedure set out to turn the Droplet off: only then does it power it on again. */
+  /** A step of this procedure sent an action to turn the Droplet off: only then does it power it on again. */
   turnedOff: z.boolean().optional(),
+  /** Since when DigitalOcean could not be read (its rate limit, a 5xx, the network), while the procedure waits. */
+  unreadSince: z.number().optional(),
 });
 export type ProcedureState = z.output<typeof procedureStateSchema>;
 
@@ -48,7 +52,7 @@ export function stepDecls(name: ProcedureName): readonly StepDecl[] {
   return [...p.steps, ...p.recovery];
 }
 
-export function newProcedure(name: ProcedureName, input: Omit<ProcedureState, 'name' | 'at' | 'steps' | 'failed' | 'turnedOff'>): ProcedureState {
+export function newProcedure(name: ProcedureName, input: Omit<ProcedureState, 'name' | 'at' | 'steps' | 'failed' | 'turnedOff' | 'unreadSince'>): ProcedureState {
   return { name, ...input, at: 0, steps: stepDecls(name).map((s) => ({ id: s.id, status: 'waiting' as const })) };
 }
 
@@ -116,13 +120,29 @@ export function timeoutOf(p: ProcedureState, step: StepDecl): number | undefined
 }
 
 export function started(p: ProcedureState, now: number): ProcedureState {
-  const stops = stepDecls(p.name)[p.at]?.waitFor === 'off';
-  return { ...withStep(p, { status: 'running', startedAt: now }), ...(stops ? { turnedOff: true } : {}) };
+  return withStep(p, { status: 'running', startedAt: now });
 }
 
-/** The step's action ended: what is left is its wait, timed from when the action was sent. */
-export function actionEnded(p: ProcedureState, actionId: number, sentAt?: number): ProcedureState {
-  return withStep(p, { actionId, ...(sentAt !== undefined ? { sentAt } : {}) });
+/**
+ * The step's action ended (or the step gives it up): what is left is its wait, timed from when the
+ * action was sent. A step that sent an action to turn the Droplet off marks the procedure as the
+ * one that turned it off.
+ */
+export function actionEnded(p: ProcedureState, actionId: number, sentAt: number | undefined, now: number): ProcedureState {
+  const stops = stepDecls(p.name)[p.at]?.waitFor === 'off';
+  return { ...withStep(p, { actionId, actionEndedAt: now, ...(sentAt !== undefined ? { sentAt } : {}) }), ...(stops ? { turnedOff: true } : {}) };
+}
+
+/** A moment after its action ended, a wait is judged: the Droplet's own status may lag the action's. */
+export const SETTLE_MS = 10_000;
+
+/** When the current step's wait runs out, or undefined for a wait without a timeout. */
+export function waitDeadline(p: ProcedureState, step: StepDecl): number | undefined {
+  const limit = timeoutOf(p, step);
+  const s = p.steps[p.at];
+  if (limit === undefined || !s) return undefined;
+  const from = (s.sentAt ?? s.startedAt ?? 0) + limit;
+  return s.actionEndedAt === undefined ? from : Math.max(from, s.actionEndedAt + SETTLE_MS);
 }
 
 export function skipped(p: ProcedureState, why: string): ProcedureState {

@@ -25,7 +25,7 @@ export function planText(name: string, p: Pick<ProcedureState, 'name' | 'action'
     case 'resize':
       return p.powerOn
         ? `${who} is running: it will be shut down, resized${p.size ? ` to ${code(p.size)}` : ''} and powered on again (${stop}). If a step after the stop fails, it is powered on again.`
-        : `${who} is running: it will be shut down and resized${p.size ? ` to ${code(p.size)}` : ''}, and left off (\`power_on=false\`; ${stop}). If a step after the stop fails, it is powered on again.`;
+        : `${who} is running: it will be shut down and resized${p.size ? ` to ${code(p.size)}` : ''}, and left off (\`power_on=false\`; ${stop}).`;
     case 'snapshot_first':
       return `A snapshot of ${who} named ${code(p.snapshotName ?? '')} is taken first; the ${displayName(p.action)} starts only once the snapshot is completed.`;
   }
@@ -115,7 +115,14 @@ export function summaryText(p: ProcedureState): string {
     case 'stop':
       return `off: ${powerOff}`;
     case 'resize': {
-      const after = ran('power_on') ? 'powered on again' : p.powerOn ? 'left off, as it was before' : 'left off (power_on=false)';
+      const powerOn = stepOf(p, 'power_on');
+      const after = ran('power_on')
+        ? 'powered on again'
+        : !p.powerOn
+          ? 'left off (power_on=false)'
+          : powerOn?.note === 'the Droplet is already on'
+            ? 'it is on'
+            : 'left off, as it was before';
       return `resized to ${escapeText(p.size ?? 'the new size')} and ${after}; ${powerOff}`;
     }
     case 'snapshot_first':
