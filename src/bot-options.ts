@@ -1,6 +1,5 @@
 // What starting the bot takes and gives back, shared by bot.ts and the two halves it starts.
 import type { Config } from './config.js';
-import type { WatcherOptions } from './digitalocean/action-watcher.js';
 import type { RoleMap } from './domain/policy.js';
 import type { RoleMapSource } from './roles/role-map-source.js';
 import type { Logger } from './log.js';
@@ -13,7 +12,8 @@ export interface BotOptions {
   roleMap?: RoleMap | RoleMapSource;
   web: boolean;
   worker: boolean;
-  watcher?: WatcherOptions;
+  /** The status poller's pacing (tests make it faster): rounds, lease, and when to stop following. */
+  watcher?: { pollMs?: number; leaseMs?: number; deadlineMs?: number };
   pendingEventDelayMs?: number;
   /** How often a request waiting for its Droplet checks the line again. */
   lineCheckMs?: number;

@@ -29,6 +29,7 @@ const envSchema = z
     PORT: z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int().min(0).max(65535).default(3000),
     ROLE_MAP: z.string().trim().min(1).default('./roles.yml'),
     WORKER_CONCURRENCY: z.coerce.number({ error: 'must be a whole number from 1 to 500' }).int().min(1).max(500).default(20),
+    STATUS_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(250).max(60_000).default(2000),
     WORKER_LOCK_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1000).max(600_000).default(30_000),
     SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).max(120_000).default(20_000),
     NOTIFY_CHANNEL: z.string().trim().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C… or G…)').optional(),
@@ -50,6 +51,8 @@ export interface Config {
   workerConcurrency: number;
   /** How long a job stays with a worker that stopped answering before another worker takes it. */
   workerLockMs: number;
+  /** How often the cluster's status poller lists DigitalOcean's actions while any is in flight. */
+  statusPollMs: number;
   /** How long SIGTERM lets running jobs finish before handing them back to the queue. */
   shutdownGraceMs: number;
   /** Channel that gets one line per finished action. */
@@ -101,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     roleMapPath: e.ROLE_MAP,
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerLockMs: e.WORKER_LOCK_MS,
+    statusPollMs: e.STATUS_POLL_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     notifyChannel: e.NOTIFY_CHANNEL,
     messageBanner: e.MESSAGE_BANNER,

@@ -3,9 +3,9 @@
 // web half but Redis, so any number of these can run in any number of processes.
 import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
-import { ActionWatcher } from './digitalocean/action-watcher.js';
+import { StatusPoller } from './digitalocean/status-poller.js';
 import { DigitalOceanClient } from './digitalocean/client.js';
-import { tokenBudget } from './digitalocean/rate-budget.js';
+import { budgetId, tokenBudget } from './digitalocean/rate-budget.js';
 import { boltLogger, type Logger } from './log.js';
 import { ActionProducer } from './queue/producer.js';
 import { SlackOutbox, createOutboxWorker } from './queue/slack-outbox.js';
@@ -46,7 +46,18 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (worker)'));
   const budget = tokenBudget(redis, config.redis.prefix, config.digitalocean, (waitMs) => logger.debug({ waitMs }, 'waiting for the DigitalOcean rate budget'));
   const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget });
-  const watcher = new ActionWatcher(digitalocean, opts.watcher);
+  // One poller per token for the whole cluster: the process holding its lease lists for everyone.
+  const watcher = new StatusPoller({
+    redis,
+    prefix: config.redis.prefix,
+    tokenId: budgetId(config.digitalocean.token),
+    client: digitalocean,
+    pollMs: opts.watcher?.pollMs ?? config.statusPollMs,
+    ...(opts.watcher?.leaseMs !== undefined ? { leaseMs: opts.watcher.leaseMs } : {}),
+    ...(opts.watcher?.deadlineMs !== undefined ? { deadlineMs: opts.watcher.deadlineMs } : {}),
+    onError: (err) => logger.warn({ err: err.message }, 'status poller: Redis or DigitalOcean trouble; trying again'),
+  });
+  await watcher.start();
   const outboxQueue = SlackOutbox.createQueue(redis, config.redis.prefix);
   const outbox = new SlackOutbox(redis, config.redis.prefix, outboxQueue);
   // The outbox retries and waits on rate limits itself, for as long as Slack needs.
@@ -193,6 +204,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
     await Promise.all([expiryWorker.close(), fleetWorker.close(), closeWorker(worker, watcher, opts.shutdownGraceMs ?? config.shutdownGraceMs, logger)]);
     await fleetScheduler.close();
     // Status messages still waiting are delivered by whichever worker runs next.
+    await watcher.stop();
     await outboxWorker.close();
     await outboxQueue.close();
     await digitalocean.close();
@@ -219,12 +231,12 @@ async function startLiveFleets(fleets: FleetStore, scheduler: FleetScheduler, af
  * their saved action ID); a job still inside a POST is left to BullMQ, whose lock runs out so
  * another worker takes it over, and that worker checks for the action before any new POST.
  */
-async function closeWorker(worker: ActionWorker, watcher: ActionWatcher, graceMs: number, logger: Logger): Promise<void> {
+async function closeWorker(worker: ActionWorker, watcher: Pick<StatusPoller, 'stop'>, graceMs: number, logger: Logger): Promise<void> {
   const closing = worker.close().then(() => 'closed' as const);
   const wait = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
   if ((await Promise.race([closing, wait(graceMs)])) === 'closed') return;
   logger.warn({ graceMs }, 'jobs still running at shutdown; handing them back to the queue');
-  watcher.stop();
+  await watcher.stop();
   if ((await Promise.race([closing, wait(5000)])) === 'timeout') {
     logger.warn('exiting with a job still inside a DigitalOcean call; another worker takes it over when its lock runs out');
   }

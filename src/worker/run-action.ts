@@ -4,7 +4,8 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { z } from 'zod';
 import { actionEntry } from '../domain/catalogue/index.js';
-import { FollowDeadlineError, WatcherStoppedError, type ActionWatcher } from '../digitalocean/action-watcher.js';
+import { FollowDeadlineError, WatcherStoppedError } from '../digitalocean/follow-errors.js';
+import type { StatusPoller } from '../digitalocean/status-poller.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { DigitalOceanError } from '../digitalocean/errors.js';
 import type { Action } from '../digitalocean/types.js';
@@ -22,7 +23,8 @@ export { CLOCK_SKEW_MS } from './post-once.js';
 
 export interface RunActionDeps extends PostDeps {
   digitalocean: PostDeps['digitalocean'] & Pick<DigitalOceanClient, 'getDroplet' | 'getAction'>;
-  watcher: Pick<ActionWatcher, 'follow'>;
+  /** Follows a posted action to its end: the cluster's one status poller. */
+  watcher: Pick<StatusPoller, 'follow'>;
   reporter: StatusReporter;
   line: Pick<DropletLine, 'join' | 'leave' | 'lastAction' | 'noteAction'>;
   requests: RequestDirectory;

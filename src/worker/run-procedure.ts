@@ -27,7 +27,7 @@ import {
   type ProcedureState,
 } from '../domain/procedures/state.js';
 import { jobAuditEntry, type ActionJob, type ActionOutcome } from '../domain/job.js';
-import { FollowDeadlineError } from '../digitalocean/action-watcher.js';
+import { FollowDeadlineError } from '../digitalocean/follow-errors.js';
 import { DigitalOceanError, DigitalOceanNetworkError } from '../digitalocean/errors.js';
 import type { Logger } from '../log.js';
 import { postOnce } from './post-once.js';
@@ -165,7 +165,6 @@ export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: 
         }
         if (posted.kind === 'started') {
           data = posted.data;
-          await deps.reporter.stepPosted?.(data, index, posted.action.id);
         } else if (posted.kind === 'refused' && !posted.afterLostPost && nothingSent(p, data)) {
           log.info({ reason: posted.reason }, 'rights withdrawn while the procedure waited; not sent');
           await deps.reporter.refused(data, posted.reason);
@@ -198,6 +197,9 @@ export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: 
       }
       const actionId = data.actionId!;
       const sentAt = data.postStartedAt;
+      // Said on every run that follows it: the outbox keeps one per step, so a worker that died
+      // between saving the action ID and saying so still has it said.
+      await deps.reporter.stepPosted?.(data, index, actionId);
       if (decl.waitFor === 'action') {
         const startedAt = Date.parse(data.actionStartedAt ?? '') || Date.now();
         let final;

@@ -42,7 +42,7 @@ export async function startTestSandbox(): Promise<TestSandbox> {
         cb();
       },
     }),
-    bot: { watcher: { minIntervalMs: 50, maxIntervalMs: 200 }, pendingEventDelayMs: 100, lineCheckMs: 100, shutdownGraceMs: 2000 },
+    bot: { watcher: { pollMs: 200 }, pendingEventDelayMs: 100, lineCheckMs: 100, shutdownGraceMs: 2000 },
   });
   return {
     ...sandbox,

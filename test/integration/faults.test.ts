@@ -140,7 +140,7 @@ describe('Slack failures lose nothing', () => {
 describe('actions that do not end', () => {
   let g: Harness;
   beforeAll(async () => {
-    g = await startHarness({ digitalocean: { durations: { reboot: 60_000, power_off: 300 } }, bot: { watcher: { minIntervalMs: 20, maxIntervalMs: 100, deadlineMs: 1500 } } });
+    g = await startHarness({ digitalocean: { durations: { reboot: 60_000, power_off: 300 } }, bot: { watcher: { pollMs: 100, deadlineMs: 1500 } } });
   });
   afterAll(async () => {
     await g?.stop();

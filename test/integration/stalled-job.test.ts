@@ -4,7 +4,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
 import { JobFence } from '../../src/queue/job-fence.js';
-import { ActionWatcher } from '../../src/digitalocean/action-watcher.js';
+import { StatusPoller } from '../../src/digitalocean/status-poller.js';
 import { DigitalOceanClient } from '../../src/digitalocean/client.js';
 import { createLogger } from '../../src/log.js';
 import { ACTION_QUEUE } from '../../src/queue/action-job.js';
@@ -55,7 +55,8 @@ it('reports a job that stalled too often as errored and hands the Droplet to the
     deps: {
       digitalocean: client,
       fence: new JobFence(redis),
-      watcher: new ActionWatcher(client),
+      // Never reached: the job stalls before any POST.
+      watcher: new StatusPoller({ redis, prefix, tokenId: 'unused', client }),
       reporter,
       audit: async () => {},
       line,
