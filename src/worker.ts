@@ -1,6 +1,7 @@
 // The worker half, wired from its adapters: the action worker (line, fence, POST once, follow,
 // report), the Slack outbox, approval expiry and the intake sweep. It shares nothing with the
 // web half but Redis, so any number of these can run in any number of processes.
+import { randomBytes } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import { StatusPoller } from './digitalocean/status-poller.js';
@@ -45,7 +46,10 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   const redis = connect(config.redis.url, 'worker');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (worker)'));
   const budget = tokenBudget(redis, config.redis.prefix, config.digitalocean, (waitMs) => logger.debug({ waitMs }, 'waiting for the DigitalOcean rate budget'));
-  const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget });
+  // Each worker process names itself to DigitalOcean, so a request in DigitalOcean's logs (or the
+  // simulator's) says which process made it.
+  const instance = randomBytes(4).toString('hex');
+  const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget, userAgent: `droplet-bot worker/${instance}` });
   // One poller per token for the whole cluster: the process holding its lease lists for everyone.
   const watcher = new StatusPoller({
     redis,
@@ -58,6 +62,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
     onError: (err) => logger.warn({ err: err.message }, 'status poller: Redis or DigitalOcean trouble; trying again'),
   });
   await watcher.start();
+  logger.info({ instance, statusPoller: watcher.instance }, 'worker started');
   const outboxQueue = SlackOutbox.createQueue(redis, config.redis.prefix);
   const outbox = new SlackOutbox(redis, config.redis.prefix, outboxQueue);
   // The outbox retries and waits on rate limits itself, for as long as Slack needs.

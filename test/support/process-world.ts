@@ -16,9 +16,9 @@ export interface ProcessWorld {
   stop(): Promise<void>;
 }
 
-export async function startProcessWorld(name: string, extra: Record<string, string> = {}): Promise<ProcessWorld> {
+export async function startProcessWorld(name: string, extra: Record<string, string> = {}, sim: { durations?: Record<string, number> } = {}): Promise<ProcessWorld> {
   const slack = await startSlackSimulator({ botToken: SECRETS.botToken });
-  const digitalocean = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 0.01 });
+  const digitalocean = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 0.01, ...sim });
   const prefix = uniquePrefix(name);
   const env = botEnv({ slackUrl: slack.url, digitaloceanUrl: digitalocean.url, redisUrl: redisUrl(), prefix, roleMap: writeRoleMap() }, extra);
   const bots: BotProcess[] = [];

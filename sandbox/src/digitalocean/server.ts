@@ -17,6 +17,8 @@ export interface RecordedRequest {
   /** Parsed JSON, the raw text when it was not JSON, or undefined when there was no body. */
   body: unknown;
   at: number;
+  /** The User-Agent header, to tell apart the processes that called. */
+  userAgent?: string;
 }
 
 export interface ServerDeps {
@@ -49,7 +51,8 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const query = Object.fromEntries(url.searchParams);
   const { body, bodyInvalid } = parseBody(await readBody(req));
-  deps.requests.push({ method, path: url.pathname, query, body, at: Date.now() });
+  const userAgent = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined;
+  deps.requests.push({ method, path: url.pathname, query, body, at: Date.now(), ...(userAgent ? { userAgent } : {}) });
 
   const token = bearerToken(req);
   const fault = deps.faults.take(method, url.pathname);
