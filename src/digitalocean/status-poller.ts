@@ -6,6 +6,7 @@
 // If the leader dies its lease runs out and another process takes over within a few seconds.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { DigitalOceanClient } from './client.js';
 import { DigitalOceanError } from './errors.js';
 import type { Action } from './types.js';
@@ -53,7 +54,37 @@ interface Waiter {
 }
 
 /** What the leader saves and publishes for an action that ended (or that DigitalOcean will not show). */
+const endedSchema = z.union([
+  z.object({ id: z.number().int(), action: z.object({ id: z.number().int(), status: z.enum(['completed', 'errored']), type: z.string(), started_at: z.string() }).passthrough() }),
+  z.object({ id: z.number().int(), error: z.object({ status: z.number().int(), code: z.string(), message: z.string() }) }),
+]);
 type Ended = { id: number; action: Action } | { id: number; error: { status: number; code: string; message: string } };
+
+/** A saved or published result, or undefined for anything else (another release's shape, a stray publisher). */
+function readEnded(text: string | null | undefined): Ended | undefined {
+  if (!text) return undefined;
+  try {
+    const parsed = endedSchema.safeParse(JSON.parse(text));
+    return parsed.success ? (parsed.data as Ended) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A status read refused this many rounds in a row (401, 403: a token without actions:read) is final. */
+const REFUSALS_BEFORE_FINAL = 3;
+
+// The watch set is scored on Redis's clock, so a process whose clock is off can neither drop a
+// watch it did not mean to nor keep one alive for ever. KEYS: the watch set. ARGV: ids.
+const TOUCH = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 1, #ARGV do redis.call('ZADD', KEYS[1], now, ARGV[i]) end
+return now`;
+// Drops watches nobody showed interest in for ARGV[1] ms; returns the rest.
+const CURRENT = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
+return redis.call('ZRANGE', KEYS[1], 0, -1)`;
 
 export class StatusPoller {
   readonly instance = randomBytes(6).toString('hex');
@@ -65,16 +96,21 @@ export class StatusPoller {
   private lookTimer: NodeJS.Timeout | undefined;
   private leading = false;
   private stopped = false;
+  private inRound: Promise<void> = Promise.resolve();
+  private campaigning = false;
+  /** Consecutive refusals (401, 403…) of each action's status read, while this process leads. */
+  private readonly refusals = new Map<number, number>();
   private readonly pollMs: number;
   private readonly leaseMs: number;
   private readonly staleMs: number;
 
   constructor(private readonly opts: StatusPollerOptions) {
-    const base = `${opts.prefix}:status:${opts.tokenId}`;
+    const base = `${opts.prefix}:status:v1:${opts.tokenId}`;
     this.keys = { watch: `${base}:watch`, ended: (id) => `${base}:ended:${id}`, channel: `${base}:ended`, lease: `${base}:lease` };
     this.pollMs = opts.pollMs ?? 2000;
     this.leaseMs = opts.leaseMs ?? 5000;
-    this.staleMs = opts.staleMs ?? 60_000;
+    // Followers refresh their interest every round: a watch is stale only after several missed ones.
+    this.staleMs = Math.max(opts.staleMs ?? 60_000, 5 * this.pollMs);
   }
 
   /** Whether this process polls for the cluster right now. */
@@ -89,7 +125,10 @@ export class StatusPoller {
   async start(): Promise<void> {
     this.sub = this.opts.redis.duplicate();
     this.sub.on('error', (err) => this.opts.onError?.(err));
-    this.sub.on('message', (_channel, text) => this.settle(JSON.parse(text) as Ended));
+    this.sub.on('message', (_channel, text) => {
+      const ended = readEnded(text);
+      if (ended) this.settle(ended);
+    });
     await this.sub.subscribe(this.keys.channel);
     await this.campaign();
     this.lookTimer = setInterval(() => void this.look().catch((err) => this.opts.onError?.(err as Error)), Math.max(this.pollMs, 1000));
@@ -101,7 +140,9 @@ export class StatusPoller {
     if (this.stopped) return Promise.reject(new WatcherStoppedError());
     return new Promise<Action>((resolve, reject) => {
       const deadlineMs = this.opts.deadlineMs ?? Math.max(30 * 60_000, typicalSeconds * 10_000);
-      const timer = setTimeout(() => this.giveUp(actionId, Date.now() - startedAt), Math.max(0, startedAt + deadlineMs - Date.now()));
+      // A rerun long after the action started still gets a few rounds to hear of its end.
+      const due = Math.max(startedAt + deadlineMs, Date.now() + 3 * this.pollMs);
+      const timer = setTimeout(() => void this.giveUp(actionId, startedAt).catch((err) => this.opts.onError?.(err as Error)), due - Date.now());
       timer.unref();
       const list = this.waiters.get(actionId) ?? [];
       list.push({ resolve, reject, timer, ...(onUpdate ? { onUpdate } : {}) });
@@ -118,7 +159,9 @@ export class StatusPoller {
     clearInterval(this.lookTimer);
     for (const [id, list] of this.waiters) for (const w of list) this.drop(id, w, new WatcherStoppedError());
     this.waiters.clear();
-    if (this.leading) await this.opts.redis.eval(RELEASE, 1, this.keys.lease, this.instance).catch(() => {});
+    // A round under way finishes (bounded) before the lease goes, so two leaders never overlap.
+    await Promise.race([this.inRound, new Promise((r) => setTimeout(r, 5000).unref())]);
+    await this.opts.redis.eval(RELEASE, 1, this.keys.lease, this.instance).catch(() => {});
     this.leading = false;
     this.sub?.disconnect();
   }
@@ -135,19 +178,28 @@ export class StatusPoller {
 
   /** Registers the action (or refreshes the interest in it) and picks up a result saved already. */
   private async watch(actionId: number): Promise<void> {
-    await this.opts.redis.zadd(this.keys.watch, Date.now(), String(actionId));
-    const saved = await this.opts.redis.get(this.keys.ended(actionId));
-    if (saved) this.settle(JSON.parse(saved) as Ended);
+    await this.opts.redis.eval(TOUCH, 1, this.keys.watch, String(actionId));
+    const saved = readEnded(await this.opts.redis.get(this.keys.ended(actionId)));
+    if (saved) this.settle(saved);
   }
 
   /** Every process, every round: refreshes its interest and reads results a missed message would have brought. */
+  private looking = false;
   private async look(): Promise<void> {
     const ids = [...this.waiters.keys()];
-    if (ids.length === 0) return;
-    const now = Date.now();
-    await this.opts.redis.zadd(this.keys.watch, ...ids.flatMap((id) => [now, String(id)]));
-    const saved = await this.opts.redis.mget(...ids.map((id) => this.keys.ended(id)));
-    for (const text of saved) if (text) this.settle(JSON.parse(text) as Ended);
+    // One look at a time: while Redis is away, looks must not pile up in the client's queue.
+    if (ids.length === 0 || this.looking) return;
+    this.looking = true;
+    try {
+      await this.opts.redis.eval(TOUCH, 1, this.keys.watch, ...ids.map(String));
+      const saved = await this.opts.redis.mget(...ids.map((id) => this.keys.ended(id)));
+      for (const text of saved) {
+        const ended = readEnded(text);
+        if (ended) this.settle(ended);
+      }
+    } finally {
+      this.looking = false;
+    }
   }
 
   private settle(ended: Ended): void {
@@ -165,12 +217,18 @@ export class StatusPoller {
     }
   }
 
-  private giveUp(actionId: number, elapsedMs: number): void {
+  /** The deadline: one last look (the saved result, then DigitalOcean itself) before giving up. */
+  private async giveUp(actionId: number, startedAt: number): Promise<void> {
+    if (!this.waiters.has(actionId)) return;
+    const saved = readEnded(await this.opts.redis.get(this.keys.ended(actionId)).catch(() => null));
+    if (saved) return this.settle(saved);
+    const now = await this.opts.client.getAction(actionId).catch(() => undefined);
+    if (now && now.status !== 'in-progress') return this.settle({ id: actionId, action: now });
     const list = this.waiters.get(actionId);
     if (!list) return;
     this.waiters.delete(actionId);
-    for (const w of list) w.reject(new FollowDeadlineError(actionId, elapsedMs));
-    void this.opts.redis.zrem(this.keys.watch, String(actionId)).catch(() => {});
+    for (const w of list) w.reject(new FollowDeadlineError(actionId, Date.now() - startedAt));
+    await this.opts.redis.zrem(this.keys.watch, String(actionId)).catch(() => {});
   }
 
   private drop(_id: number, w: Waiter, err: unknown): void {
@@ -181,7 +239,8 @@ export class StatusPoller {
   /** Takes the lease when nobody holds it, and keeps it while this process lives. */
   private async campaign(): Promise<void> {
     const tick = async () => {
-      if (this.stopped) return;
+      if (this.stopped || this.campaigning) return;
+      this.campaigning = true;
       const redis = this.opts.redis;
       try {
         if (this.leading) {
@@ -194,6 +253,13 @@ export class StatusPoller {
         // Without Redis nobody can be sure of the lease: stop polling until it answers again.
         this.leading = false;
         this.opts.onError?.(err as Error);
+      } finally {
+        this.campaigning = false;
+      }
+      // Stopped while the lease was being taken: give it back at once.
+      if (this.stopped && this.leading) {
+        this.leading = false;
+        await redis.eval(RELEASE, 1, this.keys.lease, this.instance).catch(() => {});
       }
     };
     await tick();
@@ -204,8 +270,9 @@ export class StatusPoller {
   private scheduleRound(delayMs: number): void {
     clearTimeout(this.roundTimer);
     this.roundTimer = setTimeout(() => {
-      void this.round()
-        .catch((err) => this.opts.onError?.(err as Error))
+      if (this.stopped || !this.leading) return;
+      this.inRound = this.round().catch((err) => this.opts.onError?.(err as Error));
+      void this.inRound
         .finally(() => {
           if (this.leading && !this.stopped) this.scheduleRound(this.pollMs);
         });
@@ -216,10 +283,8 @@ export class StatusPoller {
   /** One round of the leader: list until every watched action is covered, save and publish what ended. */
   private async round(): Promise<void> {
     const redis = this.opts.redis;
-    const now = Date.now();
-    // Actions whose followers all went away (their jobs rerun elsewhere and watch them again).
-    await redis.zremrangebyscore(this.keys.watch, '-inf', now - this.staleMs);
-    const ids = (await redis.zrange(this.keys.watch, '0', '-1')).map(Number).filter((n) => Number.isSafeInteger(n));
+    // Actions whose followers all went away (their jobs rerun elsewhere and watch them again) drop out.
+    const ids = ((await redis.eval(CURRENT, 1, this.keys.watch, String(this.staleMs))) as string[]).map(Number).filter((n) => Number.isSafeInteger(n));
     let calls = 0;
     if (ids.length === 0) {
       this.opts.onRound?.({ watched: 0, calls });
@@ -235,7 +300,11 @@ export class StatusPoller {
         this.opts.onRead?.('list', 1);
         for (const a of actions) if (wanted.has(a.id)) seen.set(a.id, { id: a.id, action: a });
         // IDs grow with time: a page that reaches below the oldest watched ID covers them all.
-        if (actions.length < LIST_PAGE || Math.min(...actions.map((a) => a.id)) <= oldest) break;
+        const reached = Math.min(...actions.map((a) => a.id));
+        if (actions.length < LIST_PAGE || reached <= oldest) break;
+        // A few old actions are cheaper read one by one than paged to.
+        const left = ids.filter((i) => i < reached).length;
+        if (left <= (this.opts.maxPages ?? 5) - page) break;
       }
     } catch (err) {
       // A listing DigitalOcean refuses for good (a token without actions:read) leaves single reads to
@@ -247,16 +316,25 @@ export class StatusPoller {
     for (const id of ids.filter((i) => !seen.has(i))) {
       try {
         const a = await this.opts.client.getAction(id);
+        this.refusals.delete(id);
         seen.set(id, { id, action: a });
       } catch (err) {
-        // 429s, 5xx and network trouble are tried again next round; another 4xx will not get better.
-        if (err instanceof DigitalOceanError && !err.isRateLimited && !err.isServerError) seen.set(id, { id, error: { status: err.status, code: String(err.id), message: err.message } });
+        // 429s, 5xx and network trouble are tried again next round. A refusal (404, or 401/403 for a
+        // token that may not read actions) is final only once it repeats: an auth blip must not end
+        // every job while its action runs on.
+        if (err instanceof DigitalOceanError && !err.isRateLimited && !err.isServerError) {
+          const n = (this.refusals.get(id) ?? 0) + 1;
+          this.refusals.set(id, n);
+          if (n >= REFUSALS_BEFORE_FINAL) seen.set(id, { id, error: { status: err.status, code: String(err.id), message: err.message } });
+          else this.opts.onError?.(err);
+        }
       }
       calls++;
       this.opts.onRead?.('single', 1);
     }
     for (const ended of seen.values()) {
       if ('action' in ended && ended.action.status === 'in-progress') continue;
+      this.refusals.delete(ended.id);
       const text = JSON.stringify(ended);
       await redis.multi().set(this.keys.ended(ended.id), text, 'EX', KEEP_RESULT_S).zrem(this.keys.watch, String(ended.id)).publish(this.keys.channel, text).exec();
     }

@@ -131,6 +131,52 @@ describe('the status poller', () => {
     }
   });
 
+  it('ignores a malformed message or saved result, and still tells every follower', async () => {
+    const m = member('t5');
+    await m.poller.start();
+    try {
+      const [id] = await reboots(1);
+      const base = `${prefix}:status:v1:t5`;
+      // Another release's shape, or a stray publisher: neither may crash a worker or block a result.
+      await redis.set(`${base}:ended:999999999`, 'not json');
+      await redis.publish(`${base}:ended`, 'not json');
+      await redis.publish(`${base}:ended`, JSON.stringify({ id }));
+      const waiting = m.poller.follow(id!, 30);
+      // An ID DigitalOcean does not know: refused three rounds running, then final.
+      const unknown = m.poller.follow(999999999, 30).catch((err: Error) => err);
+      expect((await waiting).status).toBe('completed');
+      expect(await unknown).toMatchObject({ status: 404 });
+    } finally {
+      await m.poller.stop();
+    }
+  });
+
+  it('hears the end of an action that started long before a rerun follows it, instead of giving up unread', async () => {
+    const m = member('t6');
+    await m.poller.start();
+    try {
+      const [id] = await reboots(1);
+      await until('the reboot to end', () => digitalocean.state.actions.find((a) => a.id === id && a.status === 'completed'));
+      // As a job rerun an hour after its POST would follow it.
+      const ended = await m.poller.follow(id!, 30, undefined, Date.now() - 3_600_000);
+      expect(ended.status).toBe('completed');
+    } finally {
+      await m.poller.stop();
+    }
+  });
+
+  it('does not end a follow on a refusal that does not repeat (an auth blip)', async () => {
+    const m = member('t7');
+    await m.poller.start();
+    try {
+      const [id] = await reboots(1);
+      for (let i = 0; i < 4; i++) digitalocean.failNext({ method: 'GET', path: /^\/v2\/actions/ }, { status: 401, body: { id: 'unauthorized', message: 'Unable to authenticate you' } });
+      expect((await m.poller.follow(id!, 30)).status).toBe('completed');
+    } finally {
+      await m.poller.stop();
+    }
+  });
+
   it('tells a follower that starts after the action ended, from the saved result', async () => {
     const m = member('t4');
     await m.poller.start();
