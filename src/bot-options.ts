@@ -13,7 +13,7 @@ export interface BotOptions {
   web: boolean;
   worker: boolean;
   /** The status poller's pacing (tests make it faster): rounds, lease, and when to stop following. */
-  watcher?: { pollMs?: number; leaseMs?: number; deadlineMs?: number };
+  watcher?: { pollMs?: number; leaseMs?: number; deadlineMs?: number; parkCheckMs?: number };
   pendingEventDelayMs?: number;
   /** How often a request waiting for its Droplet checks the line again. */
   lineCheckMs?: number;

@@ -10,7 +10,10 @@ import { budgetId, tokenBudget } from './digitalocean/rate-budget.js';
 import { boltLogger, type Logger } from './log.js';
 import { ActionProducer } from './queue/producer.js';
 import { SlackOutbox, createOutboxWorker } from './queue/slack-outbox.js';
-import { createActionWorker, type ActionWorker } from './queue/worker.js';
+import { createActionWorker, queueDirectory, type ActionWorker } from './queue/worker.js';
+import { Queue } from 'bullmq';
+import { ACTION_QUEUE } from './queue/action-job.js';
+import type { ActionJob } from './domain/job.js';
 import { JobFence } from './queue/job-fence.js';
 import { bannerFetch } from './slack/banner.js';
 import { SlackOutboxDelivery } from './slack/outbox-delivery.js';
@@ -60,7 +63,13 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
     ...(opts.watcher?.leaseMs !== undefined ? { leaseMs: opts.watcher.leaseMs } : {}),
     ...(opts.watcher?.deadlineMs !== undefined ? { deadlineMs: opts.watcher.deadlineMs } : {}),
     onError: (err) => logger.warn({ err: err.message }, 'status poller: Redis or DigitalOcean trouble; trying again'),
+    // Jobs parked while their actions run start again the moment the poller sees the end.
+    wake: async (jobIds) => {
+      for (const id of jobIds) await parked.promote(id);
+    },
   });
+  const parkedQueue = new Queue<ActionJob>(ACTION_QUEUE, { connection: redis, prefix: config.redis.prefix });
+  const parked = queueDirectory(parkedQueue);
   await watcher.start();
   logger.info({ instance, statusPoller: watcher.instance }, 'worker started');
   const outboxQueue = SlackOutbox.createQueue(redis, config.redis.prefix);
@@ -126,6 +135,8 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
       lineCheckMs: opts.lineCheckMs,
       procedurePollMs: opts.procedure?.pollMs,
       now: opts.procedure?.now,
+      ...(opts.watcher?.parkCheckMs !== undefined ? { parkCheckMs: opts.watcher.parkCheckMs } : {}),
+      ...(opts.watcher?.deadlineMs !== undefined ? { followDeadlineMs: opts.watcher.deadlineMs } : {}),
     },
   });
   // Requests whose receiver died (or froze) before queueing them are finished or withdrawn from here.
@@ -210,6 +221,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
     await fleetScheduler.close();
     // Status messages still waiting are delivered by whichever worker runs next.
     await watcher.stop();
+    await parkedQueue.close();
     await outboxWorker.close();
     await outboxQueue.close();
     await digitalocean.close();

@@ -34,6 +34,8 @@ export interface StatusPollerOptions {
   /** Each leader round: how many actions were watched, and how many calls it made. */
   onRound?: (round: { watched: number; calls: number }) => void;
   onError?: (err: Error) => void;
+  /** Starts parked jobs again at once (promotes them) when the action they wait for ended. */
+  wake?: (jobIds: string[]) => Promise<void>;
 }
 
 /** The listing's page size: DigitalOcean's maximum. */
@@ -89,7 +91,7 @@ return redis.call('ZRANGE', KEYS[1], 0, -1)`;
 export class StatusPoller {
   readonly instance = randomBytes(6).toString('hex');
   private readonly waiters = new Map<number, Waiter[]>();
-  private readonly keys: { watch: string; ended: (id: number) => string; channel: string; lease: string };
+  private readonly keys: { watch: string; ended: (id: number) => string; channel: string; lease: string; parked: (id: number) => string };
   private sub: Redis | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
   private roundTimer: NodeJS.Timeout | undefined;
@@ -106,7 +108,7 @@ export class StatusPoller {
 
   constructor(private readonly opts: StatusPollerOptions) {
     const base = `${opts.prefix}:status:v1:${opts.tokenId}`;
-    this.keys = { watch: `${base}:watch`, ended: (id) => `${base}:ended:${id}`, channel: `${base}:ended`, lease: `${base}:lease` };
+    this.keys = { watch: `${base}:watch`, ended: (id) => `${base}:ended:${id}`, channel: `${base}:ended`, lease: `${base}:lease`, parked: (id) => `${base}:parked:${id}` };
     this.pollMs = opts.pollMs ?? 2000;
     this.leaseMs = opts.leaseMs ?? 5000;
     // Followers refresh their interest every round: a watch is stale only after several missed ones.
@@ -149,6 +151,23 @@ export class StatusPoller {
       this.waiters.set(actionId, list);
       void this.watch(actionId).catch((err) => this.opts.onError?.(err as Error));
     });
+  }
+
+  /** The action's end if the poller saw it (an Error when DigitalOcean will not show it), else undefined. */
+  async result(actionId: number): Promise<Action | DigitalOceanError | undefined> {
+    const ended = readEnded(await this.opts.redis.get(this.keys.ended(actionId)));
+    if (!ended) return undefined;
+    return 'action' in ended ? ended.action : new DigitalOceanError(ended.error.status, ended.error.code, ended.error.message);
+  }
+
+  /**
+   * A job that lets go of its worker slot while its action runs: the action is watched, and the
+   * job is woken (promoted) when it ends. The job comes back on its own at its next check too,
+   * which keeps the watch alive.
+   */
+  async park(actionId: number, jobId: string): Promise<void> {
+    await this.opts.redis.multi().sadd(this.keys.parked(actionId), jobId).expire(this.keys.parked(actionId), 86_400).exec();
+    await this.opts.redis.eval(TOUCH, 1, this.keys.watch, String(actionId));
   }
 
   /** Stops following; pending follows reject so their jobs can be handed back. Gives up the lease. */
@@ -336,7 +355,16 @@ export class StatusPoller {
       if ('action' in ended && ended.action.status === 'in-progress') continue;
       this.refusals.delete(ended.id);
       const text = JSON.stringify(ended);
-      await redis.multi().set(this.keys.ended(ended.id), text, 'EX', KEEP_RESULT_S).zrem(this.keys.watch, String(ended.id)).publish(this.keys.channel, text).exec();
+      const replies = await redis
+        .multi()
+        .set(this.keys.ended(ended.id), text, 'EX', KEEP_RESULT_S)
+        .zrem(this.keys.watch, String(ended.id))
+        .publish(this.keys.channel, text)
+        .smembers(this.keys.parked(ended.id))
+        .del(this.keys.parked(ended.id))
+        .exec();
+      const parked = (replies?.[3]?.[1] as string[] | undefined) ?? [];
+      if (parked.length) await this.opts.wake?.(parked).catch((err) => this.opts.onError?.(err as Error));
     }
     this.opts.onRound?.({ watched: ids.length, calls });
   }

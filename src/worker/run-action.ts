@@ -4,8 +4,8 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { z } from 'zod';
 import { actionEntry } from '../domain/catalogue/index.js';
-import { FollowDeadlineError, WatcherStoppedError } from '../digitalocean/follow-errors.js';
-import type { StatusPoller } from '../digitalocean/status-poller.js';
+import { FollowDeadlineError } from '../digitalocean/follow-errors.js';
+import { awaitEnd, type AwaitEndDeps } from './await-end.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { DigitalOceanError } from '../digitalocean/errors.js';
 import type { Action } from '../digitalocean/types.js';
@@ -21,10 +21,8 @@ import { runProcedure } from './run-procedure.js';
 export type { RequestDirectory };
 export { CLOCK_SKEW_MS } from './post-once.js';
 
-export interface RunActionDeps extends PostDeps {
+export interface RunActionDeps extends PostDeps, Omit<AwaitEndDeps, 'digitalocean' | 'requests'> {
   digitalocean: PostDeps['digitalocean'] & Pick<DigitalOceanClient, 'getDroplet' | 'getAction'>;
-  /** Follows a posted action to its end: the cluster's one status poller. */
-  watcher: Pick<StatusPoller, 'follow'>;
   reporter: StatusReporter;
   line: Pick<DropletLine, 'join' | 'leave' | 'lastAction' | 'noteAction'>;
   requests: RequestDirectory;
@@ -62,12 +60,6 @@ export async function runActionJob(job: Job<ActionJob>, deps: RunActionDeps, tok
       throw err;
     }
     if (err instanceof DelayedError || (err as Error).name === 'RateLimitError') throw err;
-    if (err instanceof WatcherStoppedError) {
-      // Shutting down: back to the queue without spending an attempt; the next run follows the saved action ID.
-      log.info('handing the job back to the queue');
-      await job.moveToDelayed(Date.now(), token);
-      throw new DelayedError();
-    }
     const followGaveUp = err instanceof FollowDeadlineError || (err instanceof DigitalOceanError && err.status >= 400 && err.status < 500 && (job.data as ActionJob).actionId !== undefined);
     const final = followGaveUp || err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (final) {
@@ -140,7 +132,8 @@ async function run(job: Job<ActionJob>, data: ActionJob, deps: RunActionDeps, lo
   }
 
   const startedAt = Date.parse(action?.started_at ?? data.actionStartedAt ?? '') || Date.now();
-  const final = action && action.status !== 'in-progress' ? action : await deps.watcher.follow(actionId, actionEntry(data.action).typicalSeconds, undefined, startedAt);
+  // The ID is saved: the job lets go of its slot until the cluster's poller sees the action end.
+  const final = action && action.status !== 'in-progress' ? action : await awaitEnd(job, actionId, actionEntry(data.action).typicalSeconds, startedAt, deps, token);
   const durationMs = Math.max(0, (Date.parse(final.completed_at ?? '') || Date.now()) - startedAt);
   const status = final.status === 'completed' ? 'completed' : 'errored';
   const message = status === 'errored' ? 'DigitalOcean reports the action as errored' : undefined;

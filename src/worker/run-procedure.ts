@@ -33,6 +33,7 @@ import type { Logger } from '../log.js';
 import { postOnce } from './post-once.js';
 import type { RunActionDeps } from './run-action.js';
 import { waitForTurn } from './turn.js';
+import { awaitEnd } from './await-end.js';
 
 const DEFAULT_POLL_MS = 3000;
 /** Looks at the Droplet grow sparser as a wait goes on, up to this. */
@@ -204,7 +205,7 @@ export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: 
         const startedAt = Date.parse(data.actionStartedAt ?? '') || Date.now();
         let final;
         try {
-          final = await deps.watcher.follow(actionId, actionEntry(action).typicalSeconds, undefined, startedAt);
+          final = await awaitEnd(job, actionId, actionEntry(action).typicalSeconds, startedAt, deps, token);
         } catch (err) {
           // An action that never ends, or that DigitalOcean will not show, fails the step: the recovery runs.
           const refused = err instanceof DigitalOceanError && err.status >= 400 && err.status < 500 && !err.isRateLimited;

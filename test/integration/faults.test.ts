@@ -162,9 +162,9 @@ describe('actions that do not end', () => {
     await g.slack.waitFor(() => g.digitalocean.requests.some((r) => r.method === 'POST' && (r.body as { type?: string }).type === 'power_off'), 10_000);
   }, 40_000);
 
-  it('gives up at once when DigitalOcean refuses the status read (403)', async () => {
+  it('gives up when DigitalOcean keeps refusing the status read (403, three rounds running)', async () => {
     const d = g.digitalocean.addDroplet({ name: 'no-read' });
-    for (let i = 0; i < 8; i++) g.digitalocean.failNext({ method: 'GET', path: /^\/v2\/actions/ }, { status: 403, body: { id: 'forbidden', message: 'You are not authorized to perform this operation' } });
+    for (let i = 0; i < 20; i++) g.digitalocean.failNext({ method: 'GET', path: /^\/v2\/actions/ }, { status: 403, body: { id: 'forbidden', message: 'You are not authorized to perform this operation' } });
     await g.command('power-off no-read');
     const root = await finalIn('power-off on no-read');
     expect(root.text).toBe('power-off on no-read: errored');

@@ -157,7 +157,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     roleMap: opts.roleMap ?? ROLE_MAP,
     web: true,
     worker: true,
-    watcher: { pollMs: 100 },
+    watcher: { pollMs: 100, parkCheckMs: 1000 },
     pendingEventDelayMs: 100,
     shutdownGraceMs: 2000,
     intakeSweepMs: 200,
