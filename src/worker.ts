@@ -10,8 +10,8 @@ import { budgetId, tokenBudget } from './digitalocean/rate-budget.js';
 import { boltLogger, type Logger } from './log.js';
 import { ActionProducer } from './queue/producer.js';
 import { SlackOutbox, createOutboxWorker } from './queue/slack-outbox.js';
-import { createActionWorker, queueDirectory, type ActionWorker } from './queue/worker.js';
-import { Queue } from 'bullmq';
+import { createActionWorker, type ActionWorker } from './queue/worker.js';
+import { Job, Queue } from 'bullmq';
 import { ACTION_QUEUE } from './queue/action-job.js';
 import type { ActionJob } from './domain/job.js';
 import { JobFence } from './queue/job-fence.js';
@@ -65,11 +65,15 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
     onError: (err) => logger.warn({ err: err.message }, 'status poller: Redis or DigitalOcean trouble; trying again'),
     // Jobs parked while their actions run start again the moment the poller sees the end.
     wake: async (jobIds) => {
-      for (const id of jobIds) await parked.promote(id);
+      for (const id of jobIds) {
+        // Due in a moment rather than at once, so the run that parked it has surely let go.
+        await Job.fromId<ActionJob>(parkedQueue, id)
+          .then(async (job) => (job && (await job.isDelayed()) ? job.changeDelay(250) : undefined))
+          .catch((err) => logger.debug({ jobId: id, err: (err as Error).message }, 'a parked job was not there to wake (it came back on its own)'));
+      }
     },
   });
   const parkedQueue = new Queue<ActionJob>(ACTION_QUEUE, { connection: redis, prefix: config.redis.prefix });
-  const parked = queueDirectory(parkedQueue);
   await watcher.start();
   logger.info({ instance, statusPoller: watcher.instance }, 'worker started');
   const outboxQueue = SlackOutbox.createQueue(redis, config.redis.prefix);

@@ -41,6 +41,8 @@ export interface StatusPollerOptions {
 /** The listing's page size: DigitalOcean's maximum. */
 const LIST_PAGE = 200;
 const KEEP_RESULT_S = 3600;
+/** A parked job's claim on a watch lapses after this, whatever happens to the job. */
+const PARKED_S = 2 * 3600;
 
 // Renew or release the lease only while it is still ours.
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -82,10 +84,13 @@ const TOUCH = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 for i = 1, #ARGV do redis.call('ZADD', KEYS[1], now, ARGV[i]) end
 return now`;
-// Drops watches nobody showed interest in for ARGV[1] ms; returns the rest.
+// Drops watches nobody showed interest in for ARGV[1] ms, unless a job is parked on them (ARGV[2]
+// is the parked sets' key prefix: a parked job may wait long for a slot to look again); returns the rest.
 const CURRENT = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))) do
+  if redis.call('EXISTS', ARGV[2] .. id) == 1 then redis.call('ZADD', KEYS[1], now, id) else redis.call('ZREM', KEYS[1], id) end
+end
 return redis.call('ZRANGE', KEYS[1], 0, -1)`;
 
 export class StatusPoller {
@@ -166,8 +171,13 @@ export class StatusPoller {
    * which keeps the watch alive.
    */
   async park(actionId: number, jobId: string): Promise<void> {
-    await this.opts.redis.multi().sadd(this.keys.parked(actionId), jobId).expire(this.keys.parked(actionId), 86_400).exec();
+    await this.opts.redis.multi().sadd(this.keys.parked(actionId), jobId).expire(this.keys.parked(actionId), PARKED_S).exec();
     await this.opts.redis.eval(TOUCH, 1, this.keys.watch, String(actionId));
+  }
+
+  /** The job gave up on the action (its deadline): the action is watched no longer on its account. */
+  async unpark(actionId: number, jobId: string): Promise<void> {
+    await this.opts.redis.srem(this.keys.parked(actionId), jobId);
   }
 
   /** Stops following; pending follows reject so their jobs can be handed back. Gives up the lease. */
@@ -303,7 +313,7 @@ export class StatusPoller {
   private async round(): Promise<void> {
     const redis = this.opts.redis;
     // Actions whose followers all went away (their jobs rerun elsewhere and watch them again) drop out.
-    const ids = ((await redis.eval(CURRENT, 1, this.keys.watch, String(this.staleMs))) as string[]).map(Number).filter((n) => Number.isSafeInteger(n));
+    const ids = ((await redis.eval(CURRENT, 1, this.keys.watch, String(this.staleMs), this.keys.parked(0).slice(0, -1))) as string[]).map(Number).filter((n) => Number.isSafeInteger(n));
     let calls = 0;
     if (ids.length === 0) {
       this.opts.onRound?.({ watched: 0, calls });

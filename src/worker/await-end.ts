@@ -11,7 +11,7 @@ import type { ActionJob } from '../domain/job.js';
 import type { RequestDirectory } from './turn.js';
 
 export interface AwaitEndDeps {
-  watcher: Pick<StatusPoller, 'result' | 'park'>;
+  watcher: Pick<StatusPoller, 'result' | 'park' | 'unpark'>;
   digitalocean: Pick<DigitalOceanClient, 'getAction'>;
   requests: Pick<RequestDirectory, 'promote'>;
   /** How often a parked job comes back on its own. */
@@ -27,15 +27,21 @@ export async function awaitEnd(job: Job<ActionJob>, actionId: number, typicalSec
   if (saved) return saved;
   const deadline = deps.followDeadlineMs ?? Math.max(30 * 60_000, typicalSeconds * 10_000);
   if (Date.now() - startedAt > deadline) {
-    // One last look of its own before giving up: the poller may not have reached it.
-    const now = await deps.digitalocean.getAction(actionId);
-    if (now.status !== 'in-progress') return now;
+    // One last look of its own before giving up: the poller may not have reached it. A read that
+    // fails here changes nothing: the deadline has passed either way.
+    const now = await deps.digitalocean.getAction(actionId).catch(() => undefined);
+    if (now && now.status !== 'in-progress') return now;
+    await deps.watcher.unpark(actionId, String(job.id)).catch(() => {});
     throw new FollowDeadlineError(actionId, Date.now() - startedAt);
   }
   const jobId = String(job.id);
   await deps.watcher.park(actionId, jobId);
   await job.moveToDelayed(Date.now() + (deps.parkCheckMs ?? 10_000), token);
-  // It may have ended between the look above and the park: then come back at once.
-  if (await deps.watcher.result(actionId)) await deps.requests.promote(jobId).catch(() => {});
+  try {
+    // It may have ended between the look above and the park: then come back at once.
+    if (await deps.watcher.result(actionId)) await deps.requests.promote(jobId);
+  } catch {
+    // Parked already: the job comes back at its next check whatever happens here.
+  }
   throw new DelayedError();
 }

@@ -131,7 +131,7 @@ async function run(job: Job<ActionJob>, data: ActionJob, deps: RunActionDeps, lo
     }
   }
 
-  const startedAt = Date.parse(action?.started_at ?? data.actionStartedAt ?? '') || Date.now();
+  const startedAt = Date.parse(action?.started_at ?? data.actionStartedAt ?? '') || data.postStartedAt || Date.now();
   // The ID is saved: the job lets go of its slot until the cluster's poller sees the action end.
   const final = action && action.status !== 'in-progress' ? action : await awaitEnd(job, actionId, actionEntry(data.action).typicalSeconds, startedAt, deps, token);
   const durationMs = Math.max(0, (Date.parse(final.completed_at ?? '') || Date.now()) - startedAt);

@@ -202,7 +202,7 @@ export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: 
       // between saving the action ID and saying so still has it said.
       await deps.reporter.stepPosted?.(data, index, actionId);
       if (decl.waitFor === 'action') {
-        const startedAt = Date.parse(data.actionStartedAt ?? '') || Date.now();
+        const startedAt = Date.parse(data.actionStartedAt ?? '') || data.postStartedAt || Date.now();
         let final;
         try {
           final = await awaitEnd(job, actionId, actionEntry(action).typicalSeconds, startedAt, deps, token);

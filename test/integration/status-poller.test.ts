@@ -31,7 +31,7 @@ interface Member {
   rounds: Array<{ watched: number; calls: number }>;
 }
 
-function member(tokenId: string, extra: { leaseMs?: number } = {}): Member {
+function member(tokenId: string, extra: { leaseMs?: number; staleMs?: number; wake?: (ids: string[]) => Promise<void> } = {}): Member {
   const client = new DigitalOceanClient({ apiUrl: digitalocean.url, token: SECRETS.doToken });
   clients.push(client);
   const m: Member = { reads: 0, rounds: [], poller: undefined as never };
@@ -42,6 +42,8 @@ function member(tokenId: string, extra: { leaseMs?: number } = {}): Member {
     client,
     pollMs: 200,
     leaseMs: extra.leaseMs ?? 1500,
+    ...(extra.staleMs !== undefined ? { staleMs: extra.staleMs } : {}),
+    ...(extra.wake ? { wake: extra.wake } : {}),
     onRead: (_kind, n) => (m.reads += n),
     onRound: (r) => m.rounds.push(r),
   });
@@ -172,6 +174,22 @@ describe('the status poller', () => {
       const [id] = await reboots(1);
       for (let i = 0; i < 4; i++) digitalocean.failNext({ method: 'GET', path: /^\/v2\/actions/ }, { status: 401, body: { id: 'unauthorized', message: 'Unable to authenticate you' } });
       expect((await m.poller.follow(id!, 30)).status).toBe('completed');
+    } finally {
+      await m.poller.stop();
+    }
+  });
+
+  it('keeps watching an action a job is parked on, however long the job waits for a slot, and wakes it', async () => {
+    const woken: string[] = [];
+    // Watches go stale after a second without interest; a parked job shows none until it runs again.
+    const m = member('t8', { staleMs: 1000, wake: async (ids) => void woken.push(...ids) });
+    await m.poller.start();
+    try {
+      const [id] = await reboots(1);
+      await m.poller.park(id!, 'parked-job-1');
+      await until('the end to be saved', () => woken.length > 0, 10_000);
+      expect(woken).toEqual(['parked-job-1']);
+      expect(await m.poller.result(id!)).toMatchObject({ id, status: 'completed' });
     } finally {
       await m.poller.stop();
     }
