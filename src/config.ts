@@ -30,7 +30,7 @@ const envSchema = z
     ROLE_MAP: z.string().trim().min(1).default('./roles.yml'),
     WORKER_CONCURRENCY: z.coerce.number({ error: 'must be a whole number from 1 to 500' }).int().min(1).max(500).default(20),
     STATUS_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(250).max(60_000).default(2000),
-    WORKER_LOCK_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1000).max(600_000).default(30_000),
+    WORKER_LOCK_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1000).max(600_000).default(15_000),
     SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).max(120_000).default(20_000),
     NOTIFY_CHANNEL: z.string().trim().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C… or G…)').optional(),
     MESSAGE_BANNER: z.string().trim().max(300, 'must be at most 300 characters').optional(),
