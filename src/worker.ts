@@ -54,11 +54,13 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   const instance = randomBytes(4).toString('hex');
   const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget, userAgent: `droplet-bot worker/${instance}` });
   // One poller per token for the whole cluster: the process holding its lease lists for everyone.
+  // Status reads draw from the same budget but only from its first four fifths: POSTs keep their place.
+  const statusClient = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget: budget.statusReads(), userAgent: `droplet-bot worker/${instance}` });
   const watcher = new StatusPoller({
     redis,
     prefix: config.redis.prefix,
     tokenId: budgetId(config.digitalocean.token),
-    client: digitalocean,
+    client: statusClient,
     pollMs: opts.watcher?.pollMs ?? config.statusPollMs,
     ...(opts.watcher?.leaseMs !== undefined ? { leaseMs: opts.watcher.leaseMs } : {}),
     ...(opts.watcher?.deadlineMs !== undefined ? { deadlineMs: opts.watcher.deadlineMs } : {}),
@@ -229,6 +231,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
     await outboxWorker.close();
     await outboxQueue.close();
     await digitalocean.close();
+    await statusClient.close();
     redis.disconnect();
   });
 }

@@ -59,6 +59,9 @@ export interface RateBudgetOptions {
 /** The local refusal's id: the budget is spent, nothing was sent to DigitalOcean. */
 export const BUDGET_SPENT = 'rate_budget_spent';
 
+/** The share of each window status reads may use; the rest is kept for POSTs and lookups. */
+export const STATUS_SHARE = 0.8;
+
 // Keys: 1 log (zset: slot seq -> time), 2 pending (zset: unanswered seq -> time), 3 seq
 // (counter), 4 obs (hash: last ratelimit-remaining seen), 5 pause (ms until which all wait).
 // Returns {0, seq, pendingBefore} when granted, {waitMs} when not.
@@ -150,14 +153,24 @@ export class RedisRateBudget implements RequestBudget {
   }
 
   async acquire(): Promise<BudgetTicket> {
+    return this.acquireWithin(this.opts.perMinute, this.opts.perHour);
+  }
+
+  /**
+   * The same budget for status reads, which may use only the first STATUS_SHARE of each window:
+   * the rest stays for POSTs and lookups, so when the budget runs low polling slows first and a
+   * POST keeps its place.
+   */
+  statusReads(): RequestBudget {
+    const perMinute = Math.max(1, Math.floor(this.opts.perMinute * STATUS_SHARE));
+    const perHour = Math.max(1, Math.floor(this.opts.perHour * STATUS_SHARE));
+    return { acquire: () => this.acquireWithin(perMinute, perHour) };
+  }
+
+  private async acquireWithin(perMinute: number, perHour: number): Promise<BudgetTicket> {
     let waited = 0;
     for (;;) {
-      const reply = (await runScript(this.opts.redis, ACQUIRE, this.keys, [
-        this.opts.perMinute,
-        this.opts.perHour,
-        this.minuteMs,
-        this.hourMs,
-      ])) as number[];
+      const reply = (await runScript(this.opts.redis, ACQUIRE, this.keys, [perMinute, perHour, this.minuteMs, this.hourMs])) as number[];
       const [waitMs = 0, seq = 0, pendingBefore = 0] = reply.map(Number);
       if (waitMs <= 0) return this.ticket(seq, pendingBefore);
       if (waited + waitMs > this.maxWaitMs) {

@@ -63,6 +63,20 @@ describe('RedisRateBudget', () => {
     expect(second - t0).toBeGreaterThanOrEqual(250 + 395);
   });
 
+  it('lets status reads use only four fifths of a window, so a POST still gets a slot when polling has used its share', async () => {
+    const [a] = budgets({ perMinute: 10, minuteMs: 5000, maxWaitMs: 50 });
+    const reads = a.statusReads();
+    for (let i = 0; i < 8; i++) await (await reads.acquire()).settle({ status: 200 });
+    // The ninth status read would have to wait for the window: polling slows first...
+    await expect(reads.acquire()).rejects.toMatchObject({ id: BUDGET_SPENT });
+    // ...while a POST still goes at once, twice.
+    const start = performance.now();
+    await use(a);
+    await use(a);
+    expect(performance.now() - start).toBeLessThan(1000);
+    await expect(a.acquire()).rejects.toMatchObject({ id: BUDGET_SPENT });
+  });
+
   it('keeps the hourly limit too', async () => {
     const [a, b] = budgets({ perMinute: 100, perHour: 2, hourMs: 500 });
     const t0 = performance.now();
