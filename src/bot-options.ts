@@ -12,7 +12,7 @@ export interface BotOptions {
   roleMap?: RoleMap | RoleMapSource;
   web: boolean;
   worker: boolean;
-  /** The status poller's pacing (tests make it faster): rounds, lease, and when to stop following. */
+  /** Status pacing (tests make it faster): the poller's rounds and lease, how long a job waits for its action, how often a parked job looks on its own. */
   watcher?: { pollMs?: number; leaseMs?: number; deadlineMs?: number; parkCheckMs?: number };
   pendingEventDelayMs?: number;
   /** How often a request waiting for its Droplet checks the line again. */

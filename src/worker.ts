@@ -63,7 +63,6 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
     client: statusClient,
     pollMs: opts.watcher?.pollMs ?? config.statusPollMs,
     ...(opts.watcher?.leaseMs !== undefined ? { leaseMs: opts.watcher.leaseMs } : {}),
-    ...(opts.watcher?.deadlineMs !== undefined ? { deadlineMs: opts.watcher.deadlineMs } : {}),
     onError: (err) => logger.warn({ err: err.message }, 'status poller: Redis or DigitalOcean trouble; trying again'),
     // Jobs parked while their actions run start again the moment the poller sees the end.
     wake: async (jobIds) => {
@@ -223,7 +222,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
     await sweeping;
     await sweeperBeat.stop(true);
     await sweeper.close();
-    await Promise.all([expiryWorker.close(), fleetWorker.close(), closeWorker(worker, watcher, opts.shutdownGraceMs ?? config.shutdownGraceMs, logger)]);
+    await Promise.all([expiryWorker.close(), fleetWorker.close(), closeWorker(worker, opts.shutdownGraceMs ?? config.shutdownGraceMs, logger)]);
     await fleetScheduler.close();
     // Status messages still waiting are delivered by whichever worker runs next.
     await watcher.stop();
@@ -250,17 +249,16 @@ async function startLiveFleets(fleets: FleetStore, scheduler: FleetScheduler, af
 }
 
 /**
- * worker.close() waits for running jobs with no limit of its own. Bound it: after the grace
- * period, jobs that are following an action go back to the queue (they resume elsewhere from
- * their saved action ID); a job still inside a POST is left to BullMQ, whose lock runs out so
- * another worker takes it over, and that worker checks for the action before any new POST.
+ * worker.close() waits for running jobs with no limit of its own. Bound it. Jobs waiting for their
+ * actions are parked and hold nothing; a job still running after the grace period (inside a POST,
+ * say) is left to BullMQ, whose lock runs out so another worker takes it over, and that worker
+ * checks for the action before any new POST.
  */
-async function closeWorker(worker: ActionWorker, watcher: Pick<StatusPoller, 'stop'>, graceMs: number, logger: Logger): Promise<void> {
+async function closeWorker(worker: ActionWorker, graceMs: number, logger: Logger): Promise<void> {
   const closing = worker.close().then(() => 'closed' as const);
   const wait = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
   if ((await Promise.race([closing, wait(graceMs)])) === 'closed') return;
-  logger.warn({ graceMs }, 'jobs still running at shutdown; handing them back to the queue');
-  await watcher.stop();
+  logger.warn({ graceMs }, 'jobs still running at shutdown; giving them a few seconds more');
   if ((await Promise.race([closing, wait(5000)])) === 'timeout') {
     logger.warn('exiting with a job still inside a DigitalOcean call; another worker takes it over when its lock runs out');
   }

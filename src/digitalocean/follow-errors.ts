@@ -1,13 +1,5 @@
-// How following an action can end without its result: the process is stopping, or DigitalOcean
-// keeps reporting the action in progress far longer than it should.
-
-/** The process is shutting down: the job should go back to the queue, not count as failed. */
-export class WatcherStoppedError extends Error {
-  override name = 'WatcherStoppedError';
-  constructor() {
-    super('watcher stopped');
-  }
-}
+// How following an action ends without its result: DigitalOcean keeps reporting the action in
+// progress far longer than it should.
 
 /** DigitalOcean still reports the action in progress long after it should have ended. */
 export class FollowDeadlineError extends Error {

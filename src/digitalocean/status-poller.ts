@@ -1,16 +1,15 @@
-// One status poller per DigitalOcean token for the whole cluster. A follow registers its action
-// in a watch set in Redis; whichever worker process holds the poller's lease lists the account's
-// actions while anything is watched, saves each action that ended and publishes it, and the
-// followers in every process learn of their action's end from that message (or, should a message
-// be missed, from the saved result they look up). With nothing watched no call is made at all.
-// If the leader dies its lease runs out and another process takes over within a few seconds.
+// One status poller per DigitalOcean token for the whole cluster. A job that waits for its action
+// parks on it: the action goes into a watch set in Redis. Whichever worker process holds the
+// poller's lease lists the account's actions while anything is watched, saves each action that
+// ended, and wakes the jobs parked on it; a job reads the saved result when it runs again. With
+// nothing watched no call is made at all. If the leader dies its lease runs out and another
+// process takes over within a few seconds.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { DigitalOceanClient } from './client.js';
 import { DigitalOceanError } from './errors.js';
 import type { Action } from './types.js';
-import { FollowDeadlineError, WatcherStoppedError } from './follow-errors.js';
 
 export interface StatusPollerOptions {
   redis: Redis;
@@ -23,10 +22,8 @@ export interface StatusPollerOptions {
   pollMs?: number;
   /** The leader's lease; another process takes over this long after the leader stopped renewing. */
   leaseMs?: number;
-  /** A watched action nobody has shown interest in for this long (its follower died) is dropped. */
+  /** A watched action nobody has shown interest in for this long, and no job is parked on, is dropped. */
   staleMs?: number;
-  /** Give up on an action still in progress after this long (default: 10x its usual time, at least 30 min). */
-  deadlineMs?: number;
   /** How many listing pages a round may read before single reads take over. */
   maxPages?: number;
   /** Every call the leader makes, for benchmarks and logs. */
@@ -50,21 +47,14 @@ return 0`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-interface Waiter {
-  resolve: (a: Action) => void;
-  reject: (e: unknown) => void;
-  onUpdate?: (a: Action) => void;
-  timer: NodeJS.Timeout;
-}
-
-/** What the leader saves and publishes for an action that ended (or that DigitalOcean will not show). */
+/** What the leader saves for an action that ended (or that DigitalOcean will not show). */
 const endedSchema = z.union([
   z.object({ id: z.number().int(), action: z.object({ id: z.number().int(), status: z.enum(['completed', 'errored']), type: z.string(), started_at: z.string() }).passthrough() }),
   z.object({ id: z.number().int(), error: z.object({ status: z.number().int(), code: z.string(), message: z.string() }) }),
 ]);
 type Ended = { id: number; action: Action } | { id: number; error: { status: number; code: string; message: string } };
 
-/** A saved or published result, or undefined for anything else (another release's shape, a stray publisher). */
+/** A saved result, or undefined for anything else (another release's shape, say). */
 function readEnded(text: string | null | undefined): Ended | undefined {
   if (!text) return undefined;
   try {
@@ -95,12 +85,9 @@ return redis.call('ZRANGE', KEYS[1], 0, -1)`;
 
 export class StatusPoller {
   readonly instance = randomBytes(6).toString('hex');
-  private readonly waiters = new Map<number, Waiter[]>();
-  private readonly keys: { watch: string; ended: (id: number) => string; channel: string; lease: string; parked: (id: number) => string };
-  private sub: Redis | undefined;
+  private readonly keys: { watch: string; ended: (id: number) => string; lease: string; parked: (id: number) => string };
   private leaseTimer: NodeJS.Timeout | undefined;
   private roundTimer: NodeJS.Timeout | undefined;
-  private lookTimer: NodeJS.Timeout | undefined;
   private leading = false;
   private stopped = false;
   private inRound: Promise<void> = Promise.resolve();
@@ -113,10 +100,10 @@ export class StatusPoller {
 
   constructor(private readonly opts: StatusPollerOptions) {
     const base = `${opts.prefix}:status:v1:${opts.tokenId}`;
-    this.keys = { watch: `${base}:watch`, ended: (id) => `${base}:ended:${id}`, channel: `${base}:ended`, lease: `${base}:lease`, parked: (id) => `${base}:parked:${id}` };
+    this.keys = { watch: `${base}:watch`, ended: (id) => `${base}:ended:${id}`, lease: `${base}:lease`, parked: (id) => `${base}:parked:${id}` };
     this.pollMs = opts.pollMs ?? 2000;
     this.leaseMs = opts.leaseMs ?? 5000;
-    // Followers refresh their interest every round: a watch is stale only after several missed ones.
+    // A watch is stale only after several rounds without interest (and with no job parked on it).
     this.staleMs = Math.max(opts.staleMs ?? 60_000, 5 * this.pollMs);
   }
 
@@ -125,37 +112,8 @@ export class StatusPoller {
     return this.leading;
   }
 
-  get size(): number {
-    return this.waiters.size;
-  }
-
   async start(): Promise<void> {
-    this.sub = this.opts.redis.duplicate();
-    this.sub.on('error', (err) => this.opts.onError?.(err));
-    this.sub.on('message', (_channel, text) => {
-      const ended = readEnded(text);
-      if (ended) this.settle(ended);
-    });
-    await this.sub.subscribe(this.keys.channel);
     await this.campaign();
-    this.lookTimer = setInterval(() => void this.look().catch((err) => this.opts.onError?.(err as Error)), Math.max(this.pollMs, 1000));
-    this.lookTimer.unref();
-  }
-
-  /** Resolves with the action once it is completed or errored, whichever process polls. */
-  follow(actionId: number, typicalSeconds: number, onUpdate?: (action: Action) => void, startedAt = Date.now()): Promise<Action> {
-    if (this.stopped) return Promise.reject(new WatcherStoppedError());
-    return new Promise<Action>((resolve, reject) => {
-      const deadlineMs = this.opts.deadlineMs ?? Math.max(30 * 60_000, typicalSeconds * 10_000);
-      // A rerun long after the action started still gets a few rounds to hear of its end.
-      const due = Math.max(startedAt + deadlineMs, Date.now() + 3 * this.pollMs);
-      const timer = setTimeout(() => void this.giveUp(actionId, startedAt).catch((err) => this.opts.onError?.(err as Error)), due - Date.now());
-      timer.unref();
-      const list = this.waiters.get(actionId) ?? [];
-      list.push({ resolve, reject, timer, ...(onUpdate ? { onUpdate } : {}) });
-      this.waiters.set(actionId, list);
-      void this.watch(actionId).catch((err) => this.opts.onError?.(err as Error));
-    });
   }
 
   /** The action's end if the poller saw it (an Error when DigitalOcean will not show it), else undefined. */
@@ -180,19 +138,15 @@ export class StatusPoller {
     await this.opts.redis.srem(this.keys.parked(actionId), jobId);
   }
 
-  /** Stops following; pending follows reject so their jobs can be handed back. Gives up the lease. */
+  /** Stops polling and gives up the lease. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.leaseTimer);
     clearTimeout(this.roundTimer);
-    clearInterval(this.lookTimer);
-    for (const [id, list] of this.waiters) for (const w of list) this.drop(id, w, new WatcherStoppedError());
-    this.waiters.clear();
     // A round under way finishes (bounded) before the lease goes, so two leaders never overlap.
     await Promise.race([this.inRound, new Promise((r) => setTimeout(r, 5000).unref())]);
     await this.opts.redis.eval(RELEASE, 1, this.keys.lease, this.instance).catch(() => {});
     this.leading = false;
-    this.sub?.disconnect();
   }
 
   /** As if the process died: every timer stops, nothing is released (tests; the lease runs out by itself). */
@@ -201,68 +155,6 @@ export class StatusPoller {
     this.leading = false;
     clearInterval(this.leaseTimer);
     clearTimeout(this.roundTimer);
-    clearInterval(this.lookTimer);
-    this.sub?.disconnect();
-  }
-
-  /** Registers the action (or refreshes the interest in it) and picks up a result saved already. */
-  private async watch(actionId: number): Promise<void> {
-    await this.opts.redis.eval(TOUCH, 1, this.keys.watch, String(actionId));
-    const saved = readEnded(await this.opts.redis.get(this.keys.ended(actionId)));
-    if (saved) this.settle(saved);
-  }
-
-  /** Every process, every round: refreshes its interest and reads results a missed message would have brought. */
-  private looking = false;
-  private async look(): Promise<void> {
-    const ids = [...this.waiters.keys()];
-    // One look at a time: while Redis is away, looks must not pile up in the client's queue.
-    if (ids.length === 0 || this.looking) return;
-    this.looking = true;
-    try {
-      await this.opts.redis.eval(TOUCH, 1, this.keys.watch, ...ids.map(String));
-      const saved = await this.opts.redis.mget(...ids.map((id) => this.keys.ended(id)));
-      for (const text of saved) {
-        const ended = readEnded(text);
-        if (ended) this.settle(ended);
-      }
-    } finally {
-      this.looking = false;
-    }
-  }
-
-  private settle(ended: Ended): void {
-    const list = this.waiters.get(ended.id);
-    if (!list) return;
-    this.waiters.delete(ended.id);
-    for (const w of list) {
-      clearTimeout(w.timer);
-      if ('action' in ended) {
-        w.onUpdate?.(ended.action);
-        w.resolve(ended.action);
-      } else {
-        w.reject(new DigitalOceanError(ended.error.status, ended.error.code, ended.error.message));
-      }
-    }
-  }
-
-  /** The deadline: one last look (the saved result, then DigitalOcean itself) before giving up. */
-  private async giveUp(actionId: number, startedAt: number): Promise<void> {
-    if (!this.waiters.has(actionId)) return;
-    const saved = readEnded(await this.opts.redis.get(this.keys.ended(actionId)).catch(() => null));
-    if (saved) return this.settle(saved);
-    const now = await this.opts.client.getAction(actionId).catch(() => undefined);
-    if (now && now.status !== 'in-progress') return this.settle({ id: actionId, action: now });
-    const list = this.waiters.get(actionId);
-    if (!list) return;
-    this.waiters.delete(actionId);
-    for (const w of list) w.reject(new FollowDeadlineError(actionId, Date.now() - startedAt));
-    await this.opts.redis.zrem(this.keys.watch, String(actionId)).catch(() => {});
-  }
-
-  private drop(_id: number, w: Waiter, err: unknown): void {
-    clearTimeout(w.timer);
-    w.reject(err);
   }
 
   /** Takes the lease when nobody holds it, and keeps it while this process lives. */
@@ -309,7 +201,7 @@ export class StatusPoller {
     this.roundTimer.unref();
   }
 
-  /** One round of the leader: list until every watched action is covered, save and publish what ended. */
+  /** One round of the leader: list until every watched action is covered, save what ended, wake its jobs. */
   private async round(): Promise<void> {
     const redis = this.opts.redis;
     // Actions whose followers all went away (their jobs rerun elsewhere and watch them again) drop out.
@@ -369,11 +261,10 @@ export class StatusPoller {
         .multi()
         .set(this.keys.ended(ended.id), text, 'EX', KEEP_RESULT_S)
         .zrem(this.keys.watch, String(ended.id))
-        .publish(this.keys.channel, text)
         .smembers(this.keys.parked(ended.id))
         .del(this.keys.parked(ended.id))
         .exec();
-      const parked = (replies?.[3]?.[1] as string[] | undefined) ?? [];
+      const parked = (replies?.[2]?.[1] as string[] | undefined) ?? [];
       if (parked.length) await this.opts.wake?.(parked).catch((err) => this.opts.onError?.(err as Error));
     }
     this.opts.onRound?.({ watched: ids.length, calls });

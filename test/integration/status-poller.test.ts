@@ -1,11 +1,16 @@
 // One status poller per token across processes: several StatusPoller instances (as in several
-// worker processes) share one Redis; one of them lists, every follower hears its action's end,
-// another takes over when the leader dies, and nothing is called while nothing is in flight.
+// worker processes) share one Redis. Jobs park on their actions; one instance lists, saves each
+// end and wakes the jobs parked on it, another takes over when the leader dies, and nothing is
+// called while nothing is in flight.
 import { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDigitalOceanSimulator, type DigitalOceanSimulator } from 'droplet-bot-sandbox';
 import { DigitalOceanClient } from '../../src/digitalocean/client.js';
 import { StatusPoller } from '../../src/digitalocean/status-poller.js';
+import type { Action } from '../../src/digitalocean/types.js';
+import type { DigitalOceanError } from '../../src/digitalocean/errors.js';
+import { awaitEnd } from '../../src/worker/await-end.js';
 import { SECRETS } from '../support/harness.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
 
@@ -27,14 +32,17 @@ afterAll(async () => {
 
 interface Member {
   poller: StatusPoller;
+  client: DigitalOceanClient;
   reads: number;
   rounds: Array<{ watched: number; calls: number }>;
+  /** The job IDs this instance woke, as the leader. */
+  woken: string[];
 }
 
-function member(tokenId: string, extra: { leaseMs?: number; staleMs?: number; wake?: (ids: string[]) => Promise<void> } = {}): Member {
+function member(tokenId: string, extra: { leaseMs?: number; staleMs?: number } = {}): Member {
   const client = new DigitalOceanClient({ apiUrl: digitalocean.url, token: SECRETS.doToken });
   clients.push(client);
-  const m: Member = { reads: 0, rounds: [], poller: undefined as never };
+  const m: Member = { reads: 0, rounds: [], woken: [], client, poller: undefined as never };
   m.poller = new StatusPoller({
     redis,
     prefix,
@@ -43,7 +51,7 @@ function member(tokenId: string, extra: { leaseMs?: number; staleMs?: number; wa
     pollMs: 200,
     leaseMs: extra.leaseMs ?? 1500,
     ...(extra.staleMs !== undefined ? { staleMs: extra.staleMs } : {}),
-    ...(extra.wake ? { wake: extra.wake } : {}),
+    wake: async (ids) => void m.woken.push(...ids),
     onRead: (_kind, n) => (m.reads += n),
     onRound: (r) => m.rounds.push(r),
   });
@@ -63,25 +71,31 @@ async function reboots(n: number): Promise<number[]> {
 let counter = 0;
 const randomName = () => `${Date.now().toString(36)}-${++counter}`;
 
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v !== undefined && v !== false) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
+/** As a job does: park on the action, then read its end once the poller saved it. */
+async function parkUntilEnded(m: Member, id: number, jobId = `job-${id}`): Promise<Action | DigitalOceanError> {
+  await m.poller.park(id, jobId);
+  return until(`the end of action ${id}`, () => m.poller.result(id));
+}
+
 describe('the status poller', () => {
-  it('lists from one process only, and every process hears of its own actions ending', async () => {
+  it('lists from one process only, and wakes the jobs parked on every process', async () => {
     const members = [member('t1'), member('t1'), member('t1')];
     await Promise.all(members.map((m) => m.poller.start()));
     try {
       expect(members.filter((m) => m.poller.isLeader)).toHaveLength(1);
       const ids = await reboots(12);
       const listingsBefore = digitalocean.requests.filter((r) => r.method === 'GET' && r.path === '/v2/actions').length;
-      const ended = await Promise.all(ids.map((id, i) => members[i % 3]!.poller.follow(id, 30)));
+      const ended = (await Promise.all(ids.map((id, i) => parkUntilEnded(members[i % 3]!, id)))) as Action[];
       expect(ended.map((a) => a.status)).toEqual(ids.map(() => 'completed'));
       expect(ended.map((a) => a.id)).toEqual(ids);
       // Only the leader called DigitalOcean, and one listing per round covered all twelve.
@@ -89,6 +103,7 @@ describe('the status poller', () => {
       const leader = members.find((m) => m.poller.isLeader)!;
       // The busy rounds are over once a round finds nothing left to watch.
       await until('an idle round', () => leader.rounds.at(-1)?.watched === 0);
+      expect(leader.woken.sort()).toEqual(ids.map((id) => `job-${id}`).sort());
       const listings = digitalocean.requests.filter((r) => r.method === 'GET' && r.path === '/v2/actions').length - listingsBefore;
       expect(listings).toBe(leader.rounds.filter((r) => r.watched > 0).length);
       expect(digitalocean.requests.filter((r) => r.method === 'GET' && /^\/v2\/actions\/\d+$/.test(r.path))).toHaveLength(0);
@@ -112,7 +127,7 @@ describe('the status poller', () => {
     }
   });
 
-  it('is taken over within a few seconds when the leader dies, and the followers still hear', async () => {
+  it('is taken over within a few seconds when the leader dies, and parked jobs still hear', async () => {
     const a = member('t3', { leaseMs: 1000 });
     const b = member('t3', { leaseMs: 1000 });
     await a.poller.start();
@@ -120,90 +135,91 @@ describe('the status poller', () => {
     const [leader, other] = a.poller.isLeader ? [a, b] : [b, a];
     try {
       const ids = await reboots(3);
-      const waiting = ids.map((id) => other.poller.follow(id, 30));
+      const waiting = ids.map((id) => parkUntilEnded(other, id));
       // The leader dies without a word: its timers stop and its lease is left to run out.
       leader.poller.abandon();
       const diedAt = Date.now();
       await until('the other to take the lease', () => other.poller.isLeader, 5000);
       expect(Date.now() - diedAt).toBeLessThan(3000);
-      expect((await Promise.all(waiting)).map((x) => x.status)).toEqual(['completed', 'completed', 'completed']);
+      expect(((await Promise.all(waiting)) as Action[]).map((x) => x.status)).toEqual(['completed', 'completed', 'completed']);
       expect(other.reads).toBeGreaterThan(0);
     } finally {
       await Promise.all([a.poller.stop(), b.poller.stop()]);
     }
   });
 
-  it('ignores a malformed message or saved result, and still tells every follower', async () => {
+  it('ignores a malformed saved result, and ends an action DigitalOcean does not know only after three refusals', async () => {
     const m = member('t5');
     await m.poller.start();
     try {
       const [id] = await reboots(1);
-      const base = `${prefix}:status:v1:t5`;
-      // Another release's shape, or a stray publisher: neither may crash a worker or block a result.
-      await redis.set(`${base}:ended:999999999`, 'not json');
-      await redis.publish(`${base}:ended`, 'not json');
-      await redis.publish(`${base}:ended`, JSON.stringify({ id }));
-      const waiting = m.poller.follow(id!, 30);
+      // Another release's shape: it is no result, and it blocks nobody else's.
+      await redis.set(`${prefix}:status:v1:t5:ended:999999999`, 'not json');
+      expect(await m.poller.result(999999999)).toBeUndefined();
+      const waiting = parkUntilEnded(m, id!);
       // An ID DigitalOcean does not know: refused three rounds running, then final.
-      const unknown = m.poller.follow(999999999, 30).catch((err: Error) => err);
-      expect((await waiting).status).toBe('completed');
+      const unknown = parkUntilEnded(m, 999999999);
+      expect(((await waiting) as Action).status).toBe('completed');
       expect(await unknown).toMatchObject({ status: 404 });
+      expect(m.rounds.filter((r) => r.watched > 0).length).toBeGreaterThanOrEqual(3);
     } finally {
       await m.poller.stop();
     }
   });
 
-  it('hears the end of an action that started long before a rerun follows it, instead of giving up unread', async () => {
+  it('hears the end of an action that started long before a rerun waits for it, instead of giving up unread', async () => {
     const m = member('t6');
     await m.poller.start();
+    const queue = new Queue('poller-late', { connection: redis, prefix });
     try {
       const [id] = await reboots(1);
       await until('the reboot to end', () => digitalocean.state.actions.find((a) => a.id === id && a.status === 'completed'));
-      // As a job rerun an hour after its POST would follow it.
-      const ended = await m.poller.follow(id!, 30, undefined, Date.now() - 3_600_000);
+      // As a job rerun an hour after its POST would wait for it: past its deadline, nothing saved yet.
+      const job = await queue.add('late', {} as never);
+      const ended = await awaitEnd(job as never, id!, 30, Date.now() - 3_600_000, { watcher: m.poller, digitalocean: m.client, requests: { promote: async () => {} } });
       expect(ended.status).toBe('completed');
     } finally {
+      await queue.close();
       await m.poller.stop();
     }
   });
 
-  it('does not end a follow on a refusal that does not repeat (an auth blip)', async () => {
+  it('does not end a wait on a refusal that does not repeat (an auth blip)', async () => {
     const m = member('t7');
     await m.poller.start();
     try {
       const [id] = await reboots(1);
       for (let i = 0; i < 4; i++) digitalocean.failNext({ method: 'GET', path: /^\/v2\/actions/ }, { status: 401, body: { id: 'unauthorized', message: 'Unable to authenticate you' } });
-      expect((await m.poller.follow(id!, 30)).status).toBe('completed');
+      expect(((await parkUntilEnded(m, id!)) as Action).status).toBe('completed');
     } finally {
       await m.poller.stop();
     }
   });
 
   it('keeps watching an action a job is parked on, however long the job waits for a slot, and wakes it', async () => {
-    const woken: string[] = [];
     // Watches go stale after a second without interest; a parked job shows none until it runs again.
-    const m = member('t8', { staleMs: 1000, wake: async (ids) => void woken.push(...ids) });
+    const m = member('t8', { staleMs: 1000 });
     await m.poller.start();
     try {
       const [id] = await reboots(1);
       await m.poller.park(id!, 'parked-job-1');
-      await until('the end to be saved', () => woken.length > 0, 10_000);
-      expect(woken).toEqual(['parked-job-1']);
+      await until('the end to be saved', () => m.woken.length > 0, 10_000);
+      expect(m.woken).toEqual(['parked-job-1']);
       expect(await m.poller.result(id!)).toMatchObject({ id, status: 'completed' });
     } finally {
       await m.poller.stop();
     }
   });
 
-  it('tells a follower that starts after the action ended, from the saved result', async () => {
+  it('gives a job that waits after the action ended its saved result, with no call', async () => {
     const m = member('t4');
     await m.poller.start();
     try {
       const [id] = await reboots(1);
-      await m.poller.follow(id!, 30);
+      await parkUntilEnded(m, id!);
       const late = member('t4');
       await late.poller.start();
-      expect((await late.poller.follow(id!, 30)).status).toBe('completed');
+      expect(await late.poller.result(id!)).toMatchObject({ status: 'completed' });
       expect(late.reads).toBe(0);
       await late.poller.stop();
     } finally {
