@@ -3,12 +3,14 @@
 // poller's lease lists the account's actions while anything is watched, saves each action that
 // ended, and wakes the jobs parked on it; a job reads the saved result when it runs again. With
 // nothing watched no call is made at all. If the leader dies its lease runs out and another
-// process takes over within a few seconds.
+// process takes over within a few seconds. The leader learns how long each type of action takes
+// in each region (kept in Redis) and lists densely near the ends it expects, sparsely before them.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { DigitalOceanClient } from './client.js';
 import { DigitalOceanError } from './errors.js';
+import { expectation, learn, learnedKeys, nextLook, paceFor, sampleOf, type Learned, type Pace } from './look-schedule.js';
 import type { Action } from './types.js';
 
 export interface StatusPollerOptions {
@@ -28,7 +30,7 @@ export interface StatusPollerOptions {
   maxPages?: number;
   /** Every call the leader makes, for benchmarks and logs. */
   onRead?: (kind: 'list' | 'single', count: number) => void;
-  /** Each leader round: how many actions were watched, and how many calls it made. */
+  /** Each leader round: how many actions were watched, and how many calls it made (none when nothing was due). */
   onRound?: (round: { watched: number; calls: number }) => void;
   onError?: (err: Error) => void;
   /** Starts parked jobs again at once (promotes them) when the action they wait for ended. */
@@ -54,38 +56,50 @@ const endedSchema = z.union([
 ]);
 type Ended = { id: number; action: Action } | { id: number; error: { status: number; code: string; message: string } };
 
-/** A saved result, or undefined for anything else (another release's shape, say). */
-function readEnded(text: string | null | undefined): Ended | undefined {
-  if (!text) return undefined;
-  try {
-    const parsed = endedSchema.safeParse(JSON.parse(text));
-    return parsed.success ? (parsed.data as Ended) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** A status read refused this many rounds in a row (401, 403: a token without actions:read) is final. */
 const REFUSALS_BEFORE_FINAL = 3;
 
 // The watch set is scored on Redis's clock, so a process whose clock is off can neither drop a
-// watch it did not mean to nor keep one alive for ever. KEYS: the watch set. ARGV: ids.
+// watch it did not mean to nor keep one alive for ever. KEYS: the watch set, the watches' details.
+// ARGV: id, type, age in ms (-1: unknown). The details (type and start on Redis's clock) are kept from the first park.
 const TOUCH = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-for i = 1, #ARGV do redis.call('ZADD', KEYS[1], now, ARGV[i]) end
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+local age = tonumber(ARGV[3])
+if age >= 0 then redis.call('HSETNX', KEYS[2], ARGV[1], cjson.encode({t = ARGV[2], s = now - age})) end
 return now`;
 // Drops watches nobody showed interest in for ARGV[1] ms, unless a job is parked on them (ARGV[2]
-// is the parked sets' key prefix: a parked job may wait long for a slot to look again); returns the rest.
+// is the parked sets' key prefix: a parked job may wait long for a slot to look again); returns
+// Redis's time, then the rest.
 const CURRENT = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))) do
-  if redis.call('EXISTS', ARGV[2] .. id) == 1 then redis.call('ZADD', KEYS[1], now, id) else redis.call('ZREM', KEYS[1], id) end
+  if redis.call('EXISTS', ARGV[2] .. id) == 1 then redis.call('ZADD', KEYS[1], now, id) else
+    redis.call('ZREM', KEYS[1], id)
+    redis.call('HDEL', KEYS[2], id)
+  end
 end
-return redis.call('ZRANGE', KEYS[1], 0, -1)`;
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+table.insert(ids, 1, tostring(now))
+return ids`;
+
+const metaSchema = z.object({ t: z.string(), s: z.number() });
+const learnedSchema = z.object({ meanMs: z.number().nonnegative(), devMs: z.number().nonnegative(), n: z.number().int().positive() });
+
+function parseJson<T>(schema: z.ZodType<T>, text: string | null | undefined): T | undefined {
+  if (!text) return undefined;
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export class StatusPoller {
   readonly instance = randomBytes(6).toString('hex');
-  private readonly keys: { watch: string; ended: (id: number) => string; lease: string; parked: (id: number) => string };
+  private readonly keys: { watch: string; meta: string; learned: string; ended: (id: number) => string; lease: string; parked: (id: number) => string };
   private leaseTimer: NodeJS.Timeout | undefined;
   private roundTimer: NodeJS.Timeout | undefined;
   private leading = false;
@@ -95,13 +109,27 @@ export class StatusPoller {
   /** Consecutive refusals (401, 403…) of each action's status read, while this process leads. */
   private readonly refusals = new Map<number, number>();
   private readonly pollMs: number;
+  private readonly pace: Pace;
+  /** When this leader last listed, on Redis's clock. */
+  private lastListMs = -Infinity;
+  /** Regions of watched actions, as the listings showed them. */
+  private readonly regions = new Map<number, string>();
   private readonly leaseMs: number;
   private readonly staleMs: number;
 
   constructor(private readonly opts: StatusPollerOptions) {
     const base = `${opts.prefix}:status:v1:${opts.tokenId}`;
-    this.keys = { watch: `${base}:watch`, ended: (id) => `${base}:ended:${id}`, lease: `${base}:lease`, parked: (id) => `${base}:parked:${id}` };
+    this.keys = {
+      watch: `${base}:watch`,
+      meta: `${base}:meta`,
+      // How long actions take is DigitalOcean's, not the token's: every token learns into one hash.
+      learned: `${opts.prefix}:status:v1:durations`,
+      ended: (id) => `${base}:ended:${id}`,
+      lease: `${base}:lease`,
+      parked: (id) => `${base}:parked:${id}`,
+    };
     this.pollMs = opts.pollMs ?? 2000;
+    this.pace = paceFor(this.pollMs);
     this.leaseMs = opts.leaseMs ?? 5000;
     // A watch is stale only after several rounds without interest (and with no job parked on it).
     this.staleMs = Math.max(opts.staleMs ?? 60_000, 5 * this.pollMs);
@@ -118,7 +146,7 @@ export class StatusPoller {
 
   /** The action's end if the poller saw it (an Error when DigitalOcean will not show it), else undefined. */
   async result(actionId: number): Promise<Action | DigitalOceanError | undefined> {
-    const ended = readEnded(await this.opts.redis.get(this.keys.ended(actionId)));
+    const ended = parseJson(endedSchema, await this.opts.redis.get(this.keys.ended(actionId))) as Ended | undefined;
     if (!ended) return undefined;
     return 'action' in ended ? ended.action : new DigitalOceanError(ended.error.status, ended.error.code, ended.error.message);
   }
@@ -128,9 +156,11 @@ export class StatusPoller {
    * job is woken (promoted) when it ends. The job comes back on its own at its next check too,
    * which keeps the watch alive.
    */
-  async park(actionId: number, jobId: string): Promise<void> {
+  async park(actionId: number, jobId: string, about: { type?: string; startedAt?: number } = {}): Promise<void> {
     await this.opts.redis.multi().sadd(this.keys.parked(actionId), jobId).expire(this.keys.parked(actionId), PARKED_S).exec();
-    await this.opts.redis.eval(TOUCH, 1, this.keys.watch, String(actionId));
+    // Its start goes in on Redis's clock (the age measured here, subtracted there), kept from the first park.
+    const ageMs = about.startedAt === undefined ? -1 : Math.max(0, Date.now() - about.startedAt);
+    await this.opts.redis.eval(TOUCH, 2, this.keys.watch, this.keys.meta, String(actionId), about.type ?? '', String(ageMs));
   }
 
   /** The job gave up on the action (its deadline): the action is watched no longer on its account. */
@@ -168,7 +198,11 @@ export class StatusPoller {
           this.leading = Number(await redis.eval(RENEW, 1, this.keys.lease, this.instance, String(this.leaseMs))) === 1;
         } else {
           this.leading = (await redis.set(this.keys.lease, this.instance, 'PX', this.leaseMs, 'NX')) === 'OK';
-          if (this.leading) this.scheduleRound(0);
+          if (this.leading) {
+            // A new leader cannot know when the last one listed: each action's own schedule says when it is due.
+            this.lastListMs = -Infinity;
+            this.scheduleRound(0);
+          }
         }
       } catch (err) {
         // Without Redis nobody can be sure of the lease: stop polling until it answers again.
@@ -192,40 +226,66 @@ export class StatusPoller {
     clearTimeout(this.roundTimer);
     this.roundTimer = setTimeout(() => {
       if (this.stopped || !this.leading) return;
-      this.inRound = this.round().catch((err) => this.opts.onError?.(err as Error));
-      void this.inRound
-        .finally(() => {
-          if (this.leading && !this.stopped) this.scheduleRound(this.pollMs);
-        });
+      let next = this.pollMs;
+      this.inRound = this.round()
+        .then((ms) => void (next = ms))
+        .catch((err) => this.opts.onError?.(err as Error));
+      void this.inRound.finally(() => {
+        if (this.leading && !this.stopped) this.scheduleRound(next);
+      });
     }, delayMs);
     this.roundTimer.unref();
   }
 
-  /** One round of the leader: list until every watched action is covered, save what ended, wake its jobs. */
-  private async round(): Promise<void> {
+  /**
+   * One tick of the leader: if a watched action is due a look, list until every watched action is
+   * covered, save what ended and wake its jobs, and learn from what completed. Returns how long to
+   * wait before the next tick (never longer than STATUS_POLL_MS, so new watches are seen in time).
+   */
+  private async round(): Promise<number> {
     const redis = this.opts.redis;
     // Actions whose followers all went away (their jobs rerun elsewhere and watch them again) drop out.
-    const ids = ((await redis.eval(CURRENT, 1, this.keys.watch, String(this.staleMs), this.keys.parked(0).slice(0, -1))) as string[]).map(Number).filter((n) => Number.isSafeInteger(n));
+    const reply = (await redis.eval(CURRENT, 2, this.keys.watch, this.keys.meta, String(this.staleMs), this.keys.parked(0).slice(0, -1))) as string[];
+    const now = Number(reply[0]);
+    const ids = reply.slice(1).map(Number).filter((n) => Number.isSafeInteger(n));
     let calls = 0;
     if (ids.length === 0) {
+      this.regions.clear();
       this.opts.onRound?.({ watched: 0, calls });
-      return;
+      return this.pollMs;
+    }
+    const [metaTexts, learned] = await Promise.all([redis.hmget(this.keys.meta, ...ids.map(String)), this.learned()]);
+    const metas = new Map(ids.map((id, i) => [id, parseJson(metaSchema, metaTexts[i])]));
+    const lookAt = (id: number, after: number) => {
+      const meta = metas.get(id);
+      return nextLook(after, meta?.s, expectation(learned, meta?.t, this.regions.get(id)), this.pace);
+    };
+    // A little early is on time: a tick's own timer is not exact.
+    const due = new Set(ids.filter((id) => lookAt(id, this.lastListMs) <= now + 20));
+    if (due.size === 0) {
+      this.opts.onRound?.({ watched: ids.length, calls });
+      return this.untilNext(ids, now, lookAt);
     }
     const wanted = new Set(ids);
     const seen = new Map<number, Ended>();
     const oldest = Math.min(...ids);
+    const maxPages = this.opts.maxPages ?? 5;
     try {
-      for (let page = 1; page <= (this.opts.maxPages ?? 5); page++) {
+      for (let page = 1; page <= maxPages; page++) {
         const actions = await this.opts.client.listActions(LIST_PAGE, page);
         calls++;
         this.opts.onRead?.('list', 1);
-        for (const a of actions) if (wanted.has(a.id)) seen.set(a.id, { id: a.id, action: a });
+        for (const a of actions) {
+          if (!wanted.has(a.id)) continue;
+          seen.set(a.id, { id: a.id, action: a });
+          if (a.region_slug) this.regions.set(a.id, a.region_slug);
+        }
         // IDs grow with time: a page that reaches below the oldest watched ID covers them all.
         const reached = Math.min(...actions.map((a) => a.id));
         if (actions.length < LIST_PAGE || reached <= oldest) break;
         // A few old actions are cheaper read one by one than paged to.
-        const left = ids.filter((i) => i < reached).length;
-        if (left <= (this.opts.maxPages ?? 5) - page) break;
+        const left = ids.filter((i) => i < reached && due.has(i)).length;
+        if (left <= maxPages - page) break;
       }
     } catch (err) {
       // A listing DigitalOcean refuses for good (a token without actions:read) leaves single reads to
@@ -233,12 +293,14 @@ export class StatusPoller {
       calls++;
       if (!(err instanceof DigitalOceanError) || err.isRateLimited || err.isServerError) throw err;
     }
-    // Only actions older than every page read are read one by one.
-    for (const id of ids.filter((i) => !seen.has(i))) {
+    this.lastListMs = now;
+    // Only actions older than every page read, and due a look, are read one by one.
+    for (const id of ids.filter((i) => !seen.has(i) && due.has(i))) {
       try {
         const a = await this.opts.client.getAction(id);
         this.refusals.delete(id);
         seen.set(id, { id, action: a });
+        if (a.region_slug) this.regions.set(id, a.region_slug);
       } catch (err) {
         // 429s, 5xx and network trouble are tried again next round. A refusal (404, or 401/403 for a
         // token that may not read actions) is final only once it repeats: an auth blip must not end
@@ -253,20 +315,56 @@ export class StatusPoller {
       calls++;
       this.opts.onRead?.('single', 1);
     }
+    const left = new Set(ids);
     for (const ended of seen.values()) {
       if ('action' in ended && ended.action.status === 'in-progress') continue;
+      left.delete(ended.id);
       this.refusals.delete(ended.id);
+      this.regions.delete(ended.id);
       const text = JSON.stringify(ended);
       const replies = await redis
         .multi()
         .set(this.keys.ended(ended.id), text, 'EX', KEEP_RESULT_S)
         .zrem(this.keys.watch, String(ended.id))
+        .hdel(this.keys.meta, String(ended.id))
         .smembers(this.keys.parked(ended.id))
         .del(this.keys.parked(ended.id))
         .exec();
-      const parked = (replies?.[2]?.[1] as string[] | undefined) ?? [];
+      const parked = (replies?.[3]?.[1] as string[] | undefined) ?? [];
       if (parked.length) await this.opts.wake?.(parked).catch((err) => this.opts.onError?.(err as Error));
+      if ('action' in ended) await this.learnFrom(ended.action, learned).catch((err) => this.opts.onError?.(err as Error));
     }
     this.opts.onRound?.({ watched: ids.length, calls });
+    return this.untilNext([...left], now, lookAt);
+  }
+
+  /** How long until the first of these actions wants a look, at most STATUS_POLL_MS. */
+  private untilNext(ids: number[], now: number, lookAt: (id: number, after: number) => number): number {
+    if (ids.length === 0) return this.pollMs;
+    const next = Math.min(...ids.map((id) => lookAt(id, this.lastListMs)));
+    return Math.min(this.pollMs, Math.max(20, next - now));
+  }
+
+  /** Folds a completed action's duration into what is known of its type, in its region and overall. */
+  private async learnFrom(action: Action, learned: Map<string, Learned>): Promise<void> {
+    const sample = sampleOf(action);
+    if (sample === undefined) return;
+    const fields: string[] = [];
+    for (const key of learnedKeys(action.type, action.region_slug)) {
+      const next = learn(learned.get(key), sample);
+      learned.set(key, next);
+      fields.push(key, JSON.stringify(next));
+    }
+    await this.opts.redis.hset(this.keys.learned, ...fields);
+  }
+
+  /** What the cluster has learned of each kind of action so far (benchmarks, tests, logs). */
+  async learned(): Promise<Map<string, Learned>> {
+    const out = new Map<string, Learned>();
+    for (const [key, text] of Object.entries(await this.opts.redis.hgetall(this.keys.learned))) {
+      const l = parseJson(learnedSchema, text);
+      if (l) out.set(key, l);
+    }
+    return out;
   }
 }

@@ -20,8 +20,19 @@ export interface AwaitEndDeps {
   followDeadlineMs?: number;
 }
 
+/** What the poller and the deadline go by: the action's type, its usual time, and when it started. */
+export interface Following {
+  type: string;
+  typicalSeconds: number;
+  /** When it started (ms on this clock): DigitalOcean's word, else when its POST went out. */
+  startedAt: number;
+  /** When its POST went out, if known: a closer anchor for when to look than DigitalOcean's whole seconds. */
+  sentAt?: number | undefined;
+}
+
 /** The action once it ended; otherwise parks the job (throws DelayedError) until it has. */
-export async function awaitEnd(job: Job<ActionJob>, actionId: number, typicalSeconds: number, startedAt: number, deps: AwaitEndDeps, token?: string): Promise<Action> {
+export async function awaitEnd(job: Job<ActionJob>, actionId: number, following: Following, deps: AwaitEndDeps, token?: string): Promise<Action> {
+  const { typicalSeconds, startedAt } = following;
   const saved = await deps.watcher.result(actionId);
   if (saved instanceof Error) throw saved;
   if (saved) return saved;
@@ -35,7 +46,7 @@ export async function awaitEnd(job: Job<ActionJob>, actionId: number, typicalSec
     throw new FollowDeadlineError(actionId, Date.now() - startedAt);
   }
   const jobId = String(job.id);
-  await deps.watcher.park(actionId, jobId);
+  await deps.watcher.park(actionId, jobId, { type: following.type, startedAt: following.sentAt ?? startedAt });
   await job.moveToDelayed(Date.now() + (deps.parkCheckMs ?? 10_000), token);
   try {
     // It may have ended between the look above and the park: then come back at once.

@@ -133,7 +133,7 @@ async function run(job: Job<ActionJob>, data: ActionJob, deps: RunActionDeps, lo
 
   const startedAt = Date.parse(action?.started_at ?? data.actionStartedAt ?? '') || data.postStartedAt || Date.now();
   // The ID is saved: the job lets go of its slot until the cluster's poller sees the action end.
-  const final = action && action.status !== 'in-progress' ? action : await awaitEnd(job, actionId, actionEntry(data.action).typicalSeconds, startedAt, deps, token);
+  const final = action && action.status !== 'in-progress' ? action : await awaitEnd(job, actionId, { type: data.action, typicalSeconds: actionEntry(data.action).typicalSeconds, startedAt, sentAt: data.postStartedAt }, deps, token);
   const durationMs = Math.max(0, (Date.parse(final.completed_at ?? '') || Date.now()) - startedAt);
   const status = final.status === 'completed' ? 'completed' : 'errored';
   const message = status === 'errored' ? 'DigitalOcean reports the action as errored' : undefined;

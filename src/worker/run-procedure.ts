@@ -205,7 +205,7 @@ export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: 
         const startedAt = Date.parse(data.actionStartedAt ?? '') || data.postStartedAt || Date.now();
         let final;
         try {
-          final = await awaitEnd(job, actionId, actionEntry(action).typicalSeconds, startedAt, deps, token);
+          final = await awaitEnd(job, actionId, { type: action, typicalSeconds: actionEntry(action).typicalSeconds, startedAt, sentAt: data.postStartedAt }, deps, token);
         } catch (err) {
           // An action that never ends, or that DigitalOcean will not show, fails the step: the recovery runs.
           const refused = err instanceof DigitalOceanError && err.status >= 400 && err.status < 500 && !err.isRateLimited;

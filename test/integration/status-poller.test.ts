@@ -105,7 +105,7 @@ describe('the status poller', () => {
       await until('an idle round', () => leader.rounds.at(-1)?.watched === 0);
       expect(leader.woken.sort()).toEqual(ids.map((id) => `job-${id}`).sort());
       const listings = digitalocean.requests.filter((r) => r.method === 'GET' && r.path === '/v2/actions').length - listingsBefore;
-      expect(listings).toBe(leader.rounds.filter((r) => r.watched > 0).length);
+      expect(listings).toBe(leader.rounds.filter((r) => r.calls > 0).length);
       expect(digitalocean.requests.filter((r) => r.method === 'GET' && /^\/v2\/actions\/\d+$/.test(r.path))).toHaveLength(0);
     } finally {
       await Promise.all(members.map((m) => m.poller.stop()));
@@ -176,7 +176,7 @@ describe('the status poller', () => {
       await until('the reboot to end', () => digitalocean.state.actions.find((a) => a.id === id && a.status === 'completed'));
       // As a job rerun an hour after its POST would wait for it: past its deadline, nothing saved yet.
       const job = await queue.add('late', {} as never);
-      const ended = await awaitEnd(job as never, id!, 30, Date.now() - 3_600_000, { watcher: m.poller, digitalocean: m.client, requests: { promote: async () => {} } });
+      const ended = await awaitEnd(job as never, id!, { type: 'reboot', typicalSeconds: 30, startedAt: Date.now() - 3_600_000 }, { watcher: m.poller, digitalocean: m.client, requests: { promote: async () => {} } });
       expect(ended.status).toBe('completed');
     } finally {
       await queue.close();
@@ -224,6 +224,57 @@ describe('the status poller', () => {
       await late.poller.stop();
     } finally {
       await m.poller.stop();
+    }
+  });
+
+  it('learns how long a kind of action takes, keeps it in Redis across restarts, and then lists sparsely until near the end', async () => {
+    // Its own simulator (power cycles of 5 s) and its own prefix, so nothing learned elsewhere counts.
+    const sim = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 1, durations: { power_cycle: 5000 } });
+    const own = uniquePrefix('learn');
+    const client = new DigitalOceanClient({ apiUrl: sim.url, token: SECRETS.doToken });
+    const poller = (pollMs: number) => new StatusPoller({ redis, prefix: own, tokenId: 'tl', client, pollMs, leaseMs: 1000 });
+    const cycle = async (n: number) => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) out.push((await client.postAction(sim.addDroplet({ name: `learn-${randomName()}` }).id, { type: 'power_cycle' })).id);
+      return out;
+    };
+    const listingsBetween = (from: number, to: number) => sim.requests.filter((r) => r.method === 'GET' && r.path === '/v2/actions' && r.at >= from && r.at <= to).map((r) => r.at);
+    const follow = async (p: StatusPoller, ids: number[]) => {
+      const postedAt = Date.now();
+      await Promise.all(ids.map((id, i) => p.park(id, `learn-job-${i}`, { type: 'power_cycle', startedAt: postedAt })));
+      await until('every cycle to end', async () => (await Promise.all(ids.map((id) => p.result(id)))).every(Boolean), 20_000);
+      return { postedAt, endedAt: Date.now() };
+    };
+    try {
+      // Nothing learned yet: a listing every 100 ms while the three cycles run.
+      const cold = poller(100);
+      await cold.start();
+      const first = await follow(cold, await cycle(3));
+      const coldListings = listingsBetween(first.postedAt, first.endedAt).length;
+      await cold.stop();
+      const known = await poller(100).learned();
+      expect(known.get('power_cycle|*')).toMatchObject({ n: 3 });
+      // And per region, as the listings showed it.
+      const region = sim.state.actions.find((a) => a.type === 'power_cycle')!.region_slug;
+      expect(known.get(`power_cycle|${region}`)).toMatchObject({ n: 3 });
+      expect(known.get('power_cycle|*')!.meanMs).toBeGreaterThanOrEqual(4000);
+      expect(known.get('power_cycle|*')!.meanMs).toBeLessThanOrEqual(6000);
+
+      // A new poller (as after a restart) starts from what is in Redis.
+      const warm = poller(100);
+      await warm.start();
+      const second = await follow(warm, await cycle(1));
+      const warmListings = listingsBetween(second.postedAt, second.endedAt);
+      await warm.stop();
+      expect(warmListings.length).toBeLessThan(coldListings / 2);
+      // Before the window near the expected end opens (about 4 s in), looks come no closer than the sparse cadence (5 x 100 ms).
+      const early = warmListings.filter((at) => at < second.postedAt + 3000);
+      for (let i = 1; i < early.length; i++) expect(early[i]! - early[i - 1]!).toBeGreaterThanOrEqual(450);
+      expect((await warm.learned()).get('power_cycle|*')).toMatchObject({ n: 4 });
+    } finally {
+      await client.close();
+      await sim.close();
+      await deleteKeys(own);
     }
   });
 });
