@@ -2,7 +2,7 @@
 // in the environment, in its own process so its memory can be read from outside.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILD, WORK, freePort, spawnNode, waitUntil, type Child } from './procs.js';
+import { BUILD, REPO, WORK, freePort, spawnNode, waitUntil, type Child } from './procs.js';
 
 export const SECRETS = {
   botToken: 'xoxb-5555-6666-benchbottokenvalue',
@@ -11,6 +11,13 @@ export const SECRETS = {
 };
 export const BENCH_USER = 'U0BENCH001';
 export const BENCH_CHANNEL = 'C0BENCH001';
+
+/** The node flags production runs with: those of `npm start` (and so of the image, whose CMD it is). */
+export const PRODUCTION_NODE_FLAGS = (() => {
+  const start = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
+  const words = start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.findIndex((w) => w.endsWith('main.js')));
+})();
 
 const roleMap = join(WORK, 'roles.yml');
 writeFileSync(roleMap, `roles:\n  admin: [droplet:update, droplet:create, droplet:admin, image:create]\nmembers:\n  ${BENCH_USER}: [admin]\n`);
@@ -48,6 +55,8 @@ export async function startBotProcess(mode: 'all' | 'web' | 'worker', s: BotSett
       ...s.env,
     },
     `bot-${mode}`,
+    false,
+    PRODUCTION_NODE_FLAGS,
   );
   if (mode === 'worker') {
     await waitUntil(`bot ${mode}`, () => (readFileSync(child.logFile, 'utf8').includes('droplet-bot started') ? true : undefined), 20_000, child);

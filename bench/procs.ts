@@ -25,10 +25,10 @@ export interface Child {
 let children = 0;
 
 /** Spawns `node <script> ...args`; its output goes to a file, so reading it costs us nothing. */
-export function spawnNode(script: string, args: string[], env: Record<string, string>, name: string, ipc = false): Child {
+export function spawnNode(script: string, args: string[], env: Record<string, string>, name: string, ipc = false, nodeFlags: string[] = []): Child {
   const logFile = join(WORK, `${name}-${++children}.log`);
   const fd = openSync(logFile, 'a');
-  const proc = spawn(process.execPath, [script, ...args], {
+  const proc = spawn(process.execPath, [...nodeFlags, script, ...args], {
     cwd: REPO,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ipc ? ['ignore', fd, fd, 'ipc'] : ['ignore', fd, fd],

@@ -1,6 +1,6 @@
 // `npm run bench`: measures the bot against its efficiency targets on loopback simulators,
 // prints a table and writes BENCHMARKS.md. Every figure in that file comes from this run.
-//   node dist/bench/bench/run.js [ack|polling|fleet|procedure|rate|shutdown ...]   (a subset prints, but writes nothing)
+//   node dist/bench/bench/run.js [ack|polling|doctl|fleet|procedure|recovery|rate|shutdown ...]   (a subset prints, but writes nothing)
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
@@ -12,8 +12,10 @@ import { measureRate } from './scenarios/rate.js';
 import { measureShutdown } from './scenarios/shutdown.js';
 import { FLEET, measureFleet } from './scenarios/fleet.js';
 import { measureProcedure } from './scenarios/procedure.js';
+import { measureDoctlBaseline } from './scenarios/doctl-baseline.js';
+import { measureRecovery } from './scenarios/recovery.js';
 
-const all = ['ack', 'polling', 'fleet', 'procedure', 'rate', 'shutdown'] as const;
+const all = ['ack', 'polling', 'doctl', 'fleet', 'procedure', 'recovery', 'rate', 'shutdown'] as const;
 const asked = process.argv.slice(2);
 const parts = asked.length ? all.filter((p) => asked.includes(p)) : [...all];
 
@@ -32,8 +34,14 @@ try {
     results.ack = await measureAck(redis.url, prefix('ack'));
   }
   if (parts.includes('polling')) {
-    console.log('polling: 50 reboots of 10 s in flight ...');
-    results.polling = await measurePolling(redis.url, prefix('polling'));
+    console.log('polling: 50 reboots of 10 s, one process at default settings, twice ...');
+    results.polling = await measurePolling(redis.url, prefix('polling-one'), 'one');
+    console.log('polling: 50 reboots of 10 s, a receiver and 3 worker processes, twice ...');
+    results.pollingThree = await measurePolling(redis.url, prefix('polling-three'), 'three');
+  }
+  if (parts.includes('doctl')) {
+    console.log('doctl-style baseline: 50 reboots of 10 s, one GET per action every 5 s ...');
+    results.doctl = await measureDoctlBaseline();
   }
   if (parts.includes('fleet')) {
     console.log(`fleet: power-cycle on ${FLEET.droplets} Droplets of one tag ...`);
@@ -42,6 +50,10 @@ try {
   if (parts.includes('procedure')) {
     console.log('procedure: resize of a running Droplet (shutdown, resize, power on) ...');
     results.procedure = await measureProcedure(redis.url, prefix('procedure'));
+  }
+  if (parts.includes('recovery')) {
+    console.log('recovery: kill -9 of a worker mid-action, then a new worker ...');
+    results.recovery = await measureRecovery(redis.url, prefix);
   }
   if (parts.includes('shutdown')) {
     console.log('shutdown: SIGTERM to a worker following an action and to a receiver right after an ack ...');

@@ -7,6 +7,8 @@ export interface SimsConfig {
   durations?: Record<string, number>;
   rateLimit?: { perMinute: number; perHour: number };
   droplets: { prefix: string; count: number; tags?: string[] };
+  /** Holds the answer to each Droplet action POST this long (the action starts at once), so a worker can die mid-POST. */
+  slowPostsMs?: number;
 }
 
 /** One DigitalOcean request as the proxy saw it: arrival time and the status of the answer. */
@@ -36,6 +38,8 @@ export type SimsRequest = { type: 'snapshot'; id: number } | { type: 'progress';
 export interface Progress {
   completed: number;
   roots: number;
+  /** Action POSTs that reached DigitalOcean, answered or not. */
+  postArrivals: number;
   doCalls: number;
   slackCalls: number;
   lastActivity: number;

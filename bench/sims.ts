@@ -19,16 +19,25 @@ const digitalocean = await startDigitalOceanSimulator({
 const droplets = [...Array(config.droplets.count)].map((_, i) => digitalocean.addDroplet({ name: `${config.droplets.prefix}-${i + 1}`, ...(config.droplets.tags ? { tags: config.droplets.tags } : {}) }));
 
 const doCalls: DoCall[] = [];
+let postArrivals = 0;
+const ACTION_POST = /^\/v2\/droplets\/\d+\/actions$/;
 const target = new URL(digitalocean.url);
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 const proxy = createServer((req: IncomingMessage, res: ServerResponse) => {
   const at = Date.now();
+  const path = (req.url ?? '').split('?')[0]!;
+  const actionPost = req.method === 'POST' && ACTION_POST.test(path);
+  if (actionPost) postArrivals++;
   const upstream = request(
     { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
     (answer) => {
-      doCalls.push({ method: req.method ?? 'GET', path: (req.url ?? '').split('?')[0]!, status: answer.statusCode ?? 0, at });
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
+      doCalls.push({ method: req.method ?? 'GET', path, status: answer.statusCode ?? 0, at });
+      const reply = () => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      };
+      if (actionPost && config.slowPostsMs) setTimeout(reply, config.slowPostsMs);
+      else reply();
     },
   );
   upstream.on('error', () => res.destroy());
@@ -63,7 +72,7 @@ process.on('message', (msg: SimsRequest) => {
   } else if (msg.type === 'progress') {
     const completed = slack.calls.filter((c) => c.method === 'chat.postMessage' && typeof c.args.text === 'string' && /\*completed\*/.test(c.args.text)).length;
     const roots = slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts === undefined).length;
-    send({ type: 'progress', id: msg.id, completed, roots, doCalls: doCalls.length, slackCalls: slack.calls.length, lastActivity: lastActivity(), now: Date.now() });
+    send({ type: 'progress', id: msg.id, completed, roots, postArrivals, doCalls: doCalls.length, slackCalls: slack.calls.length, lastActivity: lastActivity(), now: Date.now() });
   } else if (msg.type === 'stop') {
     void Promise.all([slack.close(), digitalocean.close(), new Promise((r) => proxy.close(r))]).then(() => process.exit(0));
     proxy.closeAllConnections();

@@ -1,8 +1,7 @@
 // Builds the bot from settings: the web half (web.ts: Slack receiver, producer) and/or the worker
 // half (worker.ts: action worker, DigitalOcean follower, Slack outbox). They share nothing but Redis.
+// Each half is loaded only where it runs, so a receiver or a worker process holds only its own code.
 import type { BotOptions, RunningBot } from './bot-options.js';
-import { startWeb } from './web.js';
-import { startWorker } from './worker.js';
 
 export type { BotOptions, RunningBot };
 
@@ -26,7 +25,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
 
 /** The worker half first, so a one-process bot can take work as soon as it acks. */
 async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): Promise<{ port?: number }> {
-  if (opts.worker) await startWorker(opts, stops);
+  if (opts.worker) await (await import('./worker.js')).startWorker(opts, stops);
   if (!opts.web) return {};
-  return { port: await startWeb(opts, stops) };
+  return { port: await (await import('./web.js')).startWeb(opts, stops) };
 }

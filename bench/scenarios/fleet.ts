@@ -16,6 +16,9 @@ export interface FleetResult {
   posts: number;
   bulkPosts: number;
   statusCalls: number;
+  /** Poller rounds that listed (calls less than 300 ms apart count as one round), and the most pages one round read. */
+  listingRounds: number;
+  pagesPerRound: number;
   dropletReads: number;
   slackCalls: number;
   rootEdits: number;
@@ -68,11 +71,20 @@ export async function measureFleet(redisUrl: string, prefix: string): Promise<Fl
     const posts = during.filter((c) => c.method === 'POST');
     const lastDone = Math.max(...bulk.map((c) => c.at)) + FLEET.actionMs;
     const slack = snap.slackCalls.filter((c) => c.at >= t0);
+    const rounds: number[] = [];
+    let last = -Infinity;
+    for (const c of during.filter((c) => c.method === 'GET' && c.path === '/v2/actions')) {
+      if (c.at - last > 300) rounds.push(0);
+      rounds[rounds.length - 1]!++;
+      last = c.at;
+    }
     return {
       droplets: FLEET.droplets,
       posts: posts.length,
       bulkPosts: bulk.length,
       statusCalls: during.filter((c) => c.method === 'GET' && STATUS_PATH.test(c.path)).length,
+      listingRounds: rounds.length,
+      pagesPerRound: Math.max(0, ...rounds),
       dropletReads: during.filter((c) => c.method === 'GET' && c.path.startsWith('/v2/droplets')).length,
       slackCalls: slack.length,
       rootEdits: slack.filter((c) => c.method === 'chat.update').length,

@@ -76,7 +76,9 @@ export function nextLook(lastMs: number, startMs: number | undefined, expected: 
   if (!expected || startMs === undefined) return base + pace.pollMs;
   const window = denseWindow(expected);
   const denseFrom = startMs + window.from;
-  if (base < denseFrom) return Math.min(denseFrom, base + pace.sparseMs);
+  // A listing less than one dense interval before the window opens counts as the window's first
+  // look: otherwise actions whose windows open moments apart would each ask for a listing of their own.
+  if (denseFrom - base > pace.denseMs) return Math.min(denseFrom, base + pace.sparseMs);
   if (base < startMs + window.to) return base + pace.denseMs;
   return base + pace.pollMs;
 }

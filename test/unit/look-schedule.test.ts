@@ -26,6 +26,10 @@ describe('when the poller looks at an action', () => {
     expect(nextLook(9000, 0, reboot, pace)).toBe(10_000);
     expect(nextLook(12_500, 0, reboot, pace)).toBe(13_500);
     expect(nextLook(13_000, 0, reboot, pace)).toBe(15_000);
+    // A listing just before the window opens counts as its first look: 50 reboots sent within a
+    // second share their listings instead of asking for one each as their windows open.
+    expect(nextLook(9000, 200, reboot, pace)).toBe(10_000);
+    expect(nextLook(9000, 1500, reboot, pace)).toBe(10_500);
     // A snapshot of three minutes: a look every 10 s until the window opens.
     const snapshot: Learned = { meanMs: 180_000, devMs: 5000, n: 4 };
     expect(nextLook(0, 0, snapshot, pace)).toBe(10_000);

@@ -51,3 +51,15 @@ describe('the sandbox package', () => {
     expect(root.workspaces).toEqual(['sandbox']);
   });
 });
+
+describe('the start scripts', () => {
+  it('run every half with the same node flags, which the image uses through npm start', () => {
+    const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
+    const flags = (script: string) => /^node ((?:--\S+ )*)dist\/main\.js/.exec(script)?.[1];
+    // A young generation of 2 MiB keeps an idle process under 100 MiB (see BENCHMARKS.md).
+    expect(flags(scripts.start!)).toBe('--max-semi-space-size=2 ');
+    expect(flags(scripts['start:web']!)).toBe(flags(scripts.start!));
+    expect(flags(scripts['start:worker']!)).toBe(flags(scripts.start!));
+    expect(read('Dockerfile')).toMatch(/^CMD \["npm", "start"\]$/m);
+  });
+});
