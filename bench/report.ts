@@ -294,7 +294,10 @@ ${pollingTable(r)}
 
 **doctl-style baseline.** What \`doctl compute droplet-action reboot <id> --wait\` costs, simulated in
 the bench: the same ${POLLING.actions} reboots of ${POLLING.rebootMs / 1000} s are POSTed at once, and each is then read with
-one GET \`/v2/actions/{id}\` every ${DOCTL.intervalMs / 1000} s until it is no longer in progress.
+one GET \`/v2/actions/{id}\` every ${DOCTL.intervalMs / 1000} s until it is no longer in progress. The simulator ends each reboot
+exactly ${POLLING.rebootMs / 1000} s after its POST, which this cadence meets at its second read, so the baseline sees the
+ends almost at once here; for a duration that is not a multiple of ${DOCTL.intervalMs / 1000} s it would wait up to
+${DOCTL.intervalMs / 1000} s (half that on average). Its cost does not depend on that: one call per action every ${DOCTL.intervalMs / 1000} s.
 
 **Recovery.** A receiver and one worker process at default settings (\`WORKER_LOCK_MS=15000\`), a
 reboot of ${RECOVERY.actionMs / 1000} s, and the worker killed with SIGKILL. In the first case it dies while its job is

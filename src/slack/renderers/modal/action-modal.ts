@@ -87,7 +87,7 @@ export function actionModal(m: ModalModel): types.ModalView {
   const blocks: types.KnownBlock[] = [];
   if (m.notice) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: m.notice } });
   const actionOptions = verbOptions(m.allowed);
-  const verb: Verb | undefined = m.stop && m.action === 'shutdown' ? 'stop' : m.action;
+  const verb = verbOf(m);
   const chosen = verb ? actionOptions.find((o) => o.value === verb) : undefined;
   blocks.push({
     type: 'input',
@@ -147,10 +147,15 @@ function requestOptions(verb: Verb, raw: OptionInitial): RequestOptions {
   return verb === 'stop' ? { stop: true } : {};
 }
 
+/** What the form asks for: `stop` is a shutdown with the stop option. */
+function verbOf(m: ModalModel): Verb | undefined {
+  return m.stop && m.action === 'shutdown' ? 'stop' : m.action;
+}
+
 /** Every action the request may send on the Droplet picked: what approval looks at. */
 function sendable(m: ModalModel): ActionType[] {
-  if (!m.action) return [];
-  const verb: Verb = m.stop && m.action === 'shutdown' ? 'stop' : m.action;
+  const verb = verbOf(m);
+  if (!m.action || !verb) return [];
   const planned = m.droplet ? planRequest({ body: { type: m.action } as never, options: requestOptions(verb, m.options ?? {}), droplet: m.droplet, ...(m.safety ? { safety: m.safety } : {}), now: Date.now() }) : undefined;
   return jobActions({ action: m.action, ...(planned?.kind === 'procedure' ? { procedure: planned.procedure } : {}) });
 }
