@@ -4,6 +4,14 @@ import type { RoleMap } from './domain/policy.js';
 import type { RoleMapSource } from './roles/role-map-source.js';
 import type { Logger } from './log.js';
 import type { HttpLimits } from './slack/app.js';
+import type { Health } from './ops/health.js';
+import type { BotMetrics } from './ops/metrics.js';
+
+/** What the process tells its operators: /healthz, which every half adds to, and /metrics. */
+export interface Ops {
+  health: Health;
+  metrics: BotMetrics;
+}
 
 export interface BotOptions {
   config: Config;
@@ -12,6 +20,8 @@ export interface BotOptions {
   roleMap?: RoleMap | RoleMapSource;
   web: boolean;
   worker: boolean;
+  /** Health checks and metrics for the process; bot.ts makes them, one set for both halves. */
+  ops?: Ops;
   /** Status pacing (tests make it faster): the poller's rounds and lease, how long a job waits for its action, how often a parked job looks on its own. */
   watcher?: { pollMs?: number; leaseMs?: number; deadlineMs?: number; parkCheckMs?: number };
   pendingEventDelayMs?: number;
@@ -30,7 +40,8 @@ export interface BotOptions {
 }
 
 export interface RunningBot {
-  /** The HTTP port of the web side, when it runs. */
+  /** The HTTP port: the receiver's, or a worker process's /healthz and /metrics. */
   port?: number;
+  ops: Ops;
   stop(): Promise<void>;
 }

@@ -1,7 +1,10 @@
 // Builds the bot from settings: the web half (web.ts: Slack receiver, producer) and/or the worker
 // half (worker.ts: action worker, DigitalOcean follower, Slack outbox). They share nothing but Redis.
 // Each half is loaded only where it runs, so a receiver or a worker process holds only its own code.
-import type { BotOptions, RunningBot } from './bot-options.js';
+import type { BotOptions, Ops, RunningBot } from './bot-options.js';
+import { Health } from './ops/health.js';
+import { BotMetrics } from './ops/metrics.js';
+import { startOpsServer } from './ops/ops-server.js';
 
 export type { BotOptions, RunningBot };
 
@@ -14,8 +17,9 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   };
+  const ops: Ops = opts.ops ?? { health: new Health(), metrics: new BotMetrics() };
   try {
-    return { ...(await startParts(opts, stops)), stop: stopAll };
+    return { ...(await startParts({ ...opts, ops }, stops)), ops, stop: stopAll };
   } catch (err) {
     // A half-started bot must not leave connections, workers or servers behind.
     await stopAll().catch(() => {});
@@ -24,8 +28,11 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
 }
 
 /** The worker half first, so a one-process bot can take work as soon as it acks. */
-async function startParts(opts: BotOptions, stops: Array<() => Promise<void>>): Promise<{ port?: number }> {
+async function startParts(opts: BotOptions & { ops: Ops }, stops: Array<() => Promise<void>>): Promise<{ port?: number }> {
   if (opts.worker) await (await import('./worker.js')).startWorker(opts, stops);
-  if (!opts.web) return {};
-  return { port: await (await import('./web.js')).startWeb(opts, stops) };
+  if (opts.web) return { port: await (await import('./web.js')).startWeb(opts, stops) };
+  // A worker process answers /healthz and /metrics on PORT too; with a receiver, the receiver does.
+  const server = await startOpsServer(opts.config.port, opts.ops.health, opts.ops.metrics);
+  stops.push(() => server.close());
+  return { port: server.port };
 }

@@ -26,14 +26,14 @@ import { FleetScheduler } from './queue/fleet-queue.js';
 import { OutboxFleetReporter } from './slack/fleet-reporter.js';
 import { registerFleetButtons } from './slack/listeners/buttons/fleet.js';
 
-import type { BotOptions } from './bot-options.js';
+import type { BotOptions, Ops } from './bot-options.js';
 import type { ActionJob } from './domain/job.js';
 import { roleMapSource } from './roles/role-map-source.js';
 import { noticeInvalidRoleMap } from './slack/role-map-notice.js';
 import { slackAccess } from './slack/user-groups.js';
 
 /** Starts the web half and returns its HTTP port; `stops` gets what closes it. */
-export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void>>): Promise<number> {
+export async function startWeb(opts: BotOptions & { ops: Ops }, stops: Array<() => Promise<void>>): Promise<number> {
   const { config, logger } = opts;
   const fetch = config.messageBanner ? bannerFetch(config.messageBanner) : undefined;
   if (!opts.roleMap) throw new Error('the web side needs a role map');
@@ -44,14 +44,16 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (web)'));
   await whenReady(redis, () => logger.info({ redis: redactUrl(config.redis.url) }, 'waiting for Redis'));
   const line = new DropletLine(redis, config.redis.prefix);
-  const producer = new ActionProducer(redis, config.redis.prefix, line);
+  const metrics = opts.ops.metrics;
+  const producer = new ActionProducer(redis, config.redis.prefix, line, (job) => metrics.request(job.action, 'queued'));
   const outboxQueue = SlackOutbox.createQueue(redis, config.redis.prefix);
   const outbox = new SlackOutbox(redis, config.redis.prefix, outboxQueue);
-  const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget: tokenBudget(redis, config.redis.prefix, config.digitalocean) });
+  const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget: tokenBudget(redis, config.redis.prefix, config.digitalocean), onAnswer: metrics.digitalOceanAnswer.bind(metrics) });
   const auditLog = new AuditLog(redis, config.redis.prefix);
-  const audit = auditSink(auditLog, logger);
+  const audit = auditSink(auditLog, logger, (action, outcome) => metrics.request(action, outcome));
   const reporter = new OutboxReporter(outbox, config.notifyChannel);
   const redisUp = () => redis.status === 'ready';
+  opts.ops.health.add(() => ({ ok: redisUp(), details: { redis: redisUp() ? 'up' : redis.status } }));
   const slack = createSlackApp({
     botToken: config.slack.botToken,
     signingSecret: config.slack.signingSecret,
@@ -60,7 +62,7 @@ export async function startWeb(opts: BotOptions, stops: Array<() => Promise<void
     port: config.port,
     fetch,
     logger,
-    health: () => ({ ok: redisUp(), details: { redis: redisUp() ? 'up' : redis.status } }),
+    ops: opts.ops,
     ...(opts.httpLimits ? { limits: opts.httpLimits } : {}),
   });
   const client = slack.app.client;

@@ -1,6 +1,7 @@
 // The worker half, wired from its adapters: the action worker (line, fence, POST once, follow,
 // report), the Slack outbox, approval expiry and the intake sweep. It shares nothing with the
 // web half but Redis, so any number of these can run in any number of processes.
+import { PendingApprovals } from './store/pending-approvals.js';
 import { randomBytes } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
@@ -40,11 +41,13 @@ import { roleMapSource } from './roles/role-map-source.js';
 import { noticeInvalidRoleMap } from './slack/role-map-notice.js';
 import { slackAccess } from './slack/user-groups.js';
 
-import type { BotOptions } from './bot-options.js';
+import type { BotOptions, Ops } from './bot-options.js';
 
 /** Starts the worker half; `stops` gets what closes it. */
-export async function startWorker(opts: BotOptions, stops: Array<() => Promise<void>>): Promise<void> {
+export async function startWorker(opts: BotOptions & { ops: Ops }, stops: Array<() => Promise<void>>): Promise<void> {
   const { config, logger } = opts;
+  const metrics = opts.ops.metrics;
+  const onAnswer = metrics.digitalOceanAnswer.bind(metrics);
   const fetch = config.messageBanner ? bannerFetch(config.messageBanner) : undefined;
   const redis = connect(config.redis.url, 'worker');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (worker)'));
@@ -52,10 +55,10 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
   // Each worker process names itself to DigitalOcean, so a request in DigitalOcean's logs (or the
   // simulator's) says which process made it.
   const instance = randomBytes(4).toString('hex');
-  const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget, userAgent: `droplet-bot worker/${instance}` });
+  const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget, userAgent: `droplet-bot worker/${instance}`, onAnswer });
   // One poller per token for the whole cluster: the process holding its lease lists for everyone.
   // Status reads draw from the same budget but only from its first four fifths: POSTs keep their place.
-  const statusClient = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget: budget.statusReads(), userAgent: `droplet-bot worker/${instance}` });
+  const statusClient = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget: budget.statusReads(), userAgent: `droplet-bot worker/${instance}`, onAnswer });
   const watcher = new StatusPoller({
     redis,
     prefix: config.redis.prefix,
@@ -64,6 +67,7 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
     pollMs: opts.watcher?.pollMs ?? config.statusPollMs,
     ...(opts.watcher?.leaseMs !== undefined ? { leaseMs: opts.watcher.leaseMs } : {}),
     onError: (err) => logger.warn({ err: err.message }, 'status poller: Redis or DigitalOcean trouble; trying again'),
+    onRound: (r) => r.calls > 0 && metrics.pollerRoundTook(r.ms / 1000),
     // Jobs parked while their actions run start again the moment the poller sees the end.
     wake: async (jobIds) => {
       for (const id of jobIds) {
@@ -95,9 +99,10 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
     delivery: new SlackOutboxDelivery(outboxClient),
     logger,
     lockMs: config.workerLockMs,
+    onDelivered: (lagMs) => metrics.outboxDelivered(lagMs / 1000),
   });
   const workerLine = new DropletLine(redis, config.redis.prefix);
-  const workerAudit = auditSink(new AuditLog(redis, config.redis.prefix), logger);
+  const workerAudit = auditSink(new AuditLog(redis, config.redis.prefix), logger, (action, outcome) => metrics.request(action, outcome));
   const reporter = new OutboxReporter(outbox, config.notifyChannel);
   // The sweep's and the expiry's own Slack calls. Bounded retries: a call that cannot reach Slack
   // must not hold up a shutdown for long.
@@ -142,10 +147,11 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
       now: opts.procedure?.now,
       ...(opts.watcher?.parkCheckMs !== undefined ? { parkCheckMs: opts.watcher.parkCheckMs } : {}),
       ...(opts.watcher?.deadlineMs !== undefined ? { followDeadlineMs: opts.watcher.deadlineMs } : {}),
+      metrics,
     },
   });
   // Requests whose receiver died (or froze) before queueing them are finished or withdrawn from here.
-  const sweeper = new ActionProducer(redis, config.redis.prefix, workerLine);
+  const sweeper = new ActionProducer(redis, config.redis.prefix, workerLine, (job) => metrics.request(job.action, 'queued'));
   const fleetLogger = logger.child({ component: 'fleets' });
   const fleetReporter = new OutboxFleetReporter(outbox, chat, config.notifyChannel);
   const fleetWorker = createFleetWorker({
@@ -216,6 +222,23 @@ export async function startWorker(opts: BotOptions, stops: Array<() => Promise<v
       if (fleet) await expireFleetApproval({ fleets, chat: fleetReporter, coordinator: fleetScheduler, audit: workerAudit, logger: expiryDeps.logger }, approvalId);
       else await expireApproval(expiryDeps, approvalId);
     },
+  });
+  const workers = [worker.worker, fleetWorker, outboxWorker, expiryWorker];
+  opts.ops.health.add(() => {
+    const redisUp = redis.status === 'ready';
+    const running = workers.every((w) => w.isRunning());
+    return { ok: redisUp && running, details: { redis: redisUp ? 'up' : redis.status, workers: running ? 'running' : 'stopped' } };
+  });
+  metrics.readCluster({
+    jobs: async () => {
+      const c = await parkedQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0 };
+    },
+    outboxDepth: async () => {
+      const c = await outboxQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      return Object.values(c).reduce((a, b) => a + b, 0);
+    },
+    approvalsPending: () => new PendingApprovals(redis, config.redis.prefix).count(),
   });
   stops.push(async () => {
     clearInterval(sweep);

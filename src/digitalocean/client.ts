@@ -21,6 +21,8 @@ export interface DigitalOceanClientOptions {
   userAgent?: string;
   /** The token's request budget, shared by every process; without one, requests go at once. */
   budget?: RequestBudget;
+  /** Each answer (or `network` for none), with DigitalOcean's ratelimit-remaining when it said: for metrics. */
+  onAnswer?: (method: string, path: string, status: number | 'network', remaining?: number) => void;
 }
 
 export class DigitalOceanClient {
@@ -32,6 +34,7 @@ export class DigitalOceanClient {
   private readonly userAgent: string;
   private readonly rateLimitRetries: number;
   private readonly budget: RequestBudget | undefined;
+  private readonly onAnswer: DigitalOceanClientOptions['onAnswer'];
   /** The most recent rate-limit headers seen, shared by everything using this client. */
   rateLimit: RateLimitState | undefined;
 
@@ -46,6 +49,7 @@ export class DigitalOceanClient {
     this.userAgent = opts.userAgent ?? 'droplet-bot';
     this.rateLimitRetries = opts.rateLimitRetries ?? 4;
     this.budget = opts.budget;
+    this.onAnswer = opts.onAnswer;
   }
 
   async getDroplet(id: number): Promise<Droplet> {
@@ -150,11 +154,13 @@ export class DigitalOceanClient {
       });
     } catch (err) {
       // No answer: the request may still have been counted, so its slot stays spent.
+      this.onAnswer?.(method, path, 'network');
       await settle(ticket, {});
       throw networkError(err);
     }
     const rateLimit = readRateLimit(res.headers);
     if (rateLimit) this.rateLimit = rateLimit;
+    this.onAnswer?.(method, path, res.statusCode, rateLimit?.remaining);
     const retryAfterMs = res.statusCode === 429 ? retryAfter(res.headers, rateLimit) : undefined;
     // Recorded while the body downloads; done before returning, so a 429's pause is in place
     // before anyone (a retry of this read included) asks for the next slot.

@@ -30,8 +30,8 @@ export interface StatusPollerOptions {
   maxPages?: number;
   /** Every call the leader makes, for benchmarks and logs. */
   onRead?: (kind: 'list' | 'single', count: number) => void;
-  /** Each leader round: how many actions were watched, and how many calls it made (none when nothing was due). */
-  onRound?: (round: { watched: number; calls: number }) => void;
+  /** Each leader round: how many actions were watched, how many calls it made (none when nothing was due), and how long it took. */
+  onRound?: (round: { watched: number; calls: number; ms: number }) => void;
   onError?: (err: Error) => void;
   /** Starts parked jobs again at once (promotes them) when the action they wait for ended. */
   wake?: (jobIds: string[]) => Promise<void>;
@@ -244,6 +244,7 @@ export class StatusPoller {
    */
   private async round(): Promise<number> {
     const redis = this.opts.redis;
+    const began = Date.now();
     // Actions whose followers all went away (their jobs rerun elsewhere and watch them again) drop out.
     const reply = (await redis.eval(CURRENT, 2, this.keys.watch, this.keys.meta, String(this.staleMs), this.keys.parked(0).slice(0, -1))) as string[];
     const now = Number(reply[0]);
@@ -251,7 +252,7 @@ export class StatusPoller {
     let calls = 0;
     if (ids.length === 0) {
       this.regions.clear();
-      this.opts.onRound?.({ watched: 0, calls });
+      this.opts.onRound?.({ watched: 0, calls, ms: Date.now() - began });
       return this.pollMs;
     }
     const [metaTexts, learned] = await Promise.all([redis.hmget(this.keys.meta, ...ids.map(String)), this.learned()]);
@@ -263,7 +264,7 @@ export class StatusPoller {
     // A little early is on time: a tick's own timer is not exact.
     const due = new Set(ids.filter((id) => lookAt(id, this.lastListMs) <= now + 20));
     if (due.size === 0) {
-      this.opts.onRound?.({ watched: ids.length, calls });
+      this.opts.onRound?.({ watched: ids.length, calls, ms: Date.now() - began });
       return this.untilNext(ids, now, lookAt);
     }
     const wanted = new Set(ids);
@@ -334,7 +335,7 @@ export class StatusPoller {
       if (parked.length) await this.opts.wake?.(parked).catch((err) => this.opts.onError?.(err as Error));
       if ('action' in ended) await this.learnFrom(ended.action, learned).catch((err) => this.opts.onError?.(err as Error));
     }
-    this.opts.onRound?.({ watched: ids.length, calls });
+    this.opts.onRound?.({ watched: ids.length, calls, ms: Date.now() - began });
     return this.untilNext([...left], now, lookAt);
   }
 

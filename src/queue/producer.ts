@@ -15,6 +15,8 @@ export class ActionProducer {
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly line: Pick<DropletLine, 'join' | 'leave'>,
+    /** Told of each job added (the requests metric's `queued`). */
+    private readonly onQueued?: (job: ActionJob) => void,
   ) {
     this.queue = new Queue<ActionJob>(ACTION_QUEUE, {
       connection: redis,
@@ -40,6 +42,7 @@ export class ActionProducer {
       await this.line.leave(job.droplet.id, job.requestId).catch(() => {});
       throw err;
     }
+    this.onQueued?.(job);
     // Outlives the finished job (removed after 7 days), so the request is never added twice.
     await this.redis.set(this.queuedKey(job.requestId), '1', 'EX', QUEUED_MARK_SECONDS);
   }

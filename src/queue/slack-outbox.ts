@@ -110,6 +110,8 @@ export interface OutboxWorkerOptions {
   concurrency?: number;
   /** As for action jobs: how long a silent worker keeps a sync job before another takes it. */
   lockMs?: number;
+  /** After a sync job delivered something: ms from the job's creation (a message entering the outbox) to Slack's answer. */
+  onDelivered?: (lagMs: number) => void;
 }
 
 // Held while one worker delivers a thread; renewed after every message, so a worker killed
@@ -146,6 +148,7 @@ export function createOutboxWorker(opts: OutboxWorkerOptions): Worker<OutboxTarg
       const [raw, done] = await Promise.all([redis.lrange(k.list, 0, -1), redis.hgetall(k.done)]);
       const entries = raw.map((r) => JSON.parse(r) as OutboxEntry);
       const lastRoot = entries.map((e) => e.kind).lastIndexOf('root');
+      let delivered = false;
       for (let i = 0; i < entries.length; i++) {
         if (done[i] !== undefined) continue;
         const entry = entries[i]!;
@@ -156,6 +159,7 @@ export function createOutboxWorker(opts: OutboxWorkerOptions): Worker<OutboxTarg
         }
         try {
           await opts.delivery.deliver(target, entry);
+          delivered = true;
           await redis.hset(k.done, String(i), 'ok');
           if (Number(await redis.eval(RENEW, 1, k.lock, lockToken, String(SYNC_LOCK_MS))) !== 1) {
             // Another worker took over this thread after our lock ran out: let it carry on alone.
@@ -177,6 +181,7 @@ export function createOutboxWorker(opts: OutboxWorkerOptions): Worker<OutboxTarg
         }
       }
       await redis.expire(k.done, TTL_SECONDS);
+      if (delivered) opts.onDelivered?.(Date.now() - job.timestamp);
     } finally {
       // Release only our own lock.
       await redis.eval(RELEASE, 1, k.lock, lockToken);

@@ -3,6 +3,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import { boltLogger, type Logger } from '../log.js';
+import type { Ops } from '../bot-options.js';
+import { answerOps } from '../ops/ops-server.js';
 import { workspaceGuard, type Installation } from './workspace-guard.js';
 
 export interface SlackAppOptions {
@@ -14,8 +16,8 @@ export interface SlackAppOptions {
   logger: Logger;
   /** Used for every Web API call and response_url post (e.g. to add the message banner). */
   fetch?: typeof globalThis.fetch;
-  /** 200 when everything the receiver needs is up, 503 with the reason otherwise. */
-  health: () => { ok: boolean; details: Record<string, string> };
+  /** GET /healthz (200 when everything the process needs is up, 503 with the reason otherwise) and GET /metrics. */
+  ops: Ops;
   /** HTTP mode: limits that keep a slow or huge request from tying the receiver up. */
   limits?: Partial<HttpLimits>;
 }
@@ -42,24 +44,18 @@ export interface SlackApp {
 export function createSlackApp(opts: SlackAppOptions): SlackApp {
   const logger = boltLogger(opts.logger);
   const limits = { ...HTTP_LIMITS, ...opts.limits };
-  const healthz = {
-    path: '/healthz',
-    method: ['GET'],
-    handler: (_req: IncomingMessage, res: ServerResponse) => {
-      const { ok, details } = opts.health();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok, ...details }));
-    },
-  };
+  // GET /healthz and GET /metrics, answered as a worker process answers them.
+  const opsRoute = (path: string) => ({ path, method: ['GET'], handler: (req: IncomingMessage, res: ServerResponse) => void answerOps(req, res, opts.ops.health, opts.ops.metrics) });
+  const customRoutes = [opsRoute('/healthz'), opsRoute('/metrics')];
   const receiver: Receiver = opts.appToken
     ? new SocketModeReceiver({
         appToken: opts.appToken,
         logger,
-        customRoutes: [healthz],
+        customRoutes,
         // apps.connections.open goes to SLACK_API_URL like every other Web API call.
         installerOptions: { port: opts.port, clientOptions: { slackApiUrl: opts.apiUrl, fetch: opts.fetch } },
       })
-    : new HTTPReceiver({ signingSecret: opts.signingSecret ?? '', logger, customRoutes: [healthz], endpoints: '/slack/events', bodyLimit: limits.bodyBytes });
+    : new HTTPReceiver({ signingSecret: opts.signingSecret ?? '', logger, customRoutes, endpoints: '/slack/events', bodyLimit: limits.bodyBytes });
   const app = new App({
     token: opts.botToken,
     receiver,

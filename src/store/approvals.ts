@@ -1,6 +1,7 @@
 // Pending approval requests in Redis, one hash per request under the bot's key prefix. Buttons
 // carry only the opaque ID; everything else is read back from here. The decision is one Lua
 // script, so two Approve clicks, or an Approve racing the expiry job, have exactly one winner.
+import { PendingApprovals } from './pending-approvals.js';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -103,10 +104,14 @@ export interface IntakeKeys {
 const KEEP_AFTER_EXPIRY_MS = 7 * 24 * 3600 * 1000;
 
 export class ApprovalStore {
+  private readonly pending: PendingApprovals;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.pending = new PendingApprovals(redis, prefix);
+  }
 
   private key(id: string): string {
     return `${this.prefix}:approval:${id}`;
@@ -141,7 +146,9 @@ export class ApprovalStore {
       data.job.requestId,
       guard?.holder ?? '',
     );
-    return Number(created) === 1;
+    if (Number(created) !== 1) return false;
+    await this.pending.add(data.id, data.expiresAt).catch(() => {});
+    return true;
   }
 
   /** Remembers where the request message was posted. */
@@ -192,11 +199,13 @@ export class ApprovalStore {
     )) as [string, string, string];
     if (kind === 'missing') return { kind: 'missing' };
     if (kind === 'early') return { kind: 'early', inMs: Number(state) };
+    await this.pending.remove(id).catch(() => {});
     return { kind: kind === 'won' ? 'won' : 'lost', state: state as Outcome, by };
   }
 
   /** Forgets a request whose message could not be posted, so nobody can act on it. */
   async remove(id: string): Promise<void> {
     await this.redis.del(this.key(id));
+    await this.pending.remove(id).catch(() => {});
   }
 }

@@ -1,5 +1,6 @@
 // Append-only audit trail in Redis streams: one stream for everything, and one per Droplet so
 // `/droplet history` reads its last entries without scanning the rest.
+import type { RequestOutcome } from '../ops/metrics.js';
 import type { Redis } from 'ioredis';
 import type { AuditEntry, AuditEvent, AuditSink, StoredAuditEntry } from '../domain/audit.js';
 
@@ -60,9 +61,21 @@ export class AuditLog {
 }
 
 
+/** The audit events that are a request's outcome, as the requests metric names them ('queued' is counted where jobs are added). */
+const OUTCOME_OF: Partial<Record<AuditEntry['event'], RequestOutcome>> = {
+  refused: 'refused',
+  approved: 'approved',
+  denied: 'denied',
+  expired: 'expired',
+  completed: 'completed',
+  errored: 'errored',
+};
+
 /** An audit writer that logs instead of throwing: a lost audit line must not stop an action. */
-export function auditSink(log: Pick<AuditLog, 'append'> | undefined, logger: { error: (o: object, m: string) => void }): AuditSink {
+export function auditSink(log: Pick<AuditLog, 'append'> | undefined, logger: { error: (o: object, m: string) => void }, count?: (action: string, outcome: RequestOutcome) => void): AuditSink {
   return async (entry) => {
+    const outcome = OUTCOME_OF[entry.event];
+    if (outcome) count?.(entry.action, outcome);
     if (!log) return;
     try {
       await log.append(entry);

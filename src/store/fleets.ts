@@ -1,6 +1,7 @@
 // Fleet runs in Redis: one hash per fleet with the frozen plan, its status, and one field per
 // Droplet. Status changes and each Droplet's result are single Lua steps that check what they
 // change from, so a late result, a double click or a second coordinator run changes nothing.
+import { PendingApprovals } from './pending-approvals.js';
 import type { Redis } from 'ioredis';
 import { fleetPlanSchema, targetStateSchema, FLEET_STATUSES, type FleetPlan, type FleetStatus, type TargetPhase, type TargetState } from '../domain/fleet/run.js';
 
@@ -177,10 +178,14 @@ export class UnreadableFleetError extends Error {
 }
 
 export class FleetStore {
+  private readonly pending: PendingApprovals;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.pending = new PendingApprovals(redis, prefix);
+  }
 
   key(id: string): string {
     return `${this.prefix}:fleet:${id}`;
@@ -215,6 +220,7 @@ export class FleetStore {
   async transition(id: string, from: readonly FleetStatus[], to: FleetStatus, nonce: string, fields: Record<string, string> = {}): Promise<'moved' | 'refused' | 'missing'> {
     const args = [from.join(','), to, nonce, String(RUN_TTL_SECONDS), id, ...Object.entries(fields).flat()];
     const answer = Number(await this.redis.eval(TRANSITION, 2, this.key(id), this.liveKey, ...args));
+    if (answer === 1 && to === 'awaiting' && fields.approvalExpiresAt) await this.pending.add(id, Number(fields.approvalExpiresAt)).catch(() => {});
     return answer === 1 ? 'moved' : answer === -1 ? 'missing' : 'refused';
   }
 
@@ -232,6 +238,7 @@ export class FleetStore {
     const [kind, status, who] = (await this.redis.eval(DECIDE, 2, this.key(id), this.liveKey, outcome, by, nonce, String(RUN_TTL_SECONDS), id, opts.onlyWhenDue ? 'due' : '')) as [string, string, string];
     if (kind === 'missing') return { kind: 'missing' };
     if (kind === 'early') return { kind: 'early', inMs: Number(status) };
+    await this.pending.remove(id).catch(() => {});
     if (kind === 'won') return { kind: 'won', status: status as FleetDecision, by: who };
     return { kind: 'lost', status: status as FleetStatus, by: who };
   }

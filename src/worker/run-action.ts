@@ -33,6 +33,8 @@ export interface RunActionDeps extends PostDeps, Omit<AwaitEndDeps, 'digitalocea
   procedurePollMs?: number;
   /** The clock a procedure's timeouts and step durations read; tests move it. */
   now?: () => number;
+  /** Told how long each action that ended took (the action duration metric). */
+  metrics?: { actionEnded(action: string, seconds: number): void };
 }
 
 /** BullMQ's own refusal of a move (to delayed, say) by a run whose lock another worker now holds. */
@@ -138,6 +140,7 @@ async function run(job: Job<ActionJob>, data: ActionJob, deps: RunActionDeps, lo
   const status = final.status === 'completed' ? 'completed' : 'errored';
   const message = status === 'errored' ? 'DigitalOcean reports the action as errored' : undefined;
   log.info({ actionId, status, durationMs }, 'action ended');
+  deps.metrics?.actionEnded(data.action, durationMs / 1000);
   await deps.reporter.finished(data, { status, actionId, durationMs, message });
   await deps.audit(jobAuditEntry(data, status, { actionId, status, message }));
   return { status, actionId, message };

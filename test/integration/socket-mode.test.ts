@@ -2,6 +2,8 @@
 // WebSocket through apps.connections.open on the Slack simulator; slash commands arrive as
 // `slash_commands` envelopes and are acked on the socket, and the rest (Redis, BullMQ worker,
 // DigitalOcean simulator, thread updates) runs as in HTTP mode.
+import { Health } from '../../src/ops/health.js';
+import { BotMetrics } from '../../src/ops/metrics.js';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
@@ -43,7 +45,9 @@ describe('start-up in Socket Mode', () => {
     expect(port).toBeGreaterThan(0);
     const res = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, redis: 'up' });
+    // Both halves run in this process: the worker's state is in the answer too.
+    expect(await res.json()).toEqual({ ok: true, redis: 'up', workers: 'running' });
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
     const events = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', body: 'command=%2Fdroplet' });
     expect(events.status).toBe(404);
   });
@@ -147,7 +151,7 @@ describe('a wrong app-level token', () => {
       apiUrl: `${slack.url}/api/`,
       port: await freePort(),
       logger,
-      health: () => ({ ok: true, details: {} }),
+      ops: { health: new Health(), metrics: new BotMetrics() },
     });
     try {
       await expect(app.start()).rejects.toMatchObject({ data: { ok: false, error: 'invalid_auth' } });

@@ -46,6 +46,8 @@ export const ROLE_MAP: RoleMap = roleMapSchema.parse({
 /** The settings a bot needs against the simulators and a Redis, as environment variables. */
 export function botEnv(where: { slackUrl: string; digitaloceanUrl: string; redisUrl: string; prefix?: string; roleMap?: string }, extra: Record<string, string> = {}): Record<string, string> {
   return {
+    // Every process serves /healthz and /metrics: a free port unless the test names one.
+    PORT: '0',
     SLACK_BOT_TOKEN: SECRETS.botToken,
     SLACK_SIGNING_SECRET: SECRETS.signingSecret,
     SLACK_API_URL: `${where.slackUrl}/api/`,

@@ -1,0 +1,32 @@
+// Which approvals are still waiting, for the approvals_pending metric: request and fleet IDs in
+// one sorted set scored by their deadline. Kept alongside the decisions (which stay atomic on
+// their own records): an entry is added when a request starts waiting, removed when it is
+// decided, and counts for nothing once its deadline has passed, whatever happened to it.
+import type { Redis } from 'ioredis';
+
+export class PendingApprovals {
+  private readonly key: string;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.key = `${prefix}:approvals:pending`;
+  }
+
+  async add(id: string, deadline: number): Promise<void> {
+    await this.redis.zadd(this.key, deadline, id);
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.redis.zrem(this.key, id);
+  }
+
+  /** How many wait now (on Redis's clock); entries past their deadline are dropped. */
+  async count(): Promise<number> {
+    const [s, us] = await this.redis.time();
+    const now = Number(s) * 1000 + Math.floor(Number(us) / 1000);
+    const [, [, n]] = (await this.redis.multi().zremrangebyscore(this.key, '-inf', now).zcard(this.key).exec()) as [unknown, [unknown, number]];
+    return Number(n);
+  }
+}
