@@ -25,6 +25,14 @@ export interface ClusterGauges {
   approvalsPending?: () => Promise<number>;
 }
 
+function quietly(count: () => void): void {
+  try {
+    count();
+  } catch {
+    // A metric that cannot be counted is lost; nothing else is.
+  }
+}
+
 export class BotMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'action' | 'outcome'>;
@@ -99,26 +107,30 @@ export class BotMetrics {
     Object.assign(this.gauges, gauges);
   }
 
+  // Counting never throws: it is called on paths (right after a POST's answer, right after a job
+  // was added) where an exception would misreport what happened.
   request(action: string, outcome: RequestOutcome): void {
-    this.requests.inc({ action: actionLabel(action), outcome });
+    quietly(() => this.requests.inc({ action: actionLabel(action), outcome }));
   }
 
   actionEnded(action: string, seconds: number): void {
-    this.actionSeconds.observe({ action: actionLabel(action) }, seconds);
+    quietly(() => this.actionSeconds.observe({ action: actionLabel(action) }, seconds));
   }
 
   digitalOceanAnswer(method: string, path: string, status: number | 'network', remaining?: number): void {
-    this.doRequests.inc({ endpoint: endpointTemplate(method, path), status: String(status) });
-    if (status === 429) this.doRateLimited.inc();
-    if (remaining !== undefined) this.budgetRemaining.set(remaining);
+    quietly(() => {
+      this.doRequests.inc({ endpoint: endpointTemplate(method, path), status: String(status) });
+      if (status === 429) this.doRateLimited.inc();
+      if (remaining !== undefined && Number.isFinite(remaining)) this.budgetRemaining.set(remaining);
+    });
   }
 
   outboxDelivered(lagSeconds: number): void {
-    this.outboxLag.observe(lagSeconds);
+    quietly(() => this.outboxLag.observe(Math.max(0, lagSeconds)));
   }
 
   pollerRoundTook(seconds: number): void {
-    this.pollerRound.observe(seconds);
+    quietly(() => this.pollerRound.observe(seconds));
   }
 
   async text(): Promise<{ contentType: string; body: string }> {
