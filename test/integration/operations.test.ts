@@ -3,6 +3,7 @@
 // a user ID or free text.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from 'droplet-bot-sandbox';
+import { roleMapSchema } from '../../src/domain/policy.js';
 import { botEnv, startHarness, USERS, type Harness } from '../support/harness.js';
 import { runBot, writeRoleMap, type BotProcess } from '../support/processes.js';
 import { redisUrl, uniquePrefix, deleteKeys } from '../support/redis.js';
@@ -82,6 +83,28 @@ describe('one process with both halves', () => {
     await h.command('reboot metrics-none', USERS.nobody);
     const text = await scrape(h.bot.port!);
     expect(sample(text, 'droplet_bot_requests_total', { action: 'reboot', outcome: 'refused' })).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('approvals', () => {
+  it('counts requests waiting for a second person', async () => {
+    const roleMap = roleMapSchema.parse({
+      roles: { admin: ['droplet:update', 'droplet:create', 'droplet:admin', 'image:create'] },
+      members: { [USERS.admin]: ['admin'] },
+      approvals: { actions: ['power_off'], approvers: ['admin'], expires_after: '30m' },
+    });
+    const a = await startHarness({ roleMap });
+    try {
+      a.digitalocean.addDroplet({ name: 'metrics-approve' });
+      expect(sample(await scrape(a.bot.port!), 'droplet_bot_approvals_pending')).toBe(0);
+      await a.command('power-off metrics-approve');
+      await until('the request to wait for approval', async () => ((sample(await scrape(a.bot.port!), 'droplet_bot_approvals_pending') ?? 0) === 1 ? true : undefined));
+      // Nothing was queued: it waits.
+      expect(sample(await scrape(a.bot.port!), 'droplet_bot_requests_total', { action: 'power_off', outcome: 'queued' })).toBe(0);
+      expect(a.posts()).toHaveLength(0);
+    } finally {
+      await a.stop();
+    }
   });
 });
 
