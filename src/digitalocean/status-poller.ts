@@ -87,6 +87,16 @@ return ids`;
 const metaSchema = z.object({ t: z.string(), s: z.number() });
 const learnedSchema = z.object({ meanMs: z.number().nonnegative(), devMs: z.number().nonnegative(), n: z.number().int().positive() });
 
+/** Folds a completed action's duration into what is known of its type, in its region and overall; notes the keys it changed. */
+function learnFrom(action: Action, learned: Map<string, Learned>, changed: Set<string>): void {
+  const sample = sampleOf(action);
+  if (sample === undefined) return;
+  for (const key of learnedKeys(action.type, action.region_slug)) {
+    learned.set(key, learn(learned.get(key), sample));
+    changed.add(key);
+  }
+}
+
 function parseJson<T>(schema: z.ZodType<T>, text: string | null | undefined): T | undefined {
   if (!text) return undefined;
   try {
@@ -261,11 +271,12 @@ export class StatusPoller {
       const meta = metas.get(id);
       return nextLook(after, meta?.s, expectation(learned, meta?.t, this.regions.get(id)), this.pace);
     };
+    const looks = ids.map((id) => lookAt(id, this.lastListMs));
     // A little early is on time: a tick's own timer is not exact.
-    const due = new Set(ids.filter((id) => lookAt(id, this.lastListMs) <= now + 20));
+    const due = new Set(ids.filter((_, i) => looks[i]! <= now + 20));
     if (due.size === 0) {
       this.opts.onRound?.({ watched: ids.length, calls, ms: Date.now() - began });
-      return this.untilNext(ids, now, lookAt);
+      return this.untilNext(looks, now);
     }
     const wanted = new Set(ids);
     const seen = new Map<number, Ended>();
@@ -317,6 +328,7 @@ export class StatusPoller {
       this.opts.onRead?.('single', 1);
     }
     const left = new Set(ids);
+    const learnedNow = new Set<string>();
     for (const ended of seen.values()) {
       if ('action' in ended && ended.action.status === 'in-progress') continue;
       left.delete(ended.id);
@@ -333,30 +345,20 @@ export class StatusPoller {
         .exec();
       const parked = (replies?.[3]?.[1] as string[] | undefined) ?? [];
       if (parked.length) await this.opts.wake?.(parked).catch((err) => this.opts.onError?.(err as Error));
-      if ('action' in ended) await this.learnFrom(ended.action, learned).catch((err) => this.opts.onError?.(err as Error));
+      if ('action' in ended) learnFrom(ended.action, learned, learnedNow);
+    }
+    // What this round learned, in one write.
+    if (learnedNow.size) {
+      await redis.hset(this.keys.learned, ...[...learnedNow].flatMap((key) => [key, JSON.stringify(learned.get(key))])).catch((err) => this.opts.onError?.(err as Error));
     }
     this.opts.onRound?.({ watched: ids.length, calls, ms: Date.now() - began });
-    return this.untilNext([...left], now, lookAt);
+    return this.untilNext([...left].map((id) => lookAt(id, this.lastListMs)), now);
   }
 
-  /** How long until the first of these actions wants a look, at most STATUS_POLL_MS. */
-  private untilNext(ids: number[], now: number, lookAt: (id: number, after: number) => number): number {
-    if (ids.length === 0) return this.pollMs;
-    const next = Math.min(...ids.map((id) => lookAt(id, this.lastListMs)));
-    return Math.min(this.pollMs, Math.max(20, next - now));
-  }
-
-  /** Folds a completed action's duration into what is known of its type, in its region and overall. */
-  private async learnFrom(action: Action, learned: Map<string, Learned>): Promise<void> {
-    const sample = sampleOf(action);
-    if (sample === undefined) return;
-    const fields: string[] = [];
-    for (const key of learnedKeys(action.type, action.region_slug)) {
-      const next = learn(learned.get(key), sample);
-      learned.set(key, next);
-      fields.push(key, JSON.stringify(next));
-    }
-    await this.opts.redis.hset(this.keys.learned, ...fields);
+  /** How long until the first of these looks, at most STATUS_POLL_MS. */
+  private untilNext(looks: number[], now: number): number {
+    if (looks.length === 0) return this.pollMs;
+    return Math.min(this.pollMs, Math.max(20, Math.min(...looks) - now));
   }
 
   /** What the cluster has learned of each kind of action so far (benchmarks, tests, logs). */

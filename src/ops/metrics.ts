@@ -82,22 +82,18 @@ export class BotMetrics {
         for (const state of ['waiting', 'active', 'delayed'] as const) this.set({ state }, counts[state]);
       },
     });
-    new Gauge({
-      name: 'droplet_bot_slack_outbox_depth',
-      help: 'Slack messages waiting in the outbox (the cluster, read from Redis).',
-      registers,
-      async collect() {
-        if (gauges.outboxDepth) this.set(await gauges.outboxDepth());
-      },
-    });
-    new Gauge({
-      name: 'droplet_bot_approvals_pending',
-      help: 'Requests and fleets waiting for an approval (the cluster, read from Redis).',
-      registers,
-      async collect() {
-        if (gauges.approvalsPending) this.set(await gauges.approvalsPending());
-      },
-    });
+    const clusterGauge = (name: string, help: string, read: keyof Omit<ClusterGauges, 'jobs'>) =>
+      new Gauge({
+        name,
+        help: `${help} (the cluster, read from Redis).`,
+        registers,
+        async collect() {
+          const value = gauges[read];
+          if (value) this.set(await value());
+        },
+      });
+    clusterGauge('droplet_bot_slack_outbox_depth', 'Slack messages waiting in the outbox', 'outboxDepth');
+    clusterGauge('droplet_bot_approvals_pending', 'Requests and fleets waiting for an approval', 'approvalsPending');
     // Every outcome starts at zero, so a rate can be taken before the first one happens.
     for (const action of ACTION_TYPES) for (const outcome of REQUEST_OUTCOMES) this.requests.inc({ action, outcome }, 0);
   }
