@@ -29,10 +29,15 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
 
 /** The worker half first, so a one-process bot can take work as soon as it acks. */
 async function startParts(opts: BotOptions & { ops: Ops }, stops: Array<() => Promise<void>>): Promise<{ port?: number }> {
+  // A worker process answers /healthz and /metrics on PORT too (with a receiver, the receiver
+  // does). Its port is taken first, so a port in use stops the process before it takes any job.
+  let port: number | undefined;
+  if (!opts.web) {
+    const server = await startOpsServer(opts.config.port, opts.ops.health, opts.ops.metrics);
+    stops.push(() => server.close());
+    port = server.port;
+  }
   if (opts.worker) await (await import('./worker.js')).startWorker(opts, stops);
-  if (opts.web) return { port: await (await import('./web.js')).startWeb(opts, stops) };
-  // A worker process answers /healthz and /metrics on PORT too; with a receiver, the receiver does.
-  const server = await startOpsServer(opts.config.port, opts.ops.health, opts.ops.metrics);
-  stops.push(() => server.close());
-  return { port: server.port };
+  if (opts.web) port = await (await import('./web.js')).startWeb(opts, stops);
+  return port === undefined ? {} : { port };
 }

@@ -15,6 +15,8 @@ export class Health {
   }
 
   report(): HealthCheck {
+    // Nothing has said it is up yet: the process is still starting.
+    if (this.checks.length === 0) return { ok: false, details: { status: 'starting' } };
     let ok = true;
     const details: Record<string, string> = {};
     for (const check of this.checks) {

@@ -37,7 +37,9 @@ export async function startOpsServer(port: number, health: Health, metrics: BotM
   server.headersTimeout = 10_000;
   server.requestTimeout = 15_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`PORT ${port} is already in use: give each process on this host its own PORT (0 picks a free one).`) : err),
+    );
     server.listen(port, () => resolve());
   });
   return {

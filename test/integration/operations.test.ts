@@ -81,8 +81,12 @@ describe('one process with both halves', () => {
 
   it('counts a refusal', async () => {
     await h.command('reboot metrics-none', USERS.nobody);
-    const text = await scrape(h.bot.port!);
-    expect(sample(text, 'droplet_bot_requests_total', { action: 'reboot', outcome: 'refused' })).toBeGreaterThanOrEqual(1);
+    // The refusal is recorded after the ack: the count moving is the signal.
+    const refused = await until('the refusal to be counted', async () => {
+      const n = sample(await scrape(h.bot.port!), 'droplet_bot_requests_total', { action: 'reboot', outcome: 'refused' }) ?? 0;
+      return n > 0 ? n : undefined;
+    });
+    expect(refused).toBe(1);
   });
 });
 
@@ -129,5 +133,12 @@ describe('a worker process', () => {
     expect(sample(text, 'droplet_bot_process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(sample(text, 'droplet_bot_jobs', { state: 'waiting' })).toBe(0);
     expect((await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('stops with what to do when its PORT is taken, before its workers start', async () => {
+    const taken = runBot('worker', botEnv({ slackUrl: h.slack.url, digitaloceanUrl: h.digitalocean.url, redisUrl: redisUrl(), prefix, roleMap: writeRoleMap() }, { PORT: String(h.bot.port) }));
+    expect(await taken.exited()).toBe(1);
+    expect(taken.output()).toContain(`PORT ${h.bot.port} is already in use: give each process on this host its own PORT (0 picks a free one).`);
+    expect(taken.output()).not.toContain('worker started');
   });
 });
