@@ -154,13 +154,13 @@ export class DigitalOceanClient {
       });
     } catch (err) {
       // No answer: the request may still have been counted, so its slot stays spent.
-      this.onAnswer?.(method, path, 'network');
+      this.tell(method, path, 'network');
       await settle(ticket, {});
       throw networkError(err);
     }
     const rateLimit = readRateLimit(res.headers);
     if (rateLimit) this.rateLimit = rateLimit;
-    this.onAnswer?.(method, path, res.statusCode, rateLimit?.remaining);
+    this.tell(method, path, res.statusCode, rateLimit?.remaining);
     const retryAfterMs = res.statusCode === 429 ? retryAfter(res.headers, rateLimit) : undefined;
     // Recorded while the body downloads; done before returning, so a 429's pause is in place
     // before anyone (a retry of this read included) asks for the next slot.
@@ -193,6 +193,15 @@ export class DigitalOceanClient {
 
   async close(): Promise<void> {
     await this.pool.close();
+  }
+
+  /** Tells `onAnswer`, which can never turn an answer (a POST's, say) into an error. */
+  private tell(method: string, path: string, status: number | 'network', remaining?: number): void {
+    try {
+      this.onAnswer?.(method, path, status, remaining);
+    } catch {
+      // Only the metric is lost.
+    }
   }
 }
 

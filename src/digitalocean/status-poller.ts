@@ -120,8 +120,12 @@ export class StatusPoller {
   private readonly refusals = new Map<number, number>();
   private readonly pollMs: number;
   private readonly pace: Pace;
-  /** When this leader last listed, on Redis's clock. */
-  private lastListMs = -Infinity;
+  /**
+   * When this leader last looked at each watched action (found it on a listing page, or tried a
+   * single read), on Redis's clock. Per action: a listing that did not reach an old action is no
+   * look at it, however often newer actions make the leader list.
+   */
+  private readonly lookedAt = new Map<number, number>();
   /** Regions of watched actions, as the listings showed them. */
   private readonly regions = new Map<number, string>();
   private readonly leaseMs: number;
@@ -209,8 +213,8 @@ export class StatusPoller {
         } else {
           this.leading = (await redis.set(this.keys.lease, this.instance, 'PX', this.leaseMs, 'NX')) === 'OK';
           if (this.leading) {
-            // A new leader cannot know when the last one listed: each action's own schedule says when it is due.
-            this.lastListMs = -Infinity;
+            // A new leader cannot know when the last one looked: each action's own schedule says when it is due.
+            this.lookedAt.clear();
             this.scheduleRound(0);
           }
         }
@@ -262,23 +266,26 @@ export class StatusPoller {
     let calls = 0;
     if (ids.length === 0) {
       this.regions.clear();
+      this.lookedAt.clear();
       this.opts.onRound?.({ watched: 0, calls, ms: Date.now() - began });
       return this.pollMs;
     }
+    const wanted = new Set(ids);
+    // Watches dropped as stale are forgotten here too.
+    for (const map of [this.lookedAt, this.regions]) for (const id of map.keys()) if (!wanted.has(id)) map.delete(id);
     const [metaTexts, learned] = await Promise.all([redis.hmget(this.keys.meta, ...ids.map(String)), this.learned()]);
     const metas = new Map(ids.map((id, i) => [id, parseJson(metaSchema, metaTexts[i])]));
-    const lookAt = (id: number, after: number) => {
+    const lookAt = (id: number) => {
       const meta = metas.get(id);
-      return nextLook(after, meta?.s, expectation(learned, meta?.t, this.regions.get(id)), this.pace);
+      return nextLook(this.lookedAt.get(id) ?? -Infinity, meta?.s, expectation(learned, meta?.t, this.regions.get(id)), this.pace);
     };
-    const looks = ids.map((id) => lookAt(id, this.lastListMs));
+    const looks = ids.map(lookAt);
     // A little early is on time: a tick's own timer is not exact.
     const due = new Set(ids.filter((_, i) => looks[i]! <= now + 20));
     if (due.size === 0) {
       this.opts.onRound?.({ watched: ids.length, calls, ms: Date.now() - began });
       return this.untilNext(looks, now);
     }
-    const wanted = new Set(ids);
     const seen = new Map<number, Ended>();
     const oldest = Math.min(...ids);
     const maxPages = this.opts.maxPages ?? 5;
@@ -290,6 +297,7 @@ export class StatusPoller {
         for (const a of actions) {
           if (!wanted.has(a.id)) continue;
           seen.set(a.id, { id: a.id, action: a });
+          this.lookedAt.set(a.id, now);
           if (a.region_slug) this.regions.set(a.id, a.region_slug);
         }
         // IDs grow with time: a page that reaches below the oldest watched ID covers them all.
@@ -305,9 +313,10 @@ export class StatusPoller {
       calls++;
       if (!(err instanceof DigitalOceanError) || err.isRateLimited || err.isServerError) throw err;
     }
-    this.lastListMs = now;
-    // Only actions older than every page read, and due a look, are read one by one.
+    // Only actions older than every page read, and due a look, are read one by one. A read that
+    // fails counts as a look too, so a refusal is only final after three rounds, not three ticks.
     for (const id of ids.filter((i) => !seen.has(i) && due.has(i))) {
+      this.lookedAt.set(id, now);
       try {
         const a = await this.opts.client.getAction(id);
         this.refusals.delete(id);
@@ -334,6 +343,7 @@ export class StatusPoller {
       left.delete(ended.id);
       this.refusals.delete(ended.id);
       this.regions.delete(ended.id);
+      this.lookedAt.delete(ended.id);
       const text = JSON.stringify(ended);
       const replies = await redis
         .multi()
@@ -352,7 +362,7 @@ export class StatusPoller {
       await redis.hset(this.keys.learned, ...[...learnedNow].flatMap((key) => [key, JSON.stringify(learned.get(key))])).catch((err) => this.opts.onError?.(err as Error));
     }
     this.opts.onRound?.({ watched: ids.length, calls, ms: Date.now() - began });
-    return this.untilNext([...left].map((id) => lookAt(id, this.lastListMs)), now);
+    return this.untilNext([...left].map(lookAt), now);
   }
 
   /** How long until the first of these looks, at most STATUS_POLL_MS. */

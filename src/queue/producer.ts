@@ -42,7 +42,11 @@ export class ActionProducer {
       await this.line.leave(job.droplet.id, job.requestId).catch(() => {});
       throw err;
     }
-    this.onQueued?.(job);
+    try {
+      this.onQueued?.(job);
+    } catch {
+      // The job is added: a failing observer must not make the caller say it was not.
+    }
     // Outlives the finished job (removed after 7 days), so the request is never added twice.
     await this.redis.set(this.queuedKey(job.requestId), '1', 'EX', QUEUED_MARK_SECONDS);
   }

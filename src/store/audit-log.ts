@@ -75,7 +75,11 @@ const OUTCOME_OF: Partial<Record<AuditEntry['event'], RequestOutcome>> = {
 export function auditSink(log: Pick<AuditLog, 'append'> | undefined, logger: { error: (o: object, m: string) => void }, count?: (action: string, outcome: RequestOutcome) => void): AuditSink {
   return async (entry) => {
     const outcome = OUTCOME_OF[entry.event];
-    if (outcome) count?.(entry.action, outcome);
+    try {
+      if (outcome) count?.(entry.action, outcome);
+    } catch {
+      // Only the metric is lost; the entry is still written.
+    }
     if (!log) return;
     try {
       await log.append(entry);

@@ -277,4 +277,40 @@ describe('the status poller', () => {
       await deleteKeys(own);
     }
   });
+
+  it('still reads an action older than every listing page while a newer one keeps the leader listing densely', async () => {
+    // A reboot of 5 s that no listing page reaches, and a power cycle of 8 s whose learned figures
+    // (5 s) make the leader list every 500 ms from 4 s to 8 s: the reboot ends inside that window.
+    const sim = await startDigitalOceanSimulator({ token: SECRETS.doToken, timeScale: 1, durations: { power_cycle: 8000, reboot: 5000 } });
+    const own = uniquePrefix('old-action');
+    const real = new DigitalOceanClient({ apiUrl: sim.url, token: SECRETS.doToken });
+    try {
+      const old = (await real.postAction(sim.addDroplet({ name: `old-${randomName()}` }).id, { type: 'reboot' })).id;
+      // As on a busy account: the old reboot is further back than any page the leader reads.
+      const client = {
+        listActions: async (perPage: number, page: number) => (await real.listActions(perPage, page)).filter((a) => a.id !== old),
+        getAction: (id: number) => real.getAction(id),
+      };
+      await redis.hset(`${own}:status:v1:durations`, 'power_cycle|*', JSON.stringify({ meanMs: 5000, devMs: 0, n: 5 }));
+      // A steady cadence (1 s) slower than the dense one (500 ms), as with the defaults (2 s and 1 s).
+      const p = new StatusPoller({ redis, prefix: own, tokenId: 'to', client, pollMs: 1000, leaseMs: 1000 });
+      await p.start();
+      try {
+        const newer = (await real.postAction(sim.addDroplet({ name: `newer-${randomName()}` }).id, { type: 'power_cycle' })).id;
+        await p.park(old, 'old-job', { type: 'reboot', startedAt: Date.now() });
+        await p.park(newer, 'newer-job', { type: 'power_cycle', startedAt: Date.now() });
+        // The old reboot's end is heard while the power cycle is still in progress, in its dense window
+        // (when every listing counted as a look at everything, the reboot waited for the cycle to end).
+        await until('the old action to be read', () => p.result(old), 20_000);
+        expect(sim.state.actions.find((a) => a.id === newer)!.status).toBe('in-progress');
+        expect(sim.requests.filter((r) => r.method === 'GET' && r.path === `/v2/actions/${old}`).length).toBeGreaterThan(0);
+      } finally {
+        await p.stop();
+      }
+    } finally {
+      await real.close();
+      await sim.close();
+      await deleteKeys(own);
+    }
+  });
 });
