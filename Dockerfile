@@ -17,8 +17,7 @@ ENV NODE_ENV=production \
     # `npm start` would otherwise compile first; the image already holds the compiled code.
     NPM_CONFIG_IGNORE_SCRIPTS=true \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
-    PORT=3000 \
-    ROLE_MAP=/app/roles.yml
+    PORT=3000
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json /app/package-lock.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
@@ -28,6 +27,7 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# Mount your role map at /app/roles.yml in every container (workers check rights too). To run one half:
+# Mount your role map at /app/roles.yml (the default ROLE_MAP, ./roles.yml) in every container (workers
+# check rights too), or give it in ROLE_MAP_YAML where there is nothing to mount. To run one half:
 #   docker run ... droplet-bot npm run start:web
 CMD ["npm", "start"]

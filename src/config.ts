@@ -28,6 +28,8 @@ const envSchema = z
     REDIS_PREFIX: z.string().trim().min(1).default('{droplet-bot}'),
     PORT: z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int().min(0).max(65535).default(3000),
     ROLE_MAP: z.string().trim().min(1).default('./roles.yml'),
+    // The role map itself, for platforms with no file to mount (App Platform): YAML, or the same as JSON.
+    ROLE_MAP_YAML: z.string().min(1).optional(),
     WORKER_CONCURRENCY: z.coerce.number({ error: 'must be a whole number from 1 to 500' }).int().min(1).max(500).default(20),
     STATUS_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(250).max(60_000).default(2000),
     WORKER_LOCK_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1000).max(600_000).default(15_000),
@@ -39,7 +41,10 @@ const envSchema = z
 
 /** Rules that involve more than one variable; checked even when single fields fail, so all problems show at once. */
 function crossFieldProblems(env: Record<string, string | undefined>): string[] {
-  return !env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET ? ['SLACK_SIGNING_SECRET is required in HTTP mode (set SLACK_APP_TOKEN instead for Socket Mode)'] : [];
+  const problems: string[] = [];
+  if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) problems.push('SLACK_SIGNING_SECRET is required in HTTP mode (set SLACK_APP_TOKEN instead for Socket Mode)');
+  if (env.ROLE_MAP && env.ROLE_MAP_YAML) problems.push('ROLE_MAP and ROLE_MAP_YAML are both set: keep ROLE_MAP (the path of a file) or ROLE_MAP_YAML (the role map itself), not both');
+  return problems;
 }
 
 export interface Config {
@@ -47,7 +52,8 @@ export interface Config {
   digitalocean: { token: string; apiUrl: string; ratePerMinute: number; ratePerHour: number };
   redis: { url: string; prefix: string };
   port: number;
-  roleMapPath: string;
+  /** Where the role map comes from: a file (read again when it changes), or the text of a setting. */
+  roleMap: { path: string } | { text: string };
   workerConcurrency: number;
   /** How long a job stays with a worker that stopped answering before another worker takes it. */
   workerLockMs: number;
@@ -101,7 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     port: e.PORT,
-    roleMapPath: e.ROLE_MAP,
+    roleMap: e.ROLE_MAP_YAML !== undefined ? { text: e.ROLE_MAP_YAML } : { path: e.ROLE_MAP },
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerLockMs: e.WORKER_LOCK_MS,
     statusPollMs: e.STATUS_POLL_MS,

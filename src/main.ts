@@ -57,10 +57,14 @@ async function main(): Promise<void> {
   // Every process decides by the same rules, workers too (they check again before each POST).
   let roleMap: RoleMapSource;
   try {
-    roleMap = RoleMapSource.fromFile(config.roleMapPath, {
-      onReload: () => logger.info({ path: config.roleMapPath }, 'role map reloaded'),
-      onInvalid: (err) => logger.error({ err: err.message }, 'the changed role map is not valid; keeping the rules it had'),
-    });
+    const from = config.roleMap;
+    roleMap =
+      'text' in from
+        ? RoleMapSource.fromText(from.text, 'in ROLE_MAP_YAML')
+        : RoleMapSource.fromFile(from.path, {
+            onReload: () => logger.info({ path: from.path }, 'role map reloaded'),
+            onInvalid: (err) => logger.error({ err: err.message }, 'the changed role map is not valid; keeping the rules it had'),
+          });
   } catch (err) {
     if (err instanceof RoleMapError) {
       console.error(err.message);

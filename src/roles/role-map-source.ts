@@ -40,6 +40,14 @@ export class RoleMapSource {
     return new RoleMapSource(map, undefined, {});
   }
 
+  /**
+   * The text of a setting (ROLE_MAP_YAML): fixed for the life of the process, since a setting
+   * changes only with a restart. Throws RoleMapError, naming `source`, when it is not valid.
+   */
+  static fromText(text: string, source: string): RoleMapSource {
+    return new RoleMapSource(parseRoleMapText(text, source), undefined, {});
+  }
+
   /** Reads the file now; throws RoleMapError when it is missing or invalid (the bot then does not start). */
   static fromFile(path: string, opts: RoleMapSourceOptions = {}): RoleMapSource {
     return new RoleMapSource(loadRoleMap(path), path, opts);

@@ -1,11 +1,14 @@
 // Every process answers GET /healthz and GET /metrics: a bot with both halves on its one port,
 // and a worker process on its own PORT. The metrics move when actions run, and no label holds
 // a user ID or free text.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from 'droplet-bot-sandbox';
+import { freePort, spawnRedisServer } from 'droplet-bot-sandbox';
 import { roleMapSchema } from '../../src/domain/policy.js';
 import { botEnv, startHarness, USERS, type Harness } from '../support/harness.js';
-import { runBot, writeRoleMap, type BotProcess } from '../support/processes.js';
+import { runBot, waitForHealthStatus, writeRoleMap, type BotProcess } from '../support/processes.js';
 import { redisUrl, uniquePrefix, deleteKeys } from '../support/redis.js';
 
 let h: Harness;
@@ -141,4 +144,33 @@ describe('a worker process', () => {
     expect(taken.output()).toContain(`PORT ${h.bot.port} is already in use: give each process on this host its own PORT (0 picks a free one).`);
     expect(taken.output()).not.toContain('worker started');
   });
+
+  it('says 503 while its Redis is down and 200 once Redis is back; its role map can come from ROLE_MAP_YAML', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'droplet-bot-ops-redis-'));
+    const redisPort = await freePort();
+    let redis = await spawnRedisServer(redisPort, dir, ['--save', '', '--appendonly', 'no']);
+    const port = await freePort();
+    const rules = roleMapSchema.parse({ roles: { operator: ['droplet:update'] }, members: { [USERS.operator]: ['operator'] } });
+    const p = runBot(
+      'worker',
+      botEnv(
+        { slackUrl: h.slack.url, digitaloceanUrl: h.digitalocean.url, redisUrl: `redis://127.0.0.1:${redisPort}`, prefix, roleMap: '' },
+        { PORT: String(port), ROLE_MAP_YAML: JSON.stringify(rules) },
+      ),
+    );
+    try {
+      expect(await (await waitForHealthStatus(port, 200, 20_000)).json()).toEqual({ ok: true, redis: 'up', workers: 'running' });
+      redis.kill('SIGKILL');
+      const down = (await (await waitForHealthStatus(port, 503)).json()) as { ok: boolean; redis: string };
+      expect(down.ok).toBe(false);
+      expect(down.redis).not.toBe('up');
+      redis = await spawnRedisServer(redisPort, dir, ['--save', '', '--appendonly', 'no']);
+      expect(await (await waitForHealthStatus(port, 200, 20_000)).json()).toEqual({ ok: true, redis: 'up', workers: 'running' });
+      expect(p.child.exitCode).toBeNull();
+    } finally {
+      p.child.kill('SIGKILL');
+      await p.exited();
+      redis.kill('SIGKILL');
+    }
+  }, 60_000);
 });

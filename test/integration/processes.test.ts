@@ -87,6 +87,13 @@ describe('start-up checks', () => {
     expect(p.output()).toContain('roles.ops.0');
   });
 
+  it('takes the role map from ROLE_MAP_YAML where there is no file to mount, and stops on a bad one naming the setting', async () => {
+    const bad = run('worker', { ROLE_MAP: '', ROLE_MAP_YAML: 'roles:\n  ops: [droplet:reboot]\nmembers: {}\n', PORT: String(await freePort()) });
+    expect(await bad.exited()).toBe(1);
+    expect(bad.output()).toContain('Role map in ROLE_MAP_YAML is not valid');
+    expect(bad.output()).toContain('roles.ops.0');
+  });
+
   it('lists every missing setting at once and never prints a secret', async () => {
     const p = runBot('all', { SLACK_BOT_TOKEN: 'not-a-bot-token-9f8e7d' });
     children.push(p);

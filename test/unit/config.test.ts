@@ -21,7 +21,7 @@ describe('configuration', () => {
       digitalocean: { apiUrl: 'https://api.digitalocean.com' },
       redis: { url: 'redis://127.0.0.1:6379', prefix: '{droplet-bot}' },
       port: 3000,
-      roleMapPath: './roles.yml',
+      roleMap: { path: './roles.yml' },
     });
   });
 
@@ -48,5 +48,13 @@ describe('configuration', () => {
     const c = loadConfig({ ...base, SLACK_API_URL: 'http://127.0.0.1:9/api', DIGITALOCEAN_API_URL: 'http://127.0.0.1:8/' });
     expect(c.slack.apiUrl).toBe('http://127.0.0.1:9/api/');
     expect(c.digitalocean.apiUrl).toBe('http://127.0.0.1:8');
+  });
+
+  it('takes the role map itself from ROLE_MAP_YAML, and refuses it beside ROLE_MAP', () => {
+    const text = 'roles:\n  ops: [droplet:update]\nmembers: {}\n';
+    expect(loadConfig({ ...base, ROLE_MAP_YAML: text }).roleMap).toEqual({ text });
+    expect(problems({ ...base, ROLE_MAP_YAML: text, ROLE_MAP: '/app/roles.yml' })).toEqual([
+      'ROLE_MAP and ROLE_MAP_YAML are both set: keep ROLE_MAP (the path of a file) or ROLE_MAP_YAML (the role map itself), not both',
+    ]);
   });
 });

@@ -55,7 +55,9 @@ describe('the sandbox package', () => {
 describe('the start scripts', () => {
   it('run every half with the same node flags, which the image uses through npm start', () => {
     const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
-    const flags = (script: string) => /^node ((?:--\S+ )*)dist\/main\.js/.exec(script)?.[1];
+    // `exec`: the shell npm runs a script in becomes node, so the SIGTERM npm forwards (from
+    // `docker stop`, say) reaches the bot, which then stops cleanly; a shell would not pass it on.
+    const flags = (script: string) => /^exec node ((?:--\S+ )*)dist\/main\.js/.exec(script)?.[1];
     // A young generation of 2 MiB keeps an idle process under 100 MiB (see BENCHMARKS.md).
     expect(flags(scripts.start!)).toBe('--max-semi-space-size=2 ');
     expect(flags(scripts['start:web']!)).toBe(flags(scripts.start!));

@@ -75,4 +75,14 @@ describe('RoleMapSource', () => {
     fixed.start();
     expect(fixed.reload()).toBe('unchanged');
   });
+
+  it('a role map given as text (ROLE_MAP_YAML) is validated like a file, and names the setting when it is wrong', () => {
+    const fromText = RoleMapSource.fromText(v2, 'in ROLE_MAP_YAML');
+    expect(Object.keys(fromText.current.members)).toEqual(['U0ONE', 'U0TWO']);
+    expect(fromText.reload(true)).toBe('unchanged');
+    // The same rules as JSON (one line, easy to paste into a platform's settings) are YAML too.
+    const json = JSON.stringify({ roles: { operator: ['droplet:update'] }, members: { U0ONE: ['operator'] } });
+    expect(Object.keys(RoleMapSource.fromText(json, 'in ROLE_MAP_YAML').current.members)).toEqual(['U0ONE']);
+    expect(() => RoleMapSource.fromText(broken, 'in ROLE_MAP_YAML')).toThrow(/Role map in ROLE_MAP_YAML is not valid:\n  - roles\.operator\.0/);
+  });
 });
