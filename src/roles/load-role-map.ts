@@ -54,7 +54,7 @@ export function unreadable(path: string, err: unknown): RoleMapError {
   const code = (err as NodeJS.ErrnoException).code;
   return new RoleMapError(
     code === 'ENOENT'
-      ? `Role map ${path} does not exist. Copy roles.example.yml to ${path} and edit it, or point ROLE_MAP at your file.`
+      ? `Role map ${path} does not exist. Copy roles.example.yml to ${path} and edit it, point ROLE_MAP at your file, or give the role map itself in ROLE_MAP_YAML.`
       : `Role map ${path} cannot be read (${code ?? 'error'}).`,
   );
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
@@ -56,5 +57,13 @@ describe('configuration', () => {
     expect(problems({ ...base, ROLE_MAP_YAML: text, ROLE_MAP: '/app/roles.yml' })).toEqual([
       'ROLE_MAP and ROLE_MAP_YAML are both set: keep ROLE_MAP (the path of a file) or ROLE_MAP_YAML (the role map itself), not both',
     ]);
+  });
+
+  it("has every setting it reads in README's configuration table", () => {
+    const source = readFileSync(new URL('../../src/config.ts', import.meta.url), 'utf8');
+    const names = [...source.matchAll(/^ {4}([A-Z][A-Z0-9_]+): z\./gm)].map((m) => m[1]!);
+    expect(names).toContain('ROLE_MAP_YAML');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const name of names) expect(readme, name).toContain(`| \`${name}\` |`);
   });
 });

@@ -11,4 +11,9 @@ describe('reference fixtures', () => {
     expect(expected).toBeDefined();
     expect(actual).toBe(expected);
   });
+
+  it("hold App Platform's app spec schema unchanged (sha256 as copied)", () => {
+    const actual = createHash('sha256').update(readFileSync(referencePath('digitalocean', 'app-spec.schema.json'))).digest('hex');
+    expect(actual).toBe('0794560a47476237c2702b3f01c5e9c13ab8c6214dfa0faf8665b191c42467db');
+  });
 });
