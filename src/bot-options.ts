@@ -24,6 +24,8 @@ export interface BotOptions {
   ops?: Ops;
   /** Status pacing (tests make it faster): the poller's rounds and lease, how long a job waits for its action, how often a parked job looks on its own. */
   watcher?: { pollMs?: number; leaseMs?: number; deadlineMs?: number; parkCheckMs?: number };
+  /** The activity feed's idle cadence in ms, instead of ACTIVITY_POLL_S (tests make it faster). */
+  activity?: { everyMs?: number };
   pendingEventDelayMs?: number;
   /** How often a request waiting for its Droplet checks the line again. */
   lineCheckMs?: number;

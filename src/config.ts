@@ -35,6 +35,8 @@ const envSchema = z
     WORKER_LOCK_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1000).max(600_000).default(15_000),
     SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).max(120_000).default(20_000),
     NOTIFY_CHANNEL: z.string().trim().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C… or G…)').optional(),
+    ACTIVITY_CHANNEL: z.string().trim().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C… or G…)').optional(),
+    ACTIVITY_POLL_S: z.coerce.number({ error: 'must be a whole number of seconds from 10 to 3600' }).int().min(10).max(3600).default(60),
     MESSAGE_BANNER: z.string().trim().max(300, 'must be at most 300 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
@@ -63,6 +65,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** Channel that gets one line per finished action. */
   notifyChannel?: string;
+  /** Actions on the account the bot did not start, one line each (ACTIVITY_CHANNEL), looked for every `everyMs` when nothing is in flight. */
+  activity: { channel?: string; everyMs: number };
   /** A context line added to every message the bot sends (sandbox mode sets one). */
   messageBanner?: string;
   logLevel: z.output<typeof envSchema>['LOG_LEVEL'];
@@ -113,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     statusPollMs: e.STATUS_POLL_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     notifyChannel: e.NOTIFY_CHANNEL,
+    activity: { channel: e.ACTIVITY_CHANNEL, everyMs: e.ACTIVITY_POLL_S * 1000 },
     messageBanner: e.MESSAGE_BANNER,
     logLevel: e.LOG_LEVEL,
   };

@@ -26,6 +26,9 @@ import { expireApproval } from './requests/approval-decisions.js';
 import { ApprovalStore } from './store/approvals.js';
 import { createApprovalExpiryWorker } from './queue/approval-expiry.js';
 import { DropletLine } from './store/droplet-line.js';
+import { OwnActions } from './store/own-actions.js';
+import { ActivityFeed } from './worker/activity-feed.js';
+import { activityFailed, activityStarted } from './slack/renderers/activity-messages.js';
 import { Intake } from './store/intake.js';
 import { sweepIntake, type SweepDeps } from './requests/sweep-intake.js';
 import { connect } from './store/redis.js';
@@ -56,14 +59,32 @@ export async function startWorker(opts: BotOptions & { ops: Ops }, stops: Array<
   // simulator's) says which process made it.
   const instance = randomBytes(4).toString('hex');
   const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget, userAgent: `droplet-bot worker/${instance}`, onAnswer });
+  const outboxQueue = SlackOutbox.createQueue(redis, config.redis.prefix);
+  const outbox = new SlackOutbox(redis, config.redis.prefix, outboxQueue);
+  const own = new OwnActions(redis, config.redis.prefix);
+  const tokenId = budgetId(config.digitalocean.token);
+  // Actions on the account the bot did not start: read from the poller's listings.
+  const activityChannel = config.activity.channel;
+  const feed = activityChannel
+    ? new ActivityFeed({
+        redis,
+        prefix: config.redis.prefix,
+        tokenId,
+        own,
+        everyMs: opts.activity?.everyMs ?? config.activity.everyMs,
+        render: { started: activityStarted, failed: activityFailed },
+        publish: (stream, lines) => outbox.publish({ requestId: stream, channel: activityChannel, rootTs: '' }, lines.map((l) => ({ kind: 'post', channel: activityChannel, key: l.key, text: l.text }))),
+      })
+    : undefined;
   // One poller per token for the whole cluster: the process holding its lease lists for everyone.
   // Status reads draw from the same budget but only from its first four fifths: POSTs keep their place.
   const statusClient = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget: budget.statusReads(), userAgent: `droplet-bot worker/${instance}`, onAnswer });
   const watcher = new StatusPoller({
     redis,
     prefix: config.redis.prefix,
-    tokenId: budgetId(config.digitalocean.token),
+    tokenId,
     client: statusClient,
+    ...(feed ? { feed } : {}),
     pollMs: opts.watcher?.pollMs ?? config.statusPollMs,
     ...(opts.watcher?.leaseMs !== undefined ? { leaseMs: opts.watcher.leaseMs } : {}),
     onError: (err) => logger.warn({ err: err.message }, 'status poller: Redis or DigitalOcean trouble; trying again'),
@@ -81,8 +102,6 @@ export async function startWorker(opts: BotOptions & { ops: Ops }, stops: Array<
   const parkedQueue = new Queue<ActionJob>(ACTION_QUEUE, { connection: redis, prefix: config.redis.prefix });
   await watcher.start();
   logger.info({ instance, statusPoller: watcher.instance }, 'worker started');
-  const outboxQueue = SlackOutbox.createQueue(redis, config.redis.prefix);
-  const outbox = new SlackOutbox(redis, config.redis.prefix, outboxQueue);
   // The outbox retries and waits on rate limits itself, for as long as Slack needs.
   const outboxClient = new webApi.WebClient(config.slack.botToken, {
     slackApiUrl: config.slack.apiUrl,
@@ -140,6 +159,7 @@ export async function startWorker(opts: BotOptions & { ops: Ops }, stops: Array<
       reporter: actionReporter,
       audit: workerAudit,
       line: workerLine,
+      own,
       logger: logger.child({ component: 'worker' }),
       pendingEventDelayMs: opts.pendingEventDelayMs,
       lineCheckMs: opts.lineCheckMs,
@@ -171,6 +191,7 @@ export async function startWorker(opts: BotOptions & { ops: Ops }, stops: Array<
           childState: (id) => sweeper.stateOf(id),
           refusals: refusalsOn({ access, roles: () => roles.current }),
           line: workerLine,
+          own,
           reporter: fleetReporter,
           audit: workerAudit,
           logger: fleetLogger,

@@ -28,13 +28,26 @@ export interface StatusPollerOptions {
   staleMs?: number;
   /** How many listing pages a round may read before single reads take over. */
   maxPages?: number;
-  /** Every call the leader makes, for benchmarks and logs. */
-  onRead?: (kind: 'list' | 'single', count: number) => void;
+  /** Every call the leader makes, for benchmarks and logs; `forFeed` when made for the activity feed alone. */
+  onRead?: (kind: 'list' | 'single', count: number, forFeed?: boolean) => void;
+  /** Reads every listing the leader makes (the activity feed); when nothing is watched, the leader lists for it when it is due. */
+  feed?: ListingReader;
   /** Each leader round: how many actions were watched, how many calls it made (none when nothing was due), and how long it took. */
   onRound?: (round: { watched: number; calls: number; ms: number }) => void;
   onError?: (err: Error) => void;
   /** Starts parked jobs again at once (promotes them) when the action they wait for ended. */
   wake?: (jobIds: string[]) => Promise<void>;
+}
+
+/** What reads the leader's listings besides the poller itself (the activity feed). */
+export interface ListingReader {
+  /** Whether it wants a look now (taken for the whole cluster). */
+  due(): Promise<boolean>;
+  /** The newest action it has judged: a listing made for it pages back until it reaches that. */
+  newest(): Promise<number>;
+  /** Actions it follows that are older than `below` (not on the pages read). */
+  behind(below: number): Promise<number[]>;
+  read(actions: Action[]): Promise<unknown>;
 }
 
 /** The listing's page size: DigitalOcean's maximum. */
@@ -267,6 +280,8 @@ export class StatusPoller {
     if (ids.length === 0) {
       this.regions.clear();
       this.lookedAt.clear();
+      // Nothing in flight: the only listing is the feed's, when it is due.
+      calls += await this.feedLook([]);
       this.opts.onRound?.({ watched: 0, calls, ms: Date.now() - began });
       return this.pollMs;
     }
@@ -289,11 +304,13 @@ export class StatusPoller {
     const seen = new Map<number, Ended>();
     const oldest = Math.min(...ids);
     const maxPages = this.opts.maxPages ?? 5;
+    const pages: Action[] = [];
     try {
       for (let page = 1; page <= maxPages; page++) {
         const actions = await this.opts.client.listActions(LIST_PAGE, page);
         calls++;
         this.opts.onRead?.('list', 1);
+        pages.push(...actions);
         for (const a of actions) {
           if (!wanted.has(a.id)) continue;
           seen.set(a.id, { id: a.id, action: a });
@@ -361,8 +378,51 @@ export class StatusPoller {
     if (learnedNow.size) {
       await redis.hset(this.keys.learned, ...[...learnedNow].flatMap((key) => [key, JSON.stringify(learned.get(key))])).catch((err) => this.opts.onError?.(err as Error));
     }
+    // The feed reads what was listed anyway.
+    calls += await this.feedLook(pages);
     this.opts.onRound?.({ watched: ids.length, calls, ms: Date.now() - began });
     return this.untilNext([...left].map(lookAt), now);
+  }
+
+  /**
+   * The activity feed's look: it reads `pages` (listed this round anyway) at no cost. When it is
+   * due and nothing was listed, the leader lists for it, back to the newest action it judged; and
+   * it reads the few actions it follows that no page reached. Returns the calls made for it.
+   */
+  private async feedLook(pages: Action[]): Promise<number> {
+    const feed = this.opts.feed;
+    if (!feed) return 0;
+    let calls = 0;
+    try {
+      if (pages.length) await feed.read(pages);
+      if (!(await feed.due())) return 0;
+      let listed = pages;
+      if (listed.length === 0) {
+        const newest = await feed.newest();
+        for (let page = 1; page <= (this.opts.maxPages ?? 5); page++) {
+          const actions = await this.opts.client.listActions(LIST_PAGE, page);
+          calls++;
+          this.opts.onRead?.('list', 1, true);
+          listed = listed.concat(actions);
+          if (actions.length < LIST_PAGE || Math.min(...actions.map((a) => a.id)) <= newest) break;
+        }
+        await feed.read(listed);
+      }
+      const below = listed.length ? Math.min(...listed.map((a) => a.id)) : Number.POSITIVE_INFINITY;
+      const singles: Action[] = [];
+      for (const id of await feed.behind(below)) {
+        calls++;
+        this.opts.onRead?.('single', 1, true);
+        // One that cannot be read now is tried at the next look (the feed drops it after a day).
+        const a = await this.opts.client.getAction(id).catch(() => undefined);
+        if (a) singles.push(a);
+      }
+      if (singles.length) await feed.read(singles);
+    } catch (err) {
+      // The feed never holds up the jobs' polling: it looks again next time.
+      this.opts.onError?.(err as Error);
+    }
+    return calls;
   }
 
   /** How long until the first of these looks, at most STATUS_POLL_MS. */

@@ -17,6 +17,8 @@ export type OutboxEntry = { key?: string } & (
   | { kind: 'reply'; text: string }
   | { kind: 'root'; text: string; blocks: unknown[] }
   | { kind: 'notify'; channel: string; text: string }
+  /** A message of its own in a channel (the activity feed). */
+  | { kind: 'post'; channel: string; text: string }
 );
 
 export interface OutboxTarget {

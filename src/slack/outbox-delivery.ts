@@ -36,6 +36,9 @@ export class SlackOutboxDelivery implements OutboxDelivery {
         case 'root':
           await this.client.chat.update({ channel: target.channel, ts: target.rootTs, text: entry.text, blocks: entry.blocks as never });
           return;
+        case 'post':
+          await this.client.chat.postMessage({ channel: entry.channel, text: entry.text, unfurl_links: false });
+          return;
         case 'notify': {
           const link = await this.permalink(target);
           await this.client.chat.postMessage({ channel: entry.channel, text: entry.text.replace('{thread}', `<${link}|thread>`), unfurl_links: false });

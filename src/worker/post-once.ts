@@ -12,6 +12,7 @@ import type { Action } from '../digitalocean/types.js';
 import type { Logger } from '../log.js';
 import type { AuditSink } from '../store/audit-log.js';
 import type { DropletLine } from '../store/droplet-line.js';
+import type { OwnActions } from '../store/own-actions.js';
 import { jobAuditEntry, type ActionJob } from '../domain/job.js';
 import type { AuditEntry } from '../domain/audit.js';
 import { GateClosedError, LostJobError, type Fence, type Gate } from './fence.js';
@@ -29,6 +30,8 @@ export interface PostDeps {
   gateOf?: (job: ActionJob) => Gate | undefined;
   audit: AuditSink;
   line: Pick<DropletLine, 'lastAction' | 'noteAction'>;
+  /** Records the actions the bot starts (marked before the POST leaves), so the activity feed never reports them as someone else's. */
+  own: Pick<OwnActions, 'sending' | 'started' | 'settled'>;
   /** Lets a 429 pause every worker of the queue, not just this job. */
   rateLimit?: (ms: number) => Promise<void>;
   /** How long to wait before retrying when the Droplet already has a pending event. */
@@ -80,6 +83,8 @@ export async function postOnce(
     if (action) {
       log.info({ actionId: action.id }, 'found the action an earlier attempt started; following it instead of posting again');
       const found = { ...data, actionId: action.id, actionStartedAt: action.started_at };
+      // Recorded as the bot's before the job saves it: if this fails, the rerun finds the action again and records it then.
+      await deps.own.started(data.requestId, target.action, [data.droplet.id], [action.id]);
       await deps.fence.hold(job, found, token);
       await deps.line.noteAction(data.droplet.id, action.id);
       await audit(found, 'posted', { actionId: action.id, status: action.status, message: 'found after an unanswered POST' });
@@ -99,15 +104,23 @@ export async function postOnce(
     action = await deps.digitalocean.postAction(data.droplet.id, target.body, async () => {
       // After any wait for the rate budget: the mark, the proof of the lock and the gate are one step.
       postStartedAt = Date.now();
+      // Marked before anything can leave: an action the feed lists from now may be this one.
+      await deps.own.sending(data.requestId, target.action, [data.droplet.id], postStartedAt);
       await deps.fence.hold(job, { ...data, postStartedAt }, token, deps.gateOf?.(data));
     });
   } catch (err) {
     if (err instanceof LostJobError) throw err;
-    if (err instanceof GateClosedError) return { kind: 'gate_closed', afterLostPost: job.data.postStartedAt !== undefined };
-    return handlePostError(err, job, { ...data, postStartedAt }, deps, log, token);
+    if (err instanceof GateClosedError) {
+      await deps.own.settled(data.requestId, target.action, [data.droplet.id]);
+      return { kind: 'gate_closed', afterLostPost: job.data.postStartedAt !== undefined };
+    }
+    return handlePostError(err, job, { ...data, postStartedAt }, deps, log, token, target.action);
   }
-  // Saved before anything else: from here on a rerun follows this action and never POSTs.
+  // Saved before anything else but its record as the bot's: from here on a rerun follows this
+  // action and never POSTs. The record comes first (the activity feed must never report it): if it
+  // fails, the job was not saved either, and its rerun finds the action, as after a lost answer.
   const saved = { ...data, postStartedAt, pendingSince: undefined, actionId: action.id, actionStartedAt: action.started_at };
+  await deps.own.started(data.requestId, target.action, [data.droplet.id], [action.id]);
   await deps.fence.hold(job, saved, token);
   await deps.line.noteAction(data.droplet.id, action.id);
   log.info({ actionId: action.id, type: target.action }, 'action started');
@@ -115,10 +128,11 @@ export async function postOnce(
   return { kind: 'started', action, data: saved, found: false, postStartedAt };
 }
 
-async function handlePostError(err: unknown, job: Job<ActionJob>, data: ActionJob, deps: PostDeps, log: Logger, token: string | undefined): Promise<PostResult> {
+async function handlePostError(err: unknown, job: Job<ActionJob>, data: ActionJob, deps: PostDeps, log: Logger, token: string | undefined, type: ActionType): Promise<PostResult> {
   if (err instanceof DigitalOceanError && !err.isServerError) {
     // A definite answer: no action was started, so a rerun must not go looking for one.
     const { postStartedAt: _, ...clean } = data;
+    await deps.own.settled(data.requestId, type, [data.droplet.id]);
     if (err.isRateLimited) {
       await deps.fence.hold(job, clean, token);
       log.warn({ retryAfterMs: err.retryAfterMs }, 'DigitalOcean rate limit reached; pausing the queue');

@@ -20,6 +20,7 @@ import type { DropletLine } from '../store/droplet-line.js';
 import { UnreadableFleetError, type FleetStore, type StoredFleet } from '../store/fleets.js';
 import { GateClosedError, LostJobError, type Fence } from './fence.js';
 import { CLOCK_SKEW_MS } from './run-action.js';
+import { ANY_DROPLET, type OwnActions } from '../store/own-actions.js';
 
 export interface FleetJobData {
   fleetId: string;
@@ -75,6 +76,8 @@ export interface RunFleetDeps {
   /** How often a fleet checks that each running Droplet's job is still alive (default 30 s). */
   reconcileEveryMs?: number;
   line: Pick<DropletLine, 'head'>;
+  /** Records the actions the bulk POST starts, so the activity feed never reports them as someone else's. */
+  own: Pick<OwnActions, 'sending' | 'started' | 'settled'>;
   reporter: FleetReporter;
   audit: AuditSink;
   logger: Logger;
@@ -272,6 +275,7 @@ async function bulkPost(job: Job<FleetJobData>, fleet: FleetView, deps: RunFleet
     // Sent before, answer unknown: never sent again. Whatever it started is newer than the baseline.
     const actions = await findBulkActions(deps, fleet, bulk.baseline ?? 0, bulk.postStartedAt);
     bulk = { ...bulk, actions, ambiguous: true };
+    await deps.own.started(plan.id, plan.action, [ANY_DROPLET], Object.values(actions));
     found = true;
     log.warn({ found: Object.keys(actions).length }, 'found what an unanswered bulk POST started; the rest are marked errored for a person to check');
   } else {
@@ -286,9 +290,13 @@ async function bulkPost(job: Job<FleetJobData>, fleet: FleetView, deps: RunFleet
         // budget, a 429, a crash), look at the members again, so a Droplet that joined is never touched.
         if (Date.now() - (bulk.listedAt ?? 0) > TAG_FRESH_MS) await checkTagUnchanged(deps, fleet, tag);
         postStartedAt = Date.now();
+        // Marked before anything can leave. DigitalOcean acts on whoever has the tag when the POST
+        // lands, so the mark covers any Droplet until the answer names the actions.
+        await deps.own.sending(plan.id, plan.action, [ANY_DROPLET], postStartedAt);
         // Stop or Abort while this step waited (for the budget, say): the gate is closed and nothing is sent.
         await deps.fence.hold(job, { ...job.data, bulk: { baseline, postStartedAt } }, token, { key: deps.fleets.key(plan.id), field: 'status', closed: ['paused', 'aborting', 'aborted'] });
       });
+      await deps.own.started(plan.id, plan.action, [ANY_DROPLET], actions.map((a) => a.id));
       const wanted = new Set(plan.targets.map((t) => t.id));
       bulk = { baseline, postStartedAt, actions: Object.fromEntries(actions.filter((a) => a.resource_id !== null && wanted.has(a.resource_id)).map((a) => [String(a.resource_id), a.id])) };
       const strays = actions.filter((a) => a.resource_id === null || !wanted.has(a.resource_id));
@@ -296,6 +304,7 @@ async function bulkPost(job: Job<FleetJobData>, fleet: FleetView, deps: RunFleet
     } catch (err) {
       if (err instanceof LostJobError) throw err;
       if (err instanceof GateClosedError) {
+        await deps.own.settled(plan.id, plan.action, [ANY_DROPLET]);
         // Nothing was sent and nothing was marked: a Resume sends it then (reading the tag again first).
         log.info({ status: err.state }, 'the fleet was stopped before its bulk POST; not sent');
         return;
@@ -307,6 +316,7 @@ async function bulkPost(job: Job<FleetJobData>, fleet: FleetView, deps: RunFleet
         return;
       }
       if (err instanceof DigitalOceanError && !err.isServerError) {
+        await deps.own.settled(plan.id, plan.action, [ANY_DROPLET]);
         if (err.isRateLimited) {
           // Nothing started: clear the mark and try again once the limit allows.
           await deps.fence.hold(job, { ...job.data, bulk: {} }, token);

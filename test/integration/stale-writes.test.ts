@@ -10,6 +10,7 @@ import { DigitalOceanClient } from '../../src/digitalocean/client.js';
 import { JobFence } from '../../src/queue/job-fence.js';
 import { ACTION_QUEUE } from '../../src/queue/action-job.js';
 import { DropletLine } from '../../src/store/droplet-line.js';
+import { OwnActions } from '../../src/store/own-actions.js';
 import { LostJobError } from '../../src/worker/fence.js';
 import { postOnce } from '../../src/worker/post-once.js';
 import { createLogger } from '../../src/log.js';
@@ -57,7 +58,7 @@ it("refuses a save from a worker whose lock ran out after its POST: the new owne
         return action;
       },
     };
-    const deps = { digitalocean: digitaloceanThatStalls, fence, audit: async () => {}, line: new DropletLine(redis, prefix) };
+    const deps = { digitalocean: digitaloceanThatStalls, fence, audit: async () => {}, line: new DropletLine(redis, prefix), own: new OwnActions(redis, prefix) };
     const log = createLogger({ level: 'silent' });
     await expect(postOnce(job, data, { action: 'shutdown', body: { type: 'shutdown' } }, deps, log, 'token-A')).rejects.toBeInstanceOf(LostJobError);
     const stored = (await queue.getJob(job.id!))!.data;

@@ -12,6 +12,7 @@ import { type ActionJob } from '../../src/domain/job.js';
 import { createActionWorker } from '../../src/queue/worker.js';
 import type { Outcome, StatusReporter } from '../../src/domain/ports.js';
 import { DropletLine } from '../../src/store/droplet-line.js';
+import { OwnActions } from '../../src/store/own-actions.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
 import { sampleJob } from '../support/harness.js';
 
@@ -60,6 +61,7 @@ it('reports a job that stalled too often as errored and hands the Droplet to the
       reporter,
       audit: async () => {},
       line,
+      own: new OwnActions(redis, prefix),
       logger: createLogger({ level: 'silent' }),
     },
   });

@@ -1,0 +1,128 @@
+// The activity feed's memory, on a real Redis with the real Slack outbox: where it starts, each
+// action reported once whoever reads the listing and whatever dies in between, a POST of the
+// bot's own that has not answered yet, and how it follows a running action to its end.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ListedAction } from '../../src/domain/activity.js';
+import { SlackOutbox } from '../../src/queue/slack-outbox.js';
+import { activityFailed, activityStarted } from '../../src/slack/renderers/activity-messages.js';
+import { ANY_DROPLET, OwnActions } from '../../src/store/own-actions.js';
+import { ActivityFeed } from '../../src/worker/activity-feed.js';
+import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
+
+let redis: Redis;
+const prefixes: string[] = [];
+const queues: Array<{ close(): Promise<void> }> = [];
+beforeAll(() => {
+  redis = new Redis(redisUrl(), { maxRetriesPerRequest: null });
+});
+afterAll(async () => {
+  await Promise.all(queues.map((q) => q.close()));
+  for (const p of prefixes) await deleteKeys(p);
+  redis?.disconnect();
+});
+
+const CHANNEL = 'C0ACTIVITY1';
+const DAY = '2026-12-04';
+
+function world() {
+  const prefix = uniquePrefix('feed');
+  prefixes.push(prefix);
+  const queue = SlackOutbox.createQueue(redis, prefix);
+  queues.push(queue);
+  const outbox = new SlackOutbox(redis, prefix, queue);
+  const own = new OwnActions(redis, prefix);
+  const feed = () =>
+    new ActivityFeed({
+      redis,
+      prefix,
+      tokenId: 'tok',
+      own,
+      everyMs: 60_000,
+      render: { started: activityStarted, failed: activityFailed },
+      publish: (stream, lines) => outbox.publish({ requestId: stream, channel: CHANNEL, rootTs: '' }, lines.map((l) => ({ kind: 'post', channel: CHANNEL, key: l.key, text: l.text }))),
+    });
+  /** Every line the outbox holds for the channel, in order. */
+  const posted = async () => (await redis.lrange(`${prefix}:outbox:activity-tok-${DAY}`, 0, -1)).map((e) => (JSON.parse(e) as { text: string }).text);
+  return { prefix, own, feed, posted };
+}
+
+function action(id: number, extra: Partial<ListedAction> = {}): ListedAction {
+  return {
+    id,
+    status: 'in-progress',
+    type: 'power_off',
+    started_at: `${DAY}T12:00:0${id % 10}Z`,
+    completed_at: null,
+    resource_id: 100 + id,
+    resource_type: 'droplet',
+    region_slug: 'nyc3',
+    ...extra,
+  };
+}
+
+describe('the activity feed, once', () => {
+  it('starts after the newest action of its first look: older ones are never reported', async () => {
+    const w = world();
+    const feed = w.feed();
+    expect(await feed.read([action(5, { status: 'completed' }), action(4)])).toEqual({ reported: 0 });
+    expect(await feed.read([action(6), action(5, { status: 'completed' }), action(4, { status: 'errored' })])).toEqual({ reported: 1 });
+    expect(await w.posted()).toEqual([expect.stringContaining('(action 6)')]);
+  });
+
+  it('reports each action once when two leaders read the same listing at once, or a leader dies before it remembers', async () => {
+    const w = world();
+    await w.feed().read([]);
+    const listing = [action(9), action(8, { status: 'completed', completed_at: `${DAY}T12:00:20Z` }), action(7, { status: 'errored', completed_at: `${DAY}T12:00:30Z` })];
+    const [a, b] = [w.feed(), w.feed()];
+    await Promise.all([a.read(listing), b.read(listing)]);
+    const once = await w.posted();
+    expect(once).toHaveLength(3);
+    expect(once[0]).toMatch(/^:x: `power_off` on Droplet <https:\/\/cloud\.digitalocean\.com\/droplets\/107\|107> \(nyc3\) started at 12:00:07 UTC, not by droplet-bot \(action 7\): \*failed\* after 23 s\.$/);
+    expect(once[1]).toContain('(action 8): completed after 12 s.');
+    expect(once[2]).toContain('(action 9): in progress.');
+    // A leader that published, then died before writing what it judged: the next one publishes the same steps again.
+    await redis.del(`${w.prefix}:activity:v1:tok:seen`, `${w.prefix}:activity:v1:tok:open`);
+    await w.feed().read(listing);
+    expect(await w.posted()).toEqual(once);
+  });
+
+  it('follows a running action to its end, and reports the end only when it failed', async () => {
+    const w = world();
+    await w.feed().read([]);
+    const feed = w.feed();
+    await feed.read([action(11), action(12)]);
+    expect(await feed.behind(13)).toEqual([12, 11]);
+    expect(await feed.behind(12)).toEqual([11]);
+    await feed.read([action(12, { status: 'completed', completed_at: `${DAY}T12:01:00Z` }), action(11, { status: 'errored', completed_at: `${DAY}T12:01:00Z` })]);
+    expect(await feed.behind(100)).toEqual([]);
+    // Read again, however often: nothing more.
+    await feed.read([action(12, { status: 'completed' }), action(11, { status: 'errored' })]);
+    const lines = await w.posted();
+    expect(lines.filter((l) => l.includes('(action 11)'))).toEqual([expect.stringContaining('in progress.'), expect.stringMatching(/^:x: .*\(action 11\): \*failed\*/)]);
+    expect(lines.filter((l) => l.includes('(action 12)'))).toHaveLength(1);
+  });
+
+  it('waits while a POST of the bot’s own may have started an action, and never reports the bot’s own', async () => {
+    const w = world();
+    await w.feed().read([]);
+    const feed = w.feed();
+    // The bot is sending a power-off to Droplet 121 (action 21 will be its own); meanwhile someone
+    // else powers off 122, and reboots 121.
+    await w.own.sending('req-1', 'power_off', [121], Date.parse(`${DAY}T12:00:00Z`));
+    const listing = [action(21), action(22), action(23, { type: 'reboot', resource_id: 121 })];
+    expect(await feed.read(listing)).toEqual({ reported: 2 });
+    expect(await w.posted()).toEqual([expect.stringContaining('(action 22)'), expect.stringContaining('(action 23)')]);
+    // The POST answers: action 21 is the bot's, and the mark goes.
+    await w.own.started('req-1', 'power_off', [121], [21]);
+    expect(await feed.read(listing)).toEqual({ reported: 0 });
+    // A bulk POST by tag covers its type on any Droplet until it answers; an action that started
+    // well before the mark is not covered.
+    await w.own.sending('fleet-1', 'power_off', [ANY_DROPLET], Date.parse(`${DAY}T12:10:00Z`));
+    const during = [action(31, { started_at: `${DAY}T12:10:01Z` }), action(32, { started_at: `${DAY}T12:05:00Z` })];
+    expect(await feed.read(during)).toEqual({ reported: 1 });
+    await w.own.settled('fleet-1', 'power_off', [ANY_DROPLET]);
+    expect(await feed.read(during)).toEqual({ reported: 1 });
+    expect((await w.posted()).map((l) => /\(action (\d+)\)/.exec(l)?.[1])).toEqual(['22', '23', '32', '31']);
+  });
+});
