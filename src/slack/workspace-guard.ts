@@ -37,7 +37,8 @@ export function originOf(body: Record<string, unknown>): Origin {
 
 /** Why a request is not for this installation, or undefined when it is. */
 export function foreignReason(origin: Origin, installed: Installation): string | undefined {
-  if (installed.appId && origin.appId !== installed.appId) return `app ${origin.appId ?? 'unknown'}`;
+  // Shortcut payloads carry no api_app_id; the signature (one secret per app) already says whose they are.
+  if (installed.appId && origin.appId !== undefined && origin.appId !== installed.appId) return `app ${origin.appId}`;
   if (installed.enterpriseInstall) {
     if (origin.enterpriseId !== installed.enterpriseId) return `enterprise ${origin.enterpriseId ?? 'none'}`;
     return undefined;

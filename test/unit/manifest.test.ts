@@ -3,6 +3,7 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { BOT_SCOPES } from '../../src/slack/scopes.js';
+import { GLOBAL_SHORTCUT } from '../../src/slack/listeners/shortcuts.js';
 import { readReferenceJson } from '../support/reference.js';
 
 const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8'));
@@ -21,6 +22,10 @@ describe('manifest.yml', () => {
     expect(command.url).toMatch(/\/slack\/events$/);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.interactivity.request_url).toBe(command.url);
+  });
+
+  it('declares the shortcuts the bot listens for', () => {
+    expect(manifest.features.shortcuts).toEqual([expect.objectContaining({ type: 'global', callback_id: GLOBAL_SHORTCUT, name: 'Droplet action' })]);
   });
 
   it('asks for exactly the bot scopes the code uses', () => {

@@ -196,6 +196,58 @@ export function blockSuggestionPayload(f: BlockSuggestionFields): JsonObject {
   };
 }
 
+export interface GlobalShortcutFields extends InteractionBase {
+  callback_id: string;
+  trigger_id?: string;
+}
+
+/** A global shortcut (the lightning-bolt menu), as Slack sends it: no channel, no message. */
+export function globalShortcutPayload(f: GlobalShortcutFields): JsonObject {
+  return {
+    type: 'shortcut',
+    token: f.token ?? SANDBOX_VERIFICATION_TOKEN,
+    action_ts: actionTs(),
+    team: teamObject(f),
+    user: { id: f.user_id, username: f.user_name ?? userName(f.user_id), team_id: f.team_id ?? SANDBOX_TEAM.id },
+    is_enterprise_install: false,
+    enterprise: null,
+    callback_id: f.callback_id,
+    trigger_id: f.trigger_id ?? triggerId(),
+  };
+}
+
+export interface MessageShortcutFields extends InteractionBase {
+  callback_id: string;
+  channel_id: string;
+  /** The message the shortcut was used on, as Slack includes it (text, ts, thread_ts, attachments, blocks). */
+  message: JsonObject;
+  response_url: string;
+  trigger_id?: string;
+}
+
+/** A message shortcut (a message's "more actions" menu): `message_action`, with the message and its channel. */
+export function messageShortcutPayload(f: MessageShortcutFields): JsonObject {
+  return {
+    type: 'message_action',
+    token: f.token ?? SANDBOX_VERIFICATION_TOKEN,
+    action_ts: actionTs(),
+    team: teamObject(f),
+    user: { id: f.user_id, username: f.user_name ?? userName(f.user_id), team_id: f.team_id ?? SANDBOX_TEAM.id, name: f.user_name ?? userName(f.user_id) },
+    channel: { id: f.channel_id, name: channelName(f.channel_id) },
+    is_enterprise_install: false,
+    enterprise: null,
+    callback_id: f.callback_id,
+    trigger_id: f.trigger_id ?? triggerId(),
+    response_url: f.response_url,
+    message_ts: String(f.message.ts),
+    message: f.message,
+  };
+}
+
+function actionTs(): string {
+  return (Date.now() / 1000).toFixed(6);
+}
+
 /** Interaction payloads travel as a single form field holding JSON. */
 export function interactionBody(payload: JsonObject): string {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
@@ -205,6 +257,8 @@ export const blockActionsBody = (f: BlockActionsFields): string => interactionBo
 export const viewSubmissionBody = (f: ViewSubmissionFields): string => interactionBody(viewSubmissionPayload(f));
 export const viewClosedBody = (f: ViewClosedFields): string => interactionBody(viewClosedPayload(f));
 export const blockSuggestionBody = (f: BlockSuggestionFields): string => interactionBody(blockSuggestionPayload(f));
+export const globalShortcutBody = (f: GlobalShortcutFields): string => interactionBody(globalShortcutPayload(f));
+export const messageShortcutBody = (f: MessageShortcutFields): string => interactionBody(messageShortcutPayload(f));
 
 function userObject(f: InteractionBase): JsonObject {
   const name = f.user_name ?? userName(f.user_id);

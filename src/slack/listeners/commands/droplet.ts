@@ -16,6 +16,7 @@ import { modalPrefill } from '../modal/prefill.js';
 import { REDIS_DOWN, failureText, requestIdFor } from '../failure-text.js';
 import { registerModalListeners } from '../modal/interactions.js';
 import { openActionModal, type ModalDeps } from '../modal/open.js';
+import { registerShortcuts } from '../shortcuts.js';
 import { planFleet, type PlanFleetDeps } from '../../../requests/plan-fleet.js';
 import { explainRights } from '../../../requests/explain-rights.js';
 import { mayRead } from '../../../domain/rights.js';
@@ -48,7 +49,10 @@ export { requestIdFor };
 
 export function registerDropletCommand(app: App, deps: DropletCommandDeps): void {
   const afterAck = deps.afterAck;
-  if (deps.modal) registerModalListeners(app, { ...deps.modal, submit: deps.submit, plan: deps.plan, intake: deps.intake, afterAck });
+  if (deps.modal) {
+    registerModalListeners(app, { ...deps.modal, submit: deps.submit, plan: deps.plan, intake: deps.intake, afterAck });
+    registerShortcuts(app, { modal: deps.modal, logger: deps.logger });
+  }
   app.command(deps.command ?? '/droplet', async ({ command, ack, respond, client }) => {
     const parsed = parseCommand(command.text ?? '');
     const answer = (text: string) =>

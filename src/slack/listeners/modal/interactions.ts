@@ -12,7 +12,7 @@ import type { Intake } from '../../../store/intake.js';
 import type { AfterAck } from '../../after-ack.js';
 import { actionModal } from '../../renderers/modal/action-modal.js';
 import { pickerOptions } from '../../renderers/modal/droplet-picker.js';
-import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLBACK_ID, decodeMetadata } from '../../renderers/modal/ids.js';
+import { ACTION_BLOCK, ACTION_SELECT, CHANNEL_BLOCK, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLBACK_ID, decodeMetadata } from '../../renderers/modal/ids.js';
 import type { PlanFleetDeps } from '../../../requests/plan-fleet.js';
 import { fieldErrors, readTarget, readValues, readVerb, type ModalValues, type StateValues } from './read-values.js';
 import { OPTION_KEYS, readOptions, type RequestOptions } from '../../../domain/procedures/options.js';
@@ -49,7 +49,8 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
     try {
       const model = await modalModel(deps, {
         userId: body.user.id,
-        channel: meta.channel,
+        ...(meta.channel ? { channel: meta.channel } : {}),
+        ...(values.channel ? { chosenChannel: values.channel } : {}),
         ...(action ? { action } : {}),
         ...(target.dropletId !== undefined ? { dropletId: target.dropletId } : {}),
         ...(target.selector ? { selector: target.selector } : {}),
@@ -79,7 +80,8 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
   app.options<'block_suggestion'>({ type: 'block_suggestion', action_id: DROPLET_SELECT }, async ({ ack, body }) => {
     try {
       const view = (body as { view?: { private_metadata?: string; state?: { values?: unknown } } }).view;
-      const channel = decodeMetadata(view?.private_metadata)?.channel;
+      // The form's channel, or the one picked in it (with none yet, rights alone decide).
+      const channel = decodeMetadata(view?.private_metadata)?.channel ?? readValues((view?.state?.values ?? {}) as StateValues).channel;
       const access = await deps.access.of(body.user.id);
       const map = deps.access.roleMap;
       const here = allowedHere(map, access.grants, channel);
@@ -105,6 +107,9 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
     const values = readValues(view.state.values as StateValues);
     const errors: Record<string, string> = {};
     if (!meta) errors[ACTION_BLOCK] = 'This form is out of date. Close it and type /droplet again.';
+    // Opened outside a channel (a shortcut, the Home tab): the channel picked in the form.
+    const channel = meta?.channel ?? values.channel;
+    if (meta && !channel) errors[CHANNEL_BLOCK] = 'Choose the channel to post the request in.';
     if (!values.action) errors[ACTION_BLOCK] ??= 'Choose an action.';
     if (values.dropletId === undefined && !values.selector) errors[DROPLET_BLOCK] = values.problem ?? 'Choose a Droplet.';
     let params;
@@ -117,8 +122,9 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
       if (options.ok) requestOptions = options.options;
       else for (const message of options.problems) errors[optionBlock(values, message)] = message;
       // The action from this channel here; on the Droplet itself (its tags now) the request checks again.
-      const decision = await deps.access.decide(user, values.stop ? ['shutdown', 'power_off'] : values.action, meta ? { channel: meta.channel } : {});
-      if (!decision.allowed) errors[ACTION_BLOCK] = refusalText(decision.reason, decision.access.unchecked);
+      const decision = await deps.access.decide(user, values.stop ? ['shutdown', 'power_off'] : values.action, channel ? { channel } : {});
+      // A channel's guardrail refuses it there: said next to the channel picked, when the form asked for one.
+      if (!decision.allowed) errors[!meta?.channel && decision.guardrail && !decision.guardrail.allows ? CHANNEL_BLOCK : ACTION_BLOCK] = refusalText(decision.reason, decision.access.unchecked);
     }
     const fleet = values.selector ? checkFleetInputs(values.action, values) : undefined;
     for (const [block, message] of Object.entries(fleet?.errors ?? {})) errors[block] = errors[block] ? `${errors[block]} ${message}` : message;
@@ -126,13 +132,13 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
       values.selector && fleet?.rollout ? { kind: 'fleet' as const, selector: values.selector, rollout: fleet.rollout }
       : values.dropletId !== undefined && !values.selector ? { kind: 'droplet' as const, id: values.dropletId }
       : undefined;
-    if (Object.keys(errors).length || !meta || !values.action || !params || !target) {
+    if (Object.keys(errors).length || !meta || !channel || !values.action || !params || !target) {
       await ack({ response_action: 'errors', errors });
       return;
     }
     if (target.kind === 'fleet') {
       await ack();
-      const submission = { userId: user, channelId: meta.channel, action: values.action, body: actionBody(values.action, params), selector: target.selector, rollout: target.rollout };
+      const submission = { userId: user, channelId: channel, action: values.action, body: actionBody(values.action, params), selector: target.selector, rollout: target.rollout };
       await deps.afterAck(() => showFleetPlan(deps, client, submission));
       return;
     }
@@ -140,7 +146,7 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
       // One modal is one request, however often its submission arrives.
       requestId: requestIdFor(`view:${view.id}`),
       userId: user,
-      channelId: meta.channel,
+      channelId: channel,
       action: values.action,
       target: { kind: 'id', id: target.id },
       body: actionBody(values.action, params),
@@ -158,7 +164,7 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
     await ack();
     if (!fresh) return;
     // The form is closed by now: say it in the channel, or in a direct message when the bot cannot post there.
-    const tell = (text: string) => chatOps(client).tell(meta.channel, user, text).catch((err) => deps.logger.warn({ err: (err as Error).message, user }, 'could not tell the user'));
+    const tell = (text: string) => chatOps(client).tell(channel, user, text).catch((err) => deps.logger.warn({ err: (err as Error).message, user }, 'could not tell the user'));
     await deps.afterAck(async () => {
       try {
         const said = resultText(await submitAction(deps.submit, request));

@@ -28,7 +28,10 @@ export interface ModalDeps {
 
 export interface ModelInput {
   userId: string;
-  channel: string;
+  /** Where the request goes; absent when the form was opened outside a channel (it then asks). */
+  channel?: string;
+  /** The channel picked in the form so far. */
+  chosenChannel?: string;
   action?: ActionType;
   dropletId?: number;
   /** Several Droplets instead of one: nothing is read for them until the plan is made. */
@@ -68,7 +71,8 @@ export async function modalModel(deps: ModalDeps, input: ModelInput): Promise<Mo
   const choices = action ? await loadChoices(deps.catalog, action, droplet) : undefined;
   const fleet = !droplet && input.dropletId === undefined ? input.selector : undefined;
   return {
-    channel: input.channel,
+    ...(input.channel ? { channel: input.channel } : {}),
+    ...(input.chosenChannel ? { chosenChannel: input.chosenChannel } : {}),
     allowed,
     ...(action ? { action } : {}),
     ...(droplet ? { droplet } : {}),
@@ -95,7 +99,8 @@ async function typedDroplet(deps: ModalDeps, ref: DropletRef): Promise<{ droplet
 export interface OpenInput {
   triggerId: string;
   userId: string;
-  channel: string;
+  /** Absent when opened outside a channel (a global shortcut, the Home tab): the form asks. */
+  channel?: string;
   prefill: Prefill;
 }
 
@@ -111,7 +116,7 @@ export async function openActionModal(deps: ModalDeps, client: webApi.WebClient,
     const typed = input.prefill.target && mayAct ? await typedDroplet(deps, input.prefill.target) : {};
     const model = await modalModel(deps, {
       userId: input.userId,
-      channel: input.channel,
+      ...(input.channel ? { channel: input.channel } : {}),
       ...(input.prefill.action ? { action: input.prefill.action } : {}),
       ...(typed.dropletId !== undefined ? { dropletId: typed.dropletId } : {}),
       ...(input.prefill.selector ? { selector: input.prefill.selector } : {}),

@@ -4,7 +4,7 @@
 import { PARAM_KEYS, normalizeActionName, type ActionType, type ParamKey, type ParamProblem } from '../../../domain/catalogue/index.js';
 import { looksLikeSelector, parseSelector, type FleetSelector } from '../../../domain/fleet/selector.js';
 import { ROLLOUT_KEYS, type RolloutKey } from '../../../domain/fleet/rollout.js';
-import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, FLEET_BLOCK_SUFFIX, OPTION_ACTION_PREFIX, PARAM_ACTION_PREFIX, ROLLOUT_PREFIX, STOP_VALUE } from '../../renderers/modal/ids.js';
+import { ACTION_BLOCK, ACTION_SELECT, CHANNEL_BLOCK, CHANNEL_SELECT, isChannelId, DROPLET_BLOCK, DROPLET_SELECT, FLEET_BLOCK_SUFFIX, OPTION_ACTION_PREFIX, PARAM_ACTION_PREFIX, ROLLOUT_PREFIX, STOP_VALUE } from '../../renderers/modal/ids.js';
 import { isOptionKey, type OptionKey } from '../../../domain/procedures/options.js';
 
 interface ElementState {
@@ -12,6 +12,7 @@ interface ElementState {
   value?: string | null;
   selected_option?: { value?: string } | null;
   selected_options?: Array<{ value?: string }> | null;
+  selected_conversation?: string | null;
 }
 
 export type StateValues = Record<string, Record<string, ElementState>>;
@@ -24,6 +25,8 @@ export interface PickedTarget {
 }
 
 export interface ModalValues extends PickedTarget {
+  /** The channel picked in the form (only when it asks for one). */
+  channel?: string;
   action?: ActionType;
   /** `action` (shutdown) as part of a graceful stop. */
   stop?: boolean;
@@ -63,7 +66,10 @@ export function readValues(values: StateValues | undefined): ModalValues {
   for (const [blockId, elements] of Object.entries(values ?? {})) {
     for (const [actionId, el] of Object.entries(elements ?? {})) {
       const v = valueOf(el);
-      if (blockId === ACTION_BLOCK && actionId === ACTION_SELECT) {
+      if (blockId === CHANNEL_BLOCK && actionId === CHANNEL_SELECT) {
+        const c = el.selected_conversation ?? undefined;
+        if (isChannelId(c)) out.channel = c;
+      } else if (blockId === ACTION_BLOCK && actionId === ACTION_SELECT) {
         Object.assign(out, readVerb(v));
       } else if (actionId.startsWith(OPTION_ACTION_PREFIX)) {
         const key = actionId.slice(OPTION_ACTION_PREFIX.length);

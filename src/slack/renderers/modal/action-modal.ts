@@ -6,7 +6,7 @@ import { actionEntry, displayName, type ActionType } from '../../../domain/catal
 import type { DropletDetail } from '../../../digitalocean/catalog.js';
 import { escapeText } from '../../../domain/chat-text.js';
 import type { FleetSelector } from '../../../domain/fleet/selector.js';
-import { ACTION_BLOCK, ACTION_SELECT, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLBACK_ID, STOP_VALUE, encodeMetadata } from './ids.js';
+import { ACTION_BLOCK, ACTION_SELECT, CHANNEL_BLOCK, CHANNEL_SELECT, DROPLET_BLOCK, DROPLET_SELECT, MODAL_CALLBACK_ID, STOP_VALUE, encodeMetadata } from './ids.js';
 import { option, paramInputs, type Choices, type Initial } from './param-inputs.js';
 import { dropletOption, PICKER_HINT, selectorOption } from './droplet-picker.js';
 import { rolloutInputs, type RolloutInitial } from './fleet-inputs.js';
@@ -16,7 +16,10 @@ import { planRequest, type Safety } from '../../../domain/procedures/plan.js';
 import { jobActions } from '../../../domain/job.js';
 
 export interface ModalModel {
-  channel: string;
+  /** Where the request goes; absent when the form was opened outside a channel (then it asks). */
+  channel?: string;
+  /** The channel picked in the form so far, when it asks for one. */
+  chosenChannel?: string;
   /** Actions this user may run; only these are offered. */
   allowed: ActionType[];
   action?: ActionType;
@@ -44,7 +47,7 @@ const TITLE = 'Droplet action';
 const plain = (text: string): types.PlainTextElement => ({ type: 'plain_text', text });
 
 /** What views.open shows at once, inside the 3 seconds a trigger_id lives; filled in by views.update. */
-export function loadingView(channel: string): types.ModalView {
+export function loadingView(channel: string | undefined): types.ModalView {
   return {
     type: 'modal',
     callback_id: MODAL_CALLBACK_ID,
@@ -56,7 +59,7 @@ export function loadingView(channel: string): types.ModalView {
 }
 
 /** When the modal cannot be filled: what went wrong and what to do instead. */
-export function problemView(channel: string, text: string): types.ModalView {
+export function problemView(channel: string | undefined, text: string): types.ModalView {
   return {
     type: 'modal',
     callback_id: MODAL_CALLBACK_ID,
@@ -64,6 +67,24 @@ export function problemView(channel: string, text: string): types.ModalView {
     title: plain(TITLE),
     close: plain('Close'),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+  };
+}
+
+/** Opened outside a channel: where to post the request (the current conversation, when Slack knows it). */
+function channelInput(chosen: string | undefined): types.KnownBlock {
+  return {
+    type: 'input',
+    block_id: CHANNEL_BLOCK,
+    label: plain('Post the request in'),
+    hint: plain('Its thread tells everyone what happened. The role map may allow some actions only in some channels.'),
+    element: {
+      type: 'conversations_select',
+      action_id: CHANNEL_SELECT,
+      placeholder: plain('Choose a channel'),
+      default_to_current_conversation: true,
+      filter: { include: ['public', 'private'], exclude_bot_users: true, exclude_external_shared_channels: true },
+      ...(chosen ? { initial_conversation: chosen } : {}),
+    },
   };
 }
 
@@ -86,6 +107,7 @@ export function actionModal(m: ModalModel): types.ModalView {
   }
   const blocks: types.KnownBlock[] = [];
   if (m.notice) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: m.notice } });
+  if (!m.channel) blocks.push(channelInput(m.chosenChannel));
   const actionOptions = verbOptions(m.allowed);
   const verb = verbOf(m);
   const chosen = verb ? actionOptions.find((o) => o.value === verb) : undefined;

@@ -6,6 +6,9 @@ export const ACTION_BLOCK = 'action_block';
 export const ACTION_SELECT = 'action_select';
 export const DROPLET_BLOCK = 'droplet_block';
 export const DROPLET_SELECT = 'droplet_select';
+/** Where the request is posted, asked only when the form was opened outside a channel (a global shortcut, the Home tab). */
+export const CHANNEL_BLOCK = 'channel_block';
+export const CHANNEL_SELECT = 'channel_select';
 
 /** A fleet's rollout inputs (`batch`, `max_failures`): block_id and action_id are both `rollout:<key>`. */
 export const ROLLOUT_PREFIX = 'rollout:';
@@ -23,19 +26,30 @@ export const OPTION_ACTION_PREFIX = 'option:';
 export const STOP_VALUE = 'stop';
 
 export interface ModalMetadata {
-  /** The channel /droplet was typed in: the request's thread goes there. */
-  channel: string;
+  /**
+   * The channel /droplet was typed in: the request's thread goes there. Absent when the form was
+   * opened outside a channel; the person then picks one in the form (CHANNEL_BLOCK).
+   */
+  channel?: string;
 }
+
+const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
 
 export function encodeMetadata(m: ModalMetadata): string {
-  return JSON.stringify({ c: m.channel });
+  return JSON.stringify(m.channel ? { c: m.channel } : { c: null });
 }
 
+/** The form's metadata, or undefined when it is not one of ours (or is corrupt). */
 export function decodeMetadata(text: string | undefined): ModalMetadata | undefined {
   try {
     const o = JSON.parse(text ?? '') as { c?: unknown };
-    return typeof o.c === 'string' && /^[CGD][A-Z0-9]{2,}$/.test(o.c) ? { channel: o.c } : undefined;
+    if (o?.c === null) return {};
+    return typeof o?.c === 'string' && CHANNEL_ID.test(o.c) ? { channel: o.c } : undefined;
   } catch {
     return undefined;
   }
+}
+
+export function isChannelId(value: string | undefined): value is string {
+  return value !== undefined && CHANNEL_ID.test(value);
 }
