@@ -156,7 +156,7 @@ export async function startWeb(opts: BotOptions & { ops: Ops }, stops: Array<() 
       enqueue: (job) => producer.enqueue(job),
       intake,
       holder: heartbeat.id,
-      postRoot: (channel, message) => chat.post(channel, message),
+      postRoot: (channel, message, threadTs) => chat.post(channel, message, threadTs),
       updateRoot: (channel, ts, message) => chat.update(channel, ts, message),
       reporter,
       render: slackRenderer,

@@ -27,7 +27,8 @@ export interface SubmitDeps {
   holder: string;
   enqueue: (job: ActionJob) => Promise<void>;
   /** Posts a channel message and returns its ts. */
-  postRoot: (channel: string, message: Message) => Promise<string>;
+  /** Posts the request's message; in `threadTs`'s thread when it was asked from a message. */
+  postRoot: (channel: string, message: Message, threadTs?: string) => Promise<string>;
   updateRoot: (channel: string, ts: string, message: Message) => Promise<void>;
   reporter: StatusReporter;
   render: Pick<Renderer, 'root' | 'approvalRoot' | 'unresolved' | 'nothingToDo'>;
@@ -98,7 +99,7 @@ export async function submitAction(deps: SubmitDeps, req: ActionRequest): Promis
     waits = Boolean(settings && (actions.some((a) => needsApproval(settings, a)) || skipsSafety(req.action, req.options, map.safety)));
     await move({ stage: 'resolved', job, needsApproval: waits });
 
-    const rootTs = await deps.postRoot(req.channelId, waits ? deps.render.approvalRoot(job, 'awaiting approval') : deps.render.root(job, 'queued'));
+    const rootTs = await deps.postRoot(req.channelId, waits ? deps.render.approvalRoot(job, 'awaiting approval') : deps.render.root(job, 'queued'), req.threadTs);
     job = { ...job, rootTs };
     try {
       await move({ stage: 'announced', job, needsApproval: waits });

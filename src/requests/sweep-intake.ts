@@ -95,7 +95,7 @@ async function finish(deps: SweepDeps, record: IntakeRecord): Promise<boolean> {
     // The receiver died before it could say so in the channel (or before it learned where it had).
     let rootTs: string;
     try {
-      rootTs = await deps.chat.post(job.channel, deps.render.root(job, 'queued', 'announced by a worker: the receiver stopped'));
+      rootTs = await deps.chat.post(job.channel, deps.render.root(job, 'queued', 'announced by a worker: the receiver stopped'), request.threadTs);
     } catch (err) {
       // Slack will not take it (the bot was removed from the channel, say): nobody could follow it.
       if (isPermanentSlackError(err)) return withdraw(`I cannot post in <#${job.channel}> (${escapeText(slackError(err) ?? '')})`);

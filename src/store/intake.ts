@@ -28,6 +28,8 @@ export const requestSchema = z.object({
   body: actionBodySchema,
   /** Keys that pick or shape a procedure (stop, power_on=, snapshot_first=, timeout=). */
   options: requestOptionsSchema.optional(),
+  /** Asked from a message (a message shortcut): the request's message goes in that message's thread. */
+  threadTs: z.string().regex(/^\d+\.\d+$/).optional(),
 });
 export type RecordedRequest = z.output<typeof requestSchema>;
 

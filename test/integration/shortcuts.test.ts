@@ -2,10 +2,10 @@
 // signed and sent into the real Bolt receiver as Slack sends it. Opened outside a channel, the
 // form asks where to post the request, and a channel's guardrail is said next to that choice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { globalShortcutBody, sendToBot, type JsonObject, type SlackView } from 'droplet-bot-sandbox';
+import { globalShortcutBody, messageShortcutBody, sendToBot, type JsonObject, type SlackView, type StoredMessage } from 'droplet-bot-sandbox';
 import { roleMapSchema } from '../../src/domain/policy.js';
 import { ACTION_BLOCK, ACTION_SELECT, CHANNEL_BLOCK, CHANNEL_SELECT, DROPLET_BLOCK, DROPLET_SELECT } from '../../src/slack/renderers/modal/ids.js';
-import { GLOBAL_SHORTCUT } from '../../src/slack/listeners/shortcuts.js';
+import { GLOBAL_SHORTCUT, MESSAGE_SHORTCUT } from '../../src/slack/listeners/shortcuts.js';
 import { CHANNEL, SECRETS, USERS, startHarness, type Harness } from '../support/harness.js';
 import { submitView } from '../support/interactions.js';
 
@@ -88,5 +88,64 @@ describe('the global shortcut', () => {
     expect(res.status).toBe(200);
     await h.slack.waitFor(() => h.logs.some((l) => l.includes('refused a request from another workspace or app') && l.includes('T0OTHER01')));
     expect(h.slack.callsTo('views.open')).toHaveLength(before);
+  });
+});
+
+/** "Run a Droplet action" on `message`, as `user`; resolves with the filled-in form. */
+async function onMessage(message: StoredMessage, user: string): Promise<SlackView> {
+  const known = new Set(h.slack.workspace.views.all().map((r) => r.view.id));
+  const triggerId = h.slack.workspace.views.issueTriggerId(user);
+  const responseUrl = h.slack.responseUrl(undefined, { channel_id: CHANNEL, user_id: user });
+  const res = await sendToBot(
+    h.eventsUrl,
+    SECRETS.signingSecret,
+    messageShortcutBody({ user_id: user, callback_id: MESSAGE_SHORTCUT, channel_id: CHANNEL, message: message as unknown as JsonObject, response_url: responseUrl, trigger_id: triggerId }),
+  );
+  expect(res.status).toBe(200);
+  return h.slack.waitFor(() => {
+    const top = h.slack.workspace.views.topFor(user)?.view;
+    return top && !known.has(top.id) && (block(top, ACTION_BLOCK) || top.close?.text === 'Close') ? top : undefined;
+  }, 5000);
+}
+
+const pickedDroplet = (view: SlackView) => ((block(view, DROPLET_BLOCK)?.element as JsonObject | undefined)?.initial_option as JsonObject | undefined)?.value;
+const noticeOf = (view: SlackView) => String(((view.blocks[0]?.text as JsonObject | undefined)?.text) ?? '');
+
+describe('the message shortcut', () => {
+  it('fills in the Droplet an alert names and posts the request in the alert’s thread', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'alert-web-1' });
+    h.digitalocean.addDroplet({ name: 'alert-web-10' });
+    // As Alertmanager posts it: the Droplet's name is in an attachment.
+    const alert = h.slack.workspace.postMessage({
+      channel: CHANNEL,
+      user: 'U0ALERTMGR',
+      text: '',
+      attachments: [{ title: '[FIRING:1] HighCPU', text: 'instance alert-web-1 has had CPU above 90% for 10 minutes.', fallback: '[FIRING:1] HighCPU' }],
+    });
+    const view = await onMessage(alert, USERS.operator);
+    expect(pickedDroplet(view)).toBe(String(d.id));
+    // The channel is the message's: the form does not ask for one.
+    expect(block(view, CHANNEL_BLOCK)).toBeUndefined();
+    const res = await submitView(h, view, USERS.operator, filled(undefined, 'reboot', d.id));
+    expect(res.status).toBe(200);
+    const final = await h.slack.waitFor(() => h.thread(alert.ts).find((m) => m.text === 'reboot on alert-web-1: completed'), 20_000);
+    expect(final.ts).not.toBe(alert.ts);
+    // Nothing of it in the channel itself.
+    expect(h.roots().filter((m) => m.text?.startsWith('reboot on alert-web-1'))).toEqual([]);
+    expect(h.thread(alert.ts).length).toBeGreaterThan(1);
+    expect(h.posts(d.id)).toHaveLength(1);
+  });
+
+  it('says so when the message names no Droplet, or several, and fills none in', async () => {
+    const plain = h.slack.workspace.postMessage({ channel: CHANNEL, user: USERS.admin, text: 'lunch at noon?' });
+    const none = await onMessage(plain, USERS.operator);
+    expect(pickedDroplet(none)).toBeUndefined();
+    expect(noticeOf(none)).toContain('That message names no Droplet');
+    const a = h.digitalocean.addDroplet({ name: 'pair-a' });
+    const b = h.digitalocean.addDroplet({ name: 'pair-b' });
+    const two = h.slack.workspace.postMessage({ channel: CHANNEL, user: USERS.admin, text: `pair-b and ${a.id} are both slow` });
+    const both = await onMessage(two, USERS.operator);
+    expect(pickedDroplet(both)).toBeUndefined();
+    expect(noticeOf(both)).toContain(`That message names 2 Droplets: \`pair-b\` (${b.id}), \`pair-a\` (${a.id})`);
   });
 });

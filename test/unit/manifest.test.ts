@@ -3,7 +3,7 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { BOT_SCOPES } from '../../src/slack/scopes.js';
-import { GLOBAL_SHORTCUT } from '../../src/slack/listeners/shortcuts.js';
+import { GLOBAL_SHORTCUT, MESSAGE_SHORTCUT } from '../../src/slack/listeners/shortcuts.js';
 import { readReferenceJson } from '../support/reference.js';
 
 const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8'));
@@ -25,7 +25,10 @@ describe('manifest.yml', () => {
   });
 
   it('declares the shortcuts the bot listens for', () => {
-    expect(manifest.features.shortcuts).toEqual([expect.objectContaining({ type: 'global', callback_id: GLOBAL_SHORTCUT, name: 'Droplet action' })]);
+    expect(manifest.features.shortcuts).toEqual([
+      expect.objectContaining({ type: 'global', callback_id: GLOBAL_SHORTCUT, name: 'Droplet action' }),
+      expect.objectContaining({ type: 'message', callback_id: MESSAGE_SHORTCUT, name: 'Run a Droplet action' }),
+    ]);
   });
 
   it('asks for exactly the bot scopes the code uses', () => {

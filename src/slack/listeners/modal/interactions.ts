@@ -50,6 +50,7 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
       const model = await modalModel(deps, {
         userId: body.user.id,
         ...(meta.channel ? { channel: meta.channel } : {}),
+        ...(meta.threadTs ? { threadTs: meta.threadTs } : {}),
         ...(values.channel ? { chosenChannel: values.channel } : {}),
         ...(action ? { action } : {}),
         ...(target.dropletId !== undefined ? { dropletId: target.dropletId } : {}),
@@ -151,6 +152,8 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
       target: { kind: 'id', id: target.id },
       body: actionBody(values.action, params),
       ...(requestOptions && Object.keys(requestOptions).length ? { options: requestOptions } : {}),
+      // Opened on a message: the request goes in that message's thread.
+      ...(meta.threadTs && meta.channel === channel ? { threadTs: meta.threadTs } : {}),
     };
     let fresh;
     try {

@@ -32,6 +32,8 @@ export interface ModelInput {
   channel?: string;
   /** The channel picked in the form so far. */
   chosenChannel?: string;
+  /** Opened on a message: the request goes in that message's thread. */
+  threadTs?: string;
   action?: ActionType;
   dropletId?: number;
   /** Several Droplets instead of one: nothing is read for them until the plan is made. */
@@ -73,6 +75,7 @@ export async function modalModel(deps: ModalDeps, input: ModelInput): Promise<Mo
   return {
     ...(input.channel ? { channel: input.channel } : {}),
     ...(input.chosenChannel ? { chosenChannel: input.chosenChannel } : {}),
+    ...(input.threadTs ? { threadTs: input.threadTs } : {}),
     allowed,
     ...(action ? { action } : {}),
     ...(droplet ? { droplet } : {}),
@@ -101,22 +104,30 @@ export interface OpenInput {
   userId: string;
   /** Absent when opened outside a channel (a global shortcut, the Home tab): the form asks. */
   channel?: string;
+  /** Opened on a message (a message shortcut): the request goes in that message's thread. */
+  threadTs?: string;
   prefill: Prefill;
+  /**
+   * Finds the Droplet to fill in (the one a message names), after the loading view is up and only
+   * for someone who may act; a notice says why none is filled in.
+   */
+  locate?: () => Promise<{ dropletId?: number; notice?: string }>;
 }
 
 /** views.open with the loading view first, then views.update with the filled one. */
 export async function openActionModal(deps: ModalDeps, client: webApi.WebClient, input: OpenInput): Promise<void> {
-  const opened = await client.views.open({ trigger_id: input.triggerId, view: loadingView(input.channel) });
+  const opened = await client.views.open({ trigger_id: input.triggerId, view: loadingView(input.channel, input.threadTs) });
   const viewId = opened.view?.id;
   if (!viewId) throw new Error('views.open returned no view');
   let view;
   try {
     // Rights first: a typed Droplet is looked up only for someone who may act on one.
-    const mayAct = input.prefill.target ? (await deps.access.allowedHere(input.userId, input.channel)).length > 0 : false;
-    const typed = input.prefill.target && mayAct ? await typedDroplet(deps, input.prefill.target) : {};
+    const mayAct = input.prefill.target || input.locate ? (await deps.access.allowedHere(input.userId, input.channel)).length > 0 : false;
+    const typed = !mayAct ? {} : input.prefill.target ? await typedDroplet(deps, input.prefill.target) : input.locate ? await input.locate() : {};
     const model = await modalModel(deps, {
       userId: input.userId,
       ...(input.channel ? { channel: input.channel } : {}),
+      ...(input.threadTs ? { threadTs: input.threadTs } : {}),
       ...(input.prefill.action ? { action: input.prefill.action } : {}),
       ...(typed.dropletId !== undefined ? { dropletId: typed.dropletId } : {}),
       ...(input.prefill.selector ? { selector: input.prefill.selector } : {}),
@@ -128,7 +139,7 @@ export async function openActionModal(deps: ModalDeps, client: webApi.WebClient,
     view = actionModal(model);
   } catch (err) {
     deps.logger.warn({ err: (err as Error).message, user: input.userId }, 'could not fill the modal');
-    view = problemView(input.channel, 'Could not read your Droplets from DigitalOcean just now. Close this and try again in a minute, or type the command: `/droplet help` shows how.');
+    view = problemView(input.channel, 'Could not read your Droplets from DigitalOcean just now. Close this and try again in a minute, or type the command: `/droplet help` shows how.', input.threadTs);
   }
   await client.views.update({ view_id: viewId, ...(opened.view?.hash ? { hash: opened.view.hash } : {}), view });
 }

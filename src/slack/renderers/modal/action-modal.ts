@@ -20,6 +20,8 @@ export interface ModalModel {
   channel?: string;
   /** The channel picked in the form so far, when it asks for one. */
   chosenChannel?: string;
+  /** Opened on a message: the request goes in that message's thread. */
+  threadTs?: string;
   /** Actions this user may run; only these are offered. */
   allowed: ActionType[];
   action?: ActionType;
@@ -47,11 +49,11 @@ const TITLE = 'Droplet action';
 const plain = (text: string): types.PlainTextElement => ({ type: 'plain_text', text });
 
 /** What views.open shows at once, inside the 3 seconds a trigger_id lives; filled in by views.update. */
-export function loadingView(channel: string | undefined): types.ModalView {
+export function loadingView(channel: string | undefined, threadTs?: string): types.ModalView {
   return {
     type: 'modal',
     callback_id: MODAL_CALLBACK_ID,
-    private_metadata: encodeMetadata({ channel }),
+    private_metadata: encodeMetadata({ channel, threadTs }),
     title: plain(TITLE),
     close: plain('Cancel'),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ':hourglass_flowing_sand: Reading your Droplets from DigitalOcean…' } }],
@@ -59,11 +61,11 @@ export function loadingView(channel: string | undefined): types.ModalView {
 }
 
 /** When the modal cannot be filled: what went wrong and what to do instead. */
-export function problemView(channel: string | undefined, text: string): types.ModalView {
+export function problemView(channel: string | undefined, text: string, threadTs?: string): types.ModalView {
   return {
     type: 'modal',
     callback_id: MODAL_CALLBACK_ID,
-    private_metadata: encodeMetadata({ channel }),
+    private_metadata: encodeMetadata({ channel, threadTs }),
     title: plain(TITLE),
     close: plain('Close'),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
@@ -101,7 +103,7 @@ function verbOptions(allowed: readonly ActionType[]): types.PlainTextOption[] {
 }
 
 export function actionModal(m: ModalModel): types.ModalView {
-  const base = { type: 'modal' as const, callback_id: MODAL_CALLBACK_ID, private_metadata: encodeMetadata({ channel: m.channel }), title: plain(TITLE), notify_on_close: true };
+  const base = { type: 'modal' as const, callback_id: MODAL_CALLBACK_ID, private_metadata: encodeMetadata({ channel: m.channel, threadTs: m.threadTs }), title: plain(TITLE), notify_on_close: true };
   if (m.allowed.length === 0) {
     return { ...base, close: plain('Close'), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'You may not run any Droplet action yet. Ask an admin to give you a role in the role map.' } }] };
   }

@@ -31,20 +31,24 @@ export interface ModalMetadata {
    * opened outside a channel; the person then picks one in the form (CHANNEL_BLOCK).
    */
   channel?: string;
+  /** Opened on a message (a message shortcut): the request is posted in that message's thread. */
+  threadTs?: string;
 }
 
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
+const TS = /^\d+\.\d+$/;
 
 export function encodeMetadata(m: ModalMetadata): string {
-  return JSON.stringify(m.channel ? { c: m.channel } : { c: null });
+  return JSON.stringify({ c: m.channel ?? null, ...(m.channel && m.threadTs ? { t: m.threadTs } : {}) });
 }
 
 /** The form's metadata, or undefined when it is not one of ours (or is corrupt). */
 export function decodeMetadata(text: string | undefined): ModalMetadata | undefined {
   try {
-    const o = JSON.parse(text ?? '') as { c?: unknown };
+    const o = JSON.parse(text ?? '') as { c?: unknown; t?: unknown };
     if (o?.c === null) return {};
-    return typeof o?.c === 'string' && CHANNEL_ID.test(o.c) ? { channel: o.c } : undefined;
+    if (typeof o?.c !== 'string' || !CHANNEL_ID.test(o.c)) return undefined;
+    return { channel: o.c, ...(typeof o.t === 'string' && TS.test(o.t) ? { threadTs: o.t } : {}) };
   } catch {
     return undefined;
   }
