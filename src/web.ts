@@ -25,6 +25,7 @@ import { FleetStore } from './store/fleets.js';
 import { FleetScheduler } from './queue/fleet-queue.js';
 import { OutboxFleetReporter } from './slack/fleet-reporter.js';
 import { registerFleetButtons } from './slack/listeners/buttons/fleet.js';
+import { registerHome } from './slack/listeners/home.js';
 
 import type { BotOptions, Ops } from './bot-options.js';
 import type { ActionJob } from './domain/job.js';
@@ -127,6 +128,15 @@ export async function startWeb(opts: BotOptions & { ops: Ops }, stops: Array<() 
       logger: logger.child({ component: 'fleets' }),
     },
   });
+  const catalog = new DigitalOceanCatalog(digitalocean);
+  const modalDeps = {
+    access,
+    digitalocean,
+    catalog,
+    approvalActions: () => approvals()?.actions ?? [],
+    logger: logger.child({ component: 'modal' }),
+  };
+  registerHome(slack.app, { access, catalog, modal: modalDeps, logger: logger.child({ component: 'home' }) });
   registerDropletCommand(slack.app, {
     plan: {
       access,
@@ -143,13 +153,7 @@ export async function startWeb(opts: BotOptions & { ops: Ops }, stops: Array<() 
     logger: logger.child({ component: 'web' }),
     redisUp,
     banner: config.messageBanner,
-    modal: {
-      access,
-      digitalocean,
-      catalog: new DigitalOceanCatalog(digitalocean),
-      approvalActions: () => approvals()?.actions ?? [],
-      logger: logger.child({ component: 'modal' }),
-    },
+    modal: modalDeps,
     submit: {
       access,
       digitalocean,

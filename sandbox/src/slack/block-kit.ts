@@ -91,11 +91,23 @@ export function messageBlockProblems(blocks: unknown[]): string[] {
   return p.list;
 }
 
+/** Problems with the `view` argument of views.publish (a Home tab); empty when Slack would accept it. */
+export function homeViewProblems(view: JsonObject): string[] {
+  const p = new Problems();
+  if (view.type !== 'home') p.list.push('[ERROR] must be one of the following: home [json-pointer:/view/type]');
+  p.maxChars(view.private_metadata, 3000, '/view/private_metadata');
+  p.maxChars(view.callback_id, 255, '/view/callback_id');
+  p.maxChars(view.external_id, 255, '/view/external_id');
+  if (!Array.isArray(view.blocks)) p.missing('blocks', '/view');
+  else checkBlocks(p, view.blocks, '/view/blocks', 100);
+  return p.list;
+}
+
 /** Problems with a `view` argument of views.open/push/update; empty when Slack would accept it. */
 export function viewProblems(view: JsonObject): string[] {
   const p = new Problems();
   if (view.type !== 'modal') {
-    // views.publish (Home tab) is not simulated, so only modals are accepted here.
+    // A Home tab goes through views.publish (homeViewProblems).
     p.list.push('[ERROR] must be one of the following: modal [json-pointer:/view/type]');
   }
   if (view.title === undefined) p.missing('title', '/view');

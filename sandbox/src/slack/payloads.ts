@@ -244,6 +244,36 @@ export function messageShortcutPayload(f: MessageShortcutFields): JsonObject {
   };
 }
 
+export interface AppHomeOpenedFields extends InteractionBase {
+  /** `home` (the Home tab) or `messages`. */
+  tab?: 'home' | 'messages';
+  /** The Home view the user sees now, if the app published one (Slack includes it). */
+  view?: SlackView;
+}
+
+/** An Events API `app_home_opened` callback, as JSON (the Events API's content type). */
+export function appHomeOpenedBody(f: AppHomeOpenedFields): string {
+  const ts = actionTs();
+  return JSON.stringify({
+    token: f.token ?? SANDBOX_VERIFICATION_TOKEN,
+    team_id: f.team_id ?? SANDBOX_TEAM.id,
+    api_app_id: f.api_app_id ?? SANDBOX_BOT.app_id,
+    event: {
+      type: 'app_home_opened',
+      user: f.user_id,
+      channel: `D${f.user_id.slice(1)}`,
+      tab: f.tab ?? 'home',
+      ...(f.view ? { view: f.view } : {}),
+      event_ts: ts,
+    },
+    type: 'event_callback',
+    event_id: slackId('Ev'),
+    event_time: Math.floor(Number(ts)),
+    authorizations: [{ enterprise_id: null, team_id: f.team_id ?? SANDBOX_TEAM.id, user_id: SANDBOX_BOT.user_id, is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  });
+}
+
 function actionTs(): string {
   return (Date.now() / 1000).toFixed(6);
 }

@@ -2,7 +2,7 @@
 // Semantics follow Slack's: a trigger may be exchanged once within 3 s; views.update checks the
 // optional hash; external_id is unique among open views. The playground drives the user's side
 // (typing into inputs, closing, submitting) through setState / close / applyResponseAction.
-import { normalizeBlocks, viewProblems } from './block-kit.js';
+import { homeViewProblems, normalizeBlocks, viewProblems } from './block-kit.js';
 import { SlackApiError } from './errors.js';
 import { slackId, triggerId, viewHash } from './ids.js';
 import type { BotIdentity, JsonObject, SlackView, Team, ViewRecord, WorkspaceEvent } from './workspace-types.js';
@@ -37,6 +37,8 @@ export class ViewStore {
   /** root_view_id → view ids, bottom first. Map order = opening order, used to find "the latest". */
   private readonly stacks = new Map<string, string[]>();
   private readonly triggers = new Map<string, TriggerRecord>();
+  /** Each user's Home tab, as the app last published it. */
+  private readonly homes = new Map<string, ViewRecord>();
 
   constructor(private readonly deps: ViewStoreDeps) {}
 
@@ -85,7 +87,35 @@ export class ViewStore {
   }
 
   get(view_id: string): ViewRecord | undefined {
-    return this.records.get(view_id);
+    return this.records.get(view_id) ?? [...this.homes.values()].find((r) => r.view.id === view_id);
+  }
+
+  /** views.publish: the user's Home tab, replaced whole (same id, new hash); a stale `hash` gives hash_conflict. */
+  publish(user_id: string, input: JsonObject, hash?: string): ViewRecord {
+    const problems = homeViewProblems(input);
+    if (problems.length) throw SlackApiError.invalidArguments(problems);
+    const current = this.homes.get(user_id);
+    if (hash !== undefined && hash !== '' && current && hash !== current.view.hash) throw new SlackApiError('hash_conflict');
+    const id = current?.view.id ?? slackId('V');
+    const view = this.build(input, { id, root_view_id: id, previous_view_id: null, values: {} });
+    if (current) view.state = { values: keptValues(current.view.state.values, view.blocks) };
+    const record: ViewRecord = { view, user_id };
+    this.homes.set(user_id, record);
+    this.deps.emit({ type: 'home_published', view, user_id });
+    return record;
+  }
+
+  /** What the user's Home tab shows, or undefined when the app never published one for them. */
+  homeFor(user_id: string): ViewRecord | undefined {
+    return this.homes.get(user_id);
+  }
+
+  /** What the user typed or picked in their Home tab (its inputs), as `view.state.values` will say. */
+  setHomeState(user_id: string, values: StateValues): ViewRecord {
+    const record = this.homes.get(user_id);
+    if (!record) throw new SlackApiError('not_found');
+    record.view = { ...record.view, state: { values: structuredClone(values) } };
+    return record;
   }
 
   byExternalId(external_id: string): ViewRecord | undefined {

@@ -211,6 +211,15 @@ export const WEB_API_METHODS: Record<string, MethodSpec> = {
     handle: (args, ws) => ({ view: ws.views.push(triggerArg(args), viewArg(args)).view }),
   },
 
+  'views.publish': {
+    scopes: [],
+    handle(args, ws) {
+      const user_id = str(args, 'user_id');
+      if (user_id === undefined) throw SlackApiError.invalidArguments(['[ERROR] missing required field: user_id']);
+      return { view: ws.views.publish(user_id, viewArg(args), str(args, 'hash')).view };
+    },
+  },
+
   'views.update': {
     scopes: [],
     handle(args, ws) {

@@ -202,6 +202,7 @@ export type WorkspaceEvent =
   | { type: 'view_pushed'; view: SlackView; user_id?: string }
   | { type: 'view_updated'; view: SlackView; user_id?: string }
   | { type: 'view_closed'; view_id: string; root_view_id: string; user_id?: string }
+  | { type: 'home_published'; view: SlackView; user_id: string }
   | { type: 'channel_added'; channel: SlackChannel }
   | { type: 'user_added'; user: SlackUser }
   | { type: 'usergroup_changed'; usergroup: UserGroup }
