@@ -43,7 +43,13 @@ function world() {
       publish: (stream, lines) => outbox.publish({ requestId: stream, channel: CHANNEL, rootTs: '' }, lines.map((l) => ({ kind: 'post', channel: CHANNEL, key: l.key, text: l.text }))),
     });
   /** Every line the outbox holds for the channel, in order. */
-  const posted = async () => (await redis.lrange(`${prefix}:outbox:activity-tok-${DAY}`, 0, -1)).map((e) => (JSON.parse(e) as { text: string }).text);
+  /** Every line the outbox holds for the channel: its streams (one per day) in order, each in order. */
+  const posted = async () => {
+    const streams = (await redis.keys(`${prefix}:outbox:activity-tok-*`)).filter((k) => /-\d{4}-\d\d-\d\d$/.test(k)).sort();
+    const lines: string[] = [];
+    for (const key of streams) lines.push(...(await redis.lrange(key, 0, -1)).map((e) => (JSON.parse(e) as { text: string }).text));
+    return lines;
+  };
   return { prefix, own, feed, posted };
 }
 
@@ -107,10 +113,13 @@ describe('the activity feed, once', () => {
     const w = world();
     await w.feed().read([]);
     const feed = w.feed();
+    // Marks lapse an hour after they were made, so this part runs on the clock of now.
+    const t0 = Date.now() - 20 * 60_000;
+    const iso = (ms: number) => new Date(ms).toISOString();
     // The bot is sending a power-off to Droplet 121 (action 21 will be its own); meanwhile someone
     // else powers off 122, and reboots 121.
-    await w.own.sending('req-1', 'power_off', [121], Date.parse(`${DAY}T12:00:00Z`));
-    const listing = [action(21), action(22), action(23, { type: 'reboot', resource_id: 121 })];
+    await w.own.sending('req-1', 'power_off', [121], t0);
+    const listing = [action(21, { started_at: iso(t0 + 1000) }), action(22, { started_at: iso(t0 + 2000) }), action(23, { type: 'reboot', resource_id: 121, started_at: iso(t0 + 3000) })];
     expect(await feed.read(listing)).toEqual({ reported: 2 });
     expect(await w.posted()).toEqual([expect.stringContaining('(action 22)'), expect.stringContaining('(action 23)')]);
     // The POST answers: action 21 is the bot's, and the mark goes.
@@ -118,11 +127,14 @@ describe('the activity feed, once', () => {
     expect(await feed.read(listing)).toEqual({ reported: 0 });
     // A bulk POST by tag covers its type on any Droplet until it answers; an action that started
     // well before the mark is not covered.
-    await w.own.sending('fleet-1', 'power_off', [ANY_DROPLET], Date.parse(`${DAY}T12:10:00Z`));
-    const during = [action(31, { started_at: `${DAY}T12:10:01Z` }), action(32, { started_at: `${DAY}T12:05:00Z` })];
+    await w.own.sending('fleet-1', 'power_off', [ANY_DROPLET], t0 + 10 * 60_000);
+    const during = [action(31, { started_at: iso(t0 + 10 * 60_000 + 1000) }), action(32, { started_at: iso(t0 + 5 * 60_000) })];
     expect(await feed.read(during)).toEqual({ reported: 1 });
     await w.own.settled('fleet-1', 'power_off', [ANY_DROPLET]);
     expect(await feed.read(during)).toEqual({ reported: 1 });
-    expect((await w.posted()).map((l) => /\(action (\d+)\)/.exec(l)?.[1])).toEqual(['22', '23', '32', '31']);
+    // A mark whose POST never left lapses after an hour: it holds nothing back after that.
+    await w.own.sending('req-lost', 'power_off', [141], Date.now() - 2 * 3600_000);
+    expect(await feed.read([action(41, { resource_id: 141, started_at: iso(Date.now() - 3600_000) })])).toEqual({ reported: 1 });
+    expect((await w.posted()).map((l) => /\(action (\d+)\)/.exec(l)?.[1])).toEqual(['22', '23', '32', '31', '41']);
   });
 });
