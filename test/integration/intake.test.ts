@@ -82,6 +82,20 @@ it('announces and runs, once, a request whose receiver died after checking it an
   expect(h.roots().filter((m) => m.text?.startsWith('power-off on died-resolved'))).toHaveLength(1);
 });
 
+it('announces a request asked from a message in that message’s thread, when its receiver died before the root message', async () => {
+  const d = h.digitalocean.addDroplet({ name: 'died-in-thread' });
+  const alert = h.slack.workspace.postMessage({ channel: CHANNEL, user: 'U0ALERTMGR', text: 'died-in-thread is down' });
+  const req = { ...requestFor(d), threadTs: alert.ts };
+  await redis.set(intake.heartbeatKey('r-dead-t'), '1', 'PX', 60_000);
+  expect(await intake.receive(req, 'r-dead-t')).toBe(true);
+  expect(await intake.move(req.requestId, 'received', 'r-dead-t', { v: 2, stage: 'resolved', holder: 'r-dead-t', request: req, job: jobFor(req, d), needsApproval: false })).toBe(true);
+  await redis.del(intake.heartbeatKey('r-dead-t'));
+  const done = await h.slack.waitFor(() => h.thread(alert.ts).find((m) => m.text === 'reboot on died-in-thread: completed'), 15_000);
+  expect(done.text).toBe('reboot on died-in-thread: completed');
+  expect(h.roots().filter((m) => m.text?.startsWith('reboot on died-in-thread'))).toEqual([]);
+  expect(posts(d.id)).toHaveLength(1);
+});
+
 it('queues, once, a request whose receiver died after announcing it', async () => {
   const d = h.digitalocean.addDroplet({ name: 'died-announced' });
   const req = requestFor(d);
