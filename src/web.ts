@@ -25,7 +25,8 @@ import { FleetStore } from './store/fleets.js';
 import { FleetScheduler } from './queue/fleet-queue.js';
 import { OutboxFleetReporter } from './slack/fleet-reporter.js';
 import { registerFleetButtons } from './slack/listeners/buttons/fleet.js';
-import { registerHome } from './slack/listeners/home.js';
+import { registerHome, type HomeTab } from './slack/listeners/home.js';
+import { PendingApprovals } from './store/pending-approvals.js';
 
 import type { BotOptions, Ops } from './bot-options.js';
 import type { ActionJob } from './domain/job.js';
@@ -95,9 +96,12 @@ export async function startWeb(opts: BotOptions & { ops: Ops }, stops: Array<() 
       },
       extra,
     );
+  // Set once the Home tab is registered below: a decision made from it publishes it again.
+  let homeTab: HomeTab | undefined;
   registerApprovalActions(slack.app, {
     logger: approvalLogger,
     afterAck,
+    afterHomeClick: async (client, user, refused) => homeTab?.republish(client, user, refused ? `:no_entry: ${refused}` : undefined),
     decide: approvalDeps({
       access,
       digitalocean,
@@ -136,7 +140,14 @@ export async function startWeb(opts: BotOptions & { ops: Ops }, stops: Array<() 
     approvalActions: () => approvals()?.actions ?? [],
     logger: logger.child({ component: 'modal' }),
   };
-  registerHome(slack.app, { access, catalog, modal: modalDeps, logger: logger.child({ component: 'home' }) });
+  const pendingApprovals = new PendingApprovals(redis, config.redis.prefix);
+  homeTab = registerHome(slack.app, {
+    access,
+    catalog,
+    approvals: { pendingIds: (max) => pendingApprovals.ids(max), get: (id) => approvalStore.get(id) },
+    modal: modalDeps,
+    logger: logger.child({ component: 'home' }),
+  });
   registerDropletCommand(slack.app, {
     plan: {
       access,

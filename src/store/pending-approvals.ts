@@ -22,6 +22,13 @@ export class PendingApprovals {
     await this.redis.zrem(this.key, id);
   }
 
+  /** Up to `max` IDs still waiting (on Redis's clock), the soonest deadline first. */
+  async ids(max: number): Promise<string[]> {
+    const [s, us] = await this.redis.time();
+    const now = Number(s) * 1000 + Math.floor(Number(us) / 1000);
+    return this.redis.zrangebyscore(this.key, now, '+inf', 'LIMIT', 0, max);
+  }
+
   /** How many wait now (on Redis's clock); entries past their deadline are dropped. */
   async count(): Promise<number> {
     const [s, us] = await this.redis.time();

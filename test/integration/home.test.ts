@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appHomeOpenedBody, blockActionsBody, sendToBot, type JsonObject, type SlackView } from 'droplet-bot-sandbox';
 import { roleMapSchema } from '../../src/domain/policy.js';
+import { APPROVE_ACTION_ID } from '../../src/slack/renderers/approval-messages.js';
 import { HOME_DROPLET_MENU, HOME_FILTER_BLOCK, HOME_FILTER_INPUT, HOME_PAGE, MAX_VIEW_BLOCKS } from '../../src/slack/renderers/home-view.js';
 import { ACTION_BLOCK, CHANNEL_BLOCK, DROPLET_BLOCK } from '../../src/slack/renderers/modal/ids.js';
 import { SECRETS, USERS, startHarness, type Harness } from '../support/harness.js';
@@ -18,6 +19,7 @@ beforeAll(async () => {
         'web-operator': { scopes: ['droplet:update'], droplets: ['tag:home-web'] },
       },
       members: { [USERS.admin]: ['admin'], [WEB_OP]: ['web-operator'] },
+      approvals: { actions: ['power_off'], approvers: ['admin'] },
     }),
   });
   for (let i = 1; i <= 25; i++) h.digitalocean.addDroplet({ name: `home-web-${String(i).padStart(2, '0')}`, tags: ['home-web', 'env:prod'] });
@@ -115,5 +117,25 @@ describe('the Home tab', () => {
     expect(initial(ACTION_BLOCK)).toBe('reboot');
     expect(initial(DROPLET_BLOCK)).toBe(dropletId);
     expect(modal.blocks.some((b) => b.block_id === CHANNEL_BLOCK)).toBe(true);
+  });
+
+  it('lists requests waiting for this person’s approval, and approves one from the tab', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'home-web-approve', tags: ['home-web'] });
+    await h.command('power-off home-web-approve', WEB_OP);
+    await h.slack.waitFor(() => h.roots().find((m) => m.text?.startsWith('power-off on home-web-approve') && m.text.includes('awaiting approval')), 10_000);
+    // The requester's own tab does not offer it; an approver's does.
+    expect(JSON.stringify((await openHome(WEB_OP)).blocks)).not.toContain('Waiting for your approval');
+    const view = await openHome(USERS.admin);
+    const text = JSON.stringify(view.blocks);
+    expect(text).toContain('Waiting for your approval');
+    expect(text).toContain(`*power-off* on *home-web-approve* (${d.id}), asked by <@${WEB_OP}>`);
+    const buttons = view.blocks.find((b) => String(b.block_id).startsWith('approval-buttons:'))!;
+    const approve = (buttons.elements as JsonObject[]).find((e) => e.action_id === APPROVE_ACTION_ID)!;
+    expect(h.posts(d.id)).toHaveLength(0);
+    const after = await useHome(USERS.admin, { action_id: APPROVE_ACTION_ID, block_id: String(buttons.block_id), value: String(approve.value) });
+    // Published again without it; the action runs once.
+    expect(JSON.stringify(after.blocks)).not.toContain('Waiting for your approval');
+    await h.waitForFinal('power_off', 'home-web-approve');
+    expect(h.posts(d.id)).toHaveLength(1);
   });
 });

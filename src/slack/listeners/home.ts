@@ -6,6 +6,8 @@ import type { App, BlockAction, ButtonAction, OverflowAction, PlainTextInputActi
 import { ACTION_TYPES, type ActionType } from '../../domain/catalogue/index.js';
 import type { AccessResolver } from '../../domain/access.js';
 import { allowedHere, decide } from '../../domain/rights.js';
+import { mayDecide, type ApprovalSettings } from '../../domain/approval-rules.js';
+import type { StoredApproval } from '../../store/approvals.js';
 import type { Droplet } from '../../digitalocean/types.js';
 import type { Logger } from '../../log.js';
 import {
@@ -17,14 +19,22 @@ import {
   decodeHomeState,
   homeView,
   matchesFilter,
+  type HomeApproval,
   type HomeDroplet,
   type HomeModel,
 } from '../renderers/home-view.js';
 import { openActionModal, type ModalDeps } from './modal/open.js';
 
+/** Requests waiting for a decision: their IDs, and each one's record. */
+export interface ApprovalReader {
+  pendingIds(max: number): Promise<string[]>;
+  get(id: string): Promise<StoredApproval | undefined>;
+}
+
 export interface HomeDeps {
   access: Pick<AccessResolver, 'of' | 'roleMap'>;
   catalog: { droplets(): Promise<Droplet[]> };
+  approvals?: ApprovalReader;
   modal: ModalDeps;
   logger: Logger;
 }
@@ -32,20 +42,50 @@ export interface HomeDeps {
 /** The Droplet list is read at most this often per process, however many people open the tab. */
 const DROPLET_LIST_TTL_MS = 10_000;
 
-type HomeState = { page: number; filter?: string };
+type HomeState = { page: number; filter?: string; notice?: string };
+
+/** How many waiting requests are read to find the ones this person may decide. */
+const APPROVALS_READ = 50;
+
+/** The requests this person may approve now (not their own), soonest deadline first. */
+async function waitingFor(reader: ApprovalReader | undefined, settings: ApprovalSettings | undefined, userId: string, access: Awaited<ReturnType<AccessResolver['of']>>): Promise<HomeApproval[]> {
+  if (!reader || !settings) return [];
+  const out: HomeApproval[] = [];
+  for (const id of await reader.pendingIds(APPROVALS_READ)) {
+    const stored = await reader.get(id);
+    if (!stored || stored.state !== 'pending') continue;
+    const { job } = stored.approval;
+    if (job.requester === userId || !mayDecide(settings, access, { user: userId, requester: job.requester, action: job.action, decision: 'approve' }).ok) continue;
+    out.push({
+      id,
+      action: job.action,
+      dropletId: job.droplet.id,
+      dropletName: job.droplet.name,
+      requester: job.requester,
+      expiresAt: stored.approval.expiresAt,
+      channel: job.channel,
+      rootTs: job.rootTs,
+    });
+  }
+  return out;
+}
 
 /** Everything the tab shows this person, read live. */
-export async function homeModel(deps: Pick<HomeDeps, 'access'> & { droplets: () => Promise<Droplet[]> }, userId: string, state: HomeState): Promise<HomeModel> {
+export async function homeModel(deps: Pick<HomeDeps, 'access' | 'approvals'> & { droplets: () => Promise<Droplet[]> }, userId: string, state: HomeState): Promise<HomeModel> {
   const access = await deps.access.of(userId);
   const map = deps.access.roleMap;
   // Any channel: the form asks where to post, and checks that channel's guardrail then.
   const allowed = allowedHere(map, access.grants, undefined);
   if (allowed.length === 0) return { hasRights: false, droplets: [], total: 0, page: 0 };
+  const extra = {
+    ...(state.notice ? { notice: state.notice } : {}),
+    approvals: await waitingFor(deps.approvals, map.approvals, userId, access),
+  };
   let all: Droplet[];
   try {
     all = await deps.droplets();
   } catch {
-    return { hasRights: true, droplets: [], total: 0, page: 0, ...(state.filter ? { filter: state.filter } : {}), problem: 'Could not read your Droplets from DigitalOcean just now. Open this tab again in a minute.' };
+    return { ...extra, hasRights: true, droplets: [], total: 0, page: 0, ...(state.filter ? { filter: state.filter } : {}), problem: 'Could not read your Droplets from DigitalOcean just now. Open this tab again in a minute.' };
   }
   const mine: HomeDroplet[] = all
     .map((d) => ({
@@ -61,10 +101,15 @@ export async function homeModel(deps: Pick<HomeDeps, 'access'> & { droplets: () 
     .sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
   const pages = Math.max(1, Math.ceil(mine.length / HOME_PAGE_SIZE));
   const page = Math.min(state.page, pages - 1);
-  return { hasRights: true, droplets: mine.slice(page * HOME_PAGE_SIZE, (page + 1) * HOME_PAGE_SIZE), total: mine.length, page, ...(state.filter ? { filter: state.filter } : {}) };
+  return { ...extra, hasRights: true, droplets: mine.slice(page * HOME_PAGE_SIZE, (page + 1) * HOME_PAGE_SIZE), total: mine.length, page, ...(state.filter ? { filter: state.filter } : {}) };
 }
 
-export function registerHome(app: App, deps: HomeDeps): void {
+export interface HomeTab {
+  /** Publishes the person's tab again (after a decision made from it), with `notice` at the top. */
+  republish(client: App['client'], userId: string, notice?: string): Promise<void>;
+}
+
+export function registerHome(app: App, deps: HomeDeps): HomeTab {
   let cache: { at: number; droplets: Promise<Droplet[]> } | undefined;
   const droplets = () => {
     if (!cache || Date.now() - cache.at > DROPLET_LIST_TTL_MS) {
@@ -86,7 +131,7 @@ export function registerHome(app: App, deps: HomeDeps): void {
     running.set(userId, mine);
     try {
       for (let current: HomeState | undefined = state; current; current = mine.next, delete mine.next) {
-        const model = await homeModel({ access: deps.access, droplets }, userId, current);
+        const model = await homeModel({ access: deps.access, approvals: deps.approvals, droplets }, userId, current);
         await client.views.publish({ user_id: userId, view: homeView(model) });
       }
     } catch (err) {
@@ -124,4 +169,5 @@ export function registerHome(app: App, deps: HomeDeps): void {
       deps.logger.warn({ err: (err as Error).message, user: body.user.id }, 'could not open the form from the Home tab');
     }
   });
+  return { republish: (client, userId, notice) => publish(client, userId, { page: 0, ...(notice ? { notice } : {}) }) };
 }

@@ -4,6 +4,8 @@
 import type { types } from '@slack/bolt';
 import { displayName, type ActionType } from '../../domain/catalogue/index.js';
 import { escapeText } from '../../domain/chat-text.js';
+import { threadLink } from '../../store/audit-log.js';
+import { APPROVE_ACTION_ID, DENY_ACTION_ID } from './approval-messages.js';
 
 export const HOME_FILTER_BLOCK = 'home_filter';
 export const HOME_FILTER_INPUT = 'home_filter_input';
@@ -31,7 +33,26 @@ export interface HomeDroplet {
   actions: readonly ActionType[];
 }
 
+/** A request waiting for this person's decision. */
+export interface HomeApproval {
+  id: string;
+  action: ActionType;
+  dropletId: number;
+  dropletName: string;
+  requester: string;
+  expiresAt: number;
+  channel: string;
+  rootTs: string;
+}
+
+/** Approvals shown at most (2 blocks each); the rest are counted. */
+export const HOME_APPROVALS = 5;
+
 export interface HomeModel {
+  /** Requests waiting for this person's decision, oldest first. */
+  approvals?: readonly HomeApproval[];
+  /** A line at the top: what happened to the person's last click here. Already mrkdwn-safe. */
+  notice?: string;
   /** Whether the person may run anything at all; without rights the tab explains how to get them. */
   hasRights: boolean;
   /** This page of their Droplets (already filtered). */
@@ -96,6 +117,31 @@ function dropletBlock(d: HomeDroplet): types.KnownBlock {
   };
 }
 
+function approvalBlocks(approvals: readonly HomeApproval[]): types.KnownBlock[] {
+  if (approvals.length === 0) return [];
+  const blocks: types.KnownBlock[] = [{ type: 'header', text: plain('Waiting for your approval') }];
+  for (const a of approvals.slice(0, HOME_APPROVALS)) {
+    const until = new Date(a.expiresAt).toISOString().slice(11, 16);
+    const link = a.rootTs ? ` · <${threadLink(a.channel, a.rootTs)}|thread>` : '';
+    blocks.push({
+      type: 'section',
+      block_id: `approval:${a.id}`.slice(0, 255),
+      text: mrkdwn(`*${escapeText(displayName(a.action))}* on *${escapeText(a.dropletName.slice(0, 255))}* (${a.dropletId}), asked by <@${a.requester}>, until ${until} UTC${link}`),
+    });
+    blocks.push({
+      type: 'actions',
+      block_id: `approval-buttons:${a.id}`.slice(0, 255),
+      elements: [
+        { type: 'button', action_id: APPROVE_ACTION_ID, text: plain('Approve'), style: 'primary', value: a.id },
+        { type: 'button', action_id: DENY_ACTION_ID, text: plain('Deny'), style: 'danger', value: a.id },
+      ],
+    });
+  }
+  if (approvals.length > HOME_APPROVALS) blocks.push({ type: 'context', elements: [mrkdwn(`And ${approvals.length - HOME_APPROVALS} more, in their channels.`)] });
+  blocks.push({ type: 'header', text: plain('Your Droplets') });
+  return blocks;
+}
+
 export function homeView(m: HomeModel): types.HomeView {
   const blocks: types.KnownBlock[] = [{ type: 'header', text: plain('Droplets') }];
   if (!m.hasRights) {
@@ -107,6 +153,8 @@ export function homeView(m: HomeModel): types.HomeView {
     });
     return { type: 'home', blocks };
   }
+  if (m.notice) blocks.push({ type: 'section', text: mrkdwn(m.notice) });
+  blocks.push(...approvalBlocks(m.approvals ?? []));
   const pages = Math.max(1, Math.ceil(m.total / HOME_PAGE_SIZE));
   const page = Math.min(m.page, pages - 1);
   blocks.push({

@@ -12,6 +12,8 @@ export interface ApprovalActionDeps {
   logger: Logger;
   /** Shared with the other listeners, so a shutdown waits for a decision in progress. */
   afterAck: AfterAck;
+  /** A click from the Home tab: publish the clicker's tab again, saying why when they were refused. */
+  afterHomeClick?: (client: App['client'], userId: string, refused?: string) => Promise<void>;
 }
 
 export function registerApprovalActions(app: App, deps: ApprovalActionDeps): void {
@@ -29,7 +31,9 @@ export function registerApprovalActions(app: App, deps: ApprovalActionDeps): voi
         else if (channel) await client.chat.postEphemeral({ channel, user, text });
       };
       const messageTs = body.message?.ts ?? body.container?.message_ts;
+      const fromHome = (body.view as { type?: string } | undefined)?.type === 'home';
       await deps.afterAck(async () => {
+      let refused: string | undefined;
       try {
         const result = await decideApproval(deps.decide, {
           approvalId: action.value ?? '',
@@ -37,15 +41,21 @@ export function registerApprovalActions(app: App, deps: ApprovalActionDeps): voi
           decision,
           ...(channel && messageTs ? { location: { channel, ts: String(messageTs) } } : {}),
         });
-        if (result.kind === 'refused') await explain(result.message);
+        if (result.kind === 'refused') {
+          refused = result.message;
+          if (!fromHome) await explain(result.message);
+        }
       } catch (err) {
         deps.logger.error({ err: (err as Error).message, user, decision }, 'approval click failed');
-        await explain(
+        const text =
           decision === 'approve'
             ? 'Your approval could not be completed because the job store or Slack is unavailable. Check the request message before trying again.'
-            : 'Your decision could not be recorded because the job store is unavailable. Nothing was done; try again in a minute.',
-        ).catch(() => {});
+            : 'Your decision could not be recorded because the job store is unavailable. Nothing was done; try again in a minute.';
+        if (fromHome) refused = text;
+        else await explain(text).catch(() => {});
       }
+      // The Home tab has no thread to answer in: it is published again, without the request, or saying why not.
+      if (fromHome) await deps.afterHomeClick?.(client, user, refused).catch((err) => deps.logger.warn({ err: (err as Error).message, user }, 'could not refresh the Home tab'));
       });
     });
   }
