@@ -43,12 +43,16 @@ export interface StatusPollerOptions {
 export interface ListingReader {
   /** Whether it wants a look now (taken for the whole cluster). */
   due(): Promise<boolean>;
-  /** The newest action it has judged: a listing made for it pages back until it reaches that. */
+  /** Up to which action it has read everything: a listing made for it pages back until it reaches that. */
   newest(): Promise<number>;
   /** Actions it follows that are older than `below` (not on the pages read). */
   behind(below: number): Promise<number[]>;
-  read(actions: Action[]): Promise<unknown>;
+  /** `listing`: whole pages without a gap; `final`: the look could page back no further. */
+  read(actions: Action[], listing?: { final?: boolean; complete?: boolean }): Promise<{ skipped: boolean }>;
 }
+
+/** How many pages a look for the feed reads at most to reach back to what it read last. */
+const FEED_MAX_PAGES = 10;
 
 /** The listing's page size: DigitalOcean's maximum. */
 const LIST_PAGE = 200;
@@ -305,12 +309,15 @@ export class StatusPoller {
     const oldest = Math.min(...ids);
     const maxPages = this.opts.maxPages ?? 5;
     const pages: Action[] = [];
+    // Whether the pages read hold the account's whole list (the last one was not full).
+    let pagesComplete = false;
     try {
       for (let page = 1; page <= maxPages; page++) {
         const actions = await this.opts.client.listActions(LIST_PAGE, page);
         calls++;
         this.opts.onRead?.('list', 1);
         pages.push(...actions);
+        pagesComplete = actions.length < LIST_PAGE;
         for (const a of actions) {
           if (!wanted.has(a.id)) continue;
           seen.set(a.id, { id: a.id, action: a });
@@ -379,7 +386,7 @@ export class StatusPoller {
       await redis.hset(this.keys.learned, ...[...learnedNow].flatMap((key) => [key, JSON.stringify(learned.get(key))])).catch((err) => this.opts.onError?.(err as Error));
     }
     // The feed reads what was listed anyway.
-    calls += await this.feedLook(pages);
+    calls += await this.feedLook(pages, pagesComplete);
     this.opts.onRound?.({ watched: ids.length, calls, ms: Date.now() - began });
     return this.untilNext([...left].map(lookAt), now);
   }
@@ -389,24 +396,34 @@ export class StatusPoller {
    * due and nothing was listed, the leader lists for it, back to the newest action it judged; and
    * it reads the few actions it follows that no page reached. Returns the calls made for it.
    */
-  private async feedLook(pages: Action[]): Promise<number> {
+  private async feedLook(pages: Action[], pagesComplete = false): Promise<number> {
     const feed = this.opts.feed;
     if (!feed) return 0;
     let calls = 0;
     try {
-      if (pages.length) await feed.read(pages);
+      if (pages.length) await feed.read(pages, { complete: pagesComplete });
       if (!(await feed.due())) return 0;
+      const through = await feed.newest();
       let listed = pages;
-      if (listed.length === 0) {
-        const newest = await feed.newest();
-        for (let page = 1; page <= (this.opts.maxPages ?? 5); page++) {
+      // The pages read this round reach back to what the feed read last: nothing more to list.
+      // Otherwise (idle, or the poller's listing stopped short) list back to it, a bounded number of pages.
+      if (listed.length === 0 || (!pagesComplete && Math.min(...listed.map((a) => a.id)) > through + 1)) {
+        listed = [];
+        let reachedBack = false;
+        let complete = false;
+        for (let page = 1; page <= FEED_MAX_PAGES; page++) {
           const actions = await this.opts.client.listActions(LIST_PAGE, page);
           calls++;
           this.opts.onRead?.('list', 1, true);
           listed = listed.concat(actions);
-          if (actions.length < LIST_PAGE || Math.min(...actions.map((a) => a.id)) <= newest) break;
+          complete = actions.length < LIST_PAGE;
+          if (complete || Math.min(...actions.map((a) => a.id)) <= through) {
+            reachedBack = true;
+            break;
+          }
         }
-        await feed.read(listed);
+        const read = await feed.read(listed, { final: !reachedBack, complete });
+        if (read.skipped) this.opts.onError?.(new Error(`activity feed: more than ${FEED_MAX_PAGES * LIST_PAGE} actions since its last look; the older ones were not reported`));
       }
       const below = listed.length ? Math.min(...listed.map((a) => a.id)) : Number.POSITIVE_INFINITY;
       const singles: Action[] = [];

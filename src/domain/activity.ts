@@ -36,6 +36,8 @@ export interface FeedView {
   seen: ReadonlySet<number>;
   /** Someone else's actions reported while in progress, followed to their end. */
   open: ReadonlySet<number>;
+  /** Actions held back ('wait') on an earlier look, judged again whatever the floor. */
+  waiting: ReadonlySet<number>;
   /** How far the clocks of DigitalOcean and of the bot's hosts may differ. */
   skewMs: number;
 }
@@ -53,9 +55,10 @@ export type Verdict =
   | 'ended';
 
 export function judge(action: ListedAction, view: FeedView): Verdict {
-  if (action.id <= view.floor) return 'none';
   if (view.ours.has(action.id)) return view.seen.has(action.id) ? 'none' : 'ours';
+  // Followed, or held back, before the floor rose past it: still judged.
   if (view.open.has(action.id)) return action.status === 'in-progress' ? 'none' : 'ended';
+  if (action.id <= view.floor && !view.waiting.has(action.id)) return 'none';
   if (view.seen.has(action.id)) return 'none';
   const started = Date.parse(action.started_at);
   const mayBeOurs = view.marks.some(

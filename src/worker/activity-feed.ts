@@ -32,22 +32,35 @@ const KEEP_SEEN = 5000;
 /** An action followed for this long without an end is dropped, unreported. */
 const FOLLOW_MS = 24 * 3600_000;
 
-// KEYS: seen, floor. ARGV: the most to keep. Drops the oldest judged IDs and raises the floor to
-// the newest one dropped, so nothing dropped can be judged (and reported) again.
+// KEYS: seen, floor, open, waiting. ARGV: the most to keep. Drops the oldest judged IDs and raises
+// the floor to the newest one dropped, so nothing dropped can be judged (and reported) again; never
+// above an action still followed or held back (those are judged whatever the floor, but trimming
+// must not drop what they need).
 const TRIM = `local n = redis.call('ZCARD', KEYS[1])
 local over = n - tonumber(ARGV[1])
 if over <= 0 then return 0 end
-local cut = redis.call('ZRANGE', KEYS[1], over - 1, over - 1)[1]
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, over - 1)
-if tonumber(cut) > tonumber(redis.call('GET', KEYS[2]) or '0') then redis.call('SET', KEYS[2], cut) end
+local cut = tonumber(redis.call('ZRANGE', KEYS[1], over - 1, over - 1)[1])
+for _, key in ipairs({KEYS[3], KEYS[4]}) do
+  for _, id in ipairs(redis.call('HKEYS', key)) do
+    if tonumber(id) <= cut then cut = tonumber(id) - 1 end
+  end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', cut)
+if cut > tonumber(redis.call('GET', KEYS[2]) or '0') then redis.call('SET', KEYS[2], tostring(cut)) end
 return over`;
+// KEYS: through. ARGV: the lowest and highest ID of a listing read without gaps, and 1 to move on
+// whatever the gap (a look that could not page back far enough). Moves "read up to" forward.
+const THROUGH = `local through = tonumber(redis.call('GET', KEYS[1]) or '0')
+local low, high = tonumber(ARGV[1]), tonumber(ARGV[2])
+if (low <= through + 1 or ARGV[3] == '1') and high > through then redis.call('SET', KEYS[1], ARGV[2]) return 1 end
+return 0`;
 
 export class ActivityFeed {
-  private readonly keys: { floor: string; seen: string; open: string; due: string };
+  private readonly keys: { floor: string; through: string; seen: string; open: string; waiting: string; due: string };
 
   constructor(private readonly opts: ActivityFeedOptions) {
     const base = `${opts.prefix}:activity:v1:${opts.tokenId}`;
-    this.keys = { floor: `${base}:floor`, seen: `${base}:seen`, open: `${base}:open`, due: `${base}:due` };
+    this.keys = { floor: `${base}:floor`, through: `${base}:through`, seen: `${base}:seen`, open: `${base}:open`, waiting: `${base}:waiting`, due: `${base}:due` };
   }
 
   /** Whether a look is due (taken for the whole cluster: one process gets true per ACTIVITY_POLL_S). */
@@ -55,31 +68,49 @@ export class ActivityFeed {
     return (await this.opts.redis.set(this.keys.due, '1', 'PX', this.opts.everyMs, 'NX')) === 'OK';
   }
 
-  /** The newest action judged (or the floor): a listing for the feed pages back until it reaches it. */
+  /**
+   * Up to which action every one has been read without a gap (or the floor): a listing for the
+   * feed pages back until it reaches this, and the poller's short listings never move it past a gap.
+   */
   async newest(): Promise<number> {
-    const [top, floor] = await Promise.all([this.opts.redis.zrange(this.keys.seen, '-1', '-1'), this.opts.redis.get(this.keys.floor)]);
-    return Math.max(Number(top[0] ?? 0), Number(floor ?? 0));
+    const [through, floor] = await Promise.all([this.opts.redis.get(this.keys.through), this.opts.redis.get(this.keys.floor)]);
+    return Math.max(Number(through ?? 0), Number(floor ?? 0));
   }
 
-  /** Someone else's running actions older than `below` (not on the pages read): read one by one, a few at a time. */
+  /** Actions followed (running) or held back, older than `below` (not on the pages read): read one by one, a few at a time. */
   async behind(below: number, max = 10): Promise<number[]> {
-    const ids = (await this.opts.redis.hkeys(this.keys.open)).map(Number).filter((id) => id < below);
+    const [open, waiting] = await Promise.all([this.opts.redis.hkeys(this.keys.open), this.opts.redis.hkeys(this.keys.waiting)]);
+    const ids = [...new Set([...open, ...waiting].map(Number))].filter((id) => id < below);
     return ids.sort((a, b) => b - a).slice(0, max);
   }
 
-  /** Judges what a listing (or single reads) showed, newest first or in any order; reports what is new. */
-  async read(actions: ListedAction[]): Promise<{ reported: number }> {
+  /**
+   * Judges what a listing (or single reads) showed, in any order; reports what is new. `listing`:
+   * these are whole listing pages, newest first, with no gap between their lowest and highest ID;
+   * `complete`: they hold the account's whole list (the last page was not full), so no gap can be
+   * behind them; `final`: the look could page back no further, so "read up to" moves on even over a gap.
+   */
+  async read(actions: ListedAction[], listing: { final?: boolean; complete?: boolean } | false = false): Promise<{ reported: number; skipped: boolean }> {
     const redis = this.opts.redis;
     // The first look ever: the feed starts after the newest action there is (an empty account: all).
-    await redis.set(this.keys.floor, String(Math.max(0, ...actions.map((a) => a.id))), 'NX');
-    if (actions.length === 0) return { reported: 0 };
+    const start = String(Math.max(0, ...actions.map((a) => a.id)));
+    await redis.multi().set(this.keys.floor, start, 'NX').set(this.keys.through, start, 'NX').exec();
+    if (actions.length === 0) return { reported: 0, skipped: false };
     const ids = actions.map((a) => a.id);
-    const tx = redis.multi().get(this.keys.floor).zmscore(this.keys.seen, ...ids.map(String)).hmget(this.keys.open, ...ids.map(String));
+    const tx = redis
+      .multi()
+      .get(this.keys.floor)
+      .zmscore(this.keys.seen, ...ids.map(String))
+      .hmget(this.keys.open, ...ids.map(String))
+      .hmget(this.keys.waiting, ...ids.map(String))
+      .get(this.keys.through);
     const replies = (await tx.exec()) ?? [];
     for (const [err] of replies) if (err) throw err;
     const floor = Number(replies[0]?.[1] ?? 0);
     const seenScores = replies[1]?.[1] as Array<string | null>;
     const openTexts = replies[2]?.[1] as Array<string | null>;
+    const waitingTexts = replies[3]?.[1] as Array<string | null>;
+    const through = Number(replies[4]?.[1] ?? 0);
     const own = await this.opts.own.lookup(ids);
     const view = {
       floor,
@@ -87,6 +118,7 @@ export class ActivityFeed {
       marks: own.marks,
       seen: new Set(ids.filter((_, i) => seenScores[i] !== null)),
       open: new Set(ids.filter((_, i) => openTexts[i] !== null)),
+      waiting: new Set(ids.filter((_, i) => waitingTexts[i] !== null)),
       skewMs: this.opts.skewMs ?? 30_000,
     };
     const lines = new Map<string, Array<{ key: string; text: string }>>();
@@ -99,12 +131,16 @@ export class ActivityFeed {
     const judged: number[] = [];
     const opened: ListedAction[] = [];
     const closed: number[] = [];
+    const held: ListedAction[] = [];
     // Oldest first, so the channel reads in order.
     for (const a of [...actions].sort((x, y) => x.id - y.id)) {
       const verdict = judge(a, view);
       if (verdict === 'ours') judged.push(a.id);
+      if (verdict === 'wait') held.push(a);
       if (verdict === 'new') {
-        line(a, `${a.id}:seen`, this.opts.render.started(a));
+        // An action first seen failed gets the key of a failure line: if it was seen running
+        // before (and that was not written down), its failure still gets said.
+        line(a, `${a.id}:${a.status === 'errored' ? 'failed' : 'seen'}`, this.opts.render.started(a));
         judged.push(a.id);
         if (a.status === 'in-progress') opened.push(a);
       }
@@ -119,16 +155,28 @@ export class ActivityFeed {
     if (judged.length) write.zadd(this.keys.seen, ...judged.flatMap((id) => [String(id), String(id)]));
     if (opened.length) write.hset(this.keys.open, ...opened.flatMap((a) => [String(a.id), a.started_at]));
     if (closed.length) write.hdel(this.keys.open, ...closed.map(String));
-    write.eval(TRIM, 2, this.keys.seen, this.keys.floor, String(KEEP_SEEN));
-    await write.exec();
+    // Held back: judged again on a later look, read one by one if no listing reaches it.
+    if (held.length) write.hset(this.keys.waiting, ...held.flatMap((a) => [String(a.id), a.started_at]));
+    if (judged.length) write.hdel(this.keys.waiting, ...judged.map(String));
+    write.eval(TRIM, 4, this.keys.seen, this.keys.floor, this.keys.open, this.keys.waiting, String(KEEP_SEEN));
+    let skipped = false;
+    if (listing) {
+      const low = Math.min(...ids);
+      skipped = low > through + 1 && listing.final === true && listing.complete !== true;
+      write.eval(THROUGH, 1, this.keys.through, String(low), String(Math.max(...ids)), listing.final || listing.complete ? '1' : '0');
+    }
+    const done = (await write.exec()) ?? [];
+    for (const [err] of done) if (err) throw err;
     await this.forgetStale();
-    return { reported: [...lines.values()].reduce((n, l) => n + l.length, 0) };
+    return { reported: [...lines.values()].reduce((n, l) => n + l.length, 0), skipped };
   }
 
-  /** Actions followed for a day without an end are dropped. */
+  /** Actions followed, or held back, for a day without an end or a verdict are dropped. */
   private async forgetStale(now = Date.now()): Promise<void> {
-    const open = await this.opts.redis.hgetall(this.keys.open);
-    const stale = Object.entries(open).filter(([, startedAt]) => now - (Date.parse(startedAt) || 0) > FOLLOW_MS);
-    if (stale.length) await this.opts.redis.hdel(this.keys.open, ...stale.map(([id]) => id));
+    for (const key of [this.keys.open, this.keys.waiting]) {
+      const entries = await this.opts.redis.hgetall(key);
+      const stale = Object.entries(entries).filter(([, startedAt]) => now - (Date.parse(startedAt) || 0) > FOLLOW_MS);
+      if (stale.length) await this.opts.redis.hdel(key, ...stale.map(([id]) => id));
+    }
   }
 }

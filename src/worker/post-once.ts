@@ -132,9 +132,12 @@ async function handlePostError(err: unknown, job: Job<ActionJob>, data: ActionJo
   if (err instanceof DigitalOceanError && !err.isServerError) {
     // A definite answer: no action was started, so a rerun must not go looking for one.
     const { postStartedAt: _, ...clean } = data;
-    await deps.own.settled(data.requestId, type, [data.droplet.id]);
+    // Nothing started: the mark goes, once the fence proved this worker still holds the job (a
+    // worker that lost it must not clear the mark of the new owner's POST).
+    const settle = () => deps.own.settled(data.requestId, type, [data.droplet.id]);
     if (err.isRateLimited) {
       await deps.fence.hold(job, clean, token);
+      await settle();
       log.warn({ retryAfterMs: err.retryAfterMs }, 'DigitalOcean rate limit reached; pausing the queue');
       await deps.rateLimit?.(err.retryAfterMs ?? 60_000);
       throw Worker.RateLimitError();
@@ -142,12 +145,14 @@ async function handlePostError(err: unknown, job: Job<ActionJob>, data: ActionJo
     const pendingSince = data.pendingSince ?? Date.now();
     if (err.isPendingEvent && Date.now() - pendingSince < (deps.pendingEventLimitMs ?? 30 * 60_000)) {
       await deps.fence.hold(job, { ...clean, pendingSince }, token);
+      await settle();
       log.info('Droplet has a pending event; trying again shortly');
       await job.moveToDelayed(Date.now() + (deps.pendingEventDelayMs ?? 5000), token);
       throw new DelayedError();
     }
     const { pendingSince: _p, ...settled } = clean;
     await deps.fence.hold(job, settled, token);
+    await settle();
     log.warn({ status: err.status, id: err.id }, 'DigitalOcean refused the action');
     return { kind: 'declined', error: err, data: settled };
   }

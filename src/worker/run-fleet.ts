@@ -273,9 +273,9 @@ async function bulkPost(job: Job<FleetJobData>, fleet: FleetView, deps: RunFleet
   let found = false;
   if (bulk.postStartedAt !== undefined) {
     // Sent before, answer unknown: never sent again. Whatever it started is newer than the baseline.
-    const actions = await findBulkActions(deps, fleet, bulk.baseline ?? 0, bulk.postStartedAt);
+    const { found: actions, all } = await findBulkActions(deps, fleet, bulk.baseline ?? 0, bulk.postStartedAt);
     bulk = { ...bulk, actions, ambiguous: true };
-    await deps.own.started(plan.id, plan.action, [ANY_DROPLET], Object.values(actions));
+    await deps.own.started(plan.id, plan.action, [ANY_DROPLET], all);
     found = true;
     log.warn({ found: Object.keys(actions).length }, 'found what an unanswered bulk POST started; the rest are marked errored for a person to check');
   } else {
@@ -316,14 +316,16 @@ async function bulkPost(job: Job<FleetJobData>, fleet: FleetView, deps: RunFleet
         return;
       }
       if (err instanceof DigitalOceanError && !err.isServerError) {
-        await deps.own.settled(plan.id, plan.action, [ANY_DROPLET]);
         if (err.isRateLimited) {
           // Nothing started: clear the mark and try again once the limit allows.
           await deps.fence.hold(job, { ...job.data, bulk: {} }, token);
+          // Only once the fence proved this worker still holds the job: a new owner's mark stays.
+          await deps.own.settled(plan.id, plan.action, [ANY_DROPLET]);
           throw err;
         }
         // A definite refusal (a Droplet already busy, say): nothing started; each runs on its own.
         await deps.fence.hold(job, { ...job.data, bulk: { refused: err.message } }, token);
+        await deps.own.settled(plan.id, plan.action, [ANY_DROPLET]);
         await deps.reporter.bulkRefused(fleet, err.message);
         return;
       }
@@ -370,19 +372,26 @@ async function applyBulk(bulk: NonNullable<FleetJobData['bulk']>, fleet: FleetVi
   return changed;
 }
 
-async function findBulkActions(deps: RunFleetDeps, fleet: FleetView, baseline: number, since: number): Promise<Record<string, number>> {
+/**
+ * What an unanswered bulk POST may have started: per planned Droplet, its action; and every action
+ * of that type since the POST, on any Droplet (a Droplet that joined the tag gets one too), which
+ * the activity feed must count as the bot's.
+ */
+async function findBulkActions(deps: RunFleetDeps, fleet: FleetView, baseline: number, since: number): Promise<{ found: Record<string, number>; all: number[] }> {
   const wanted = new Set(fleet.plan.targets.map((t) => t.id));
   const found: Record<string, number> = {};
+  const all: number[] = [];
   for (let page = 1; page <= Math.ceil(wanted.size / LIST_PAGE) + 2; page++) {
     const actions = await deps.digitalocean.listActions(LIST_PAGE, page);
     for (const a of actions) {
-      if (a.id <= baseline || a.type !== fleet.plan.action || a.resource_id === null || !wanted.has(a.resource_id)) continue;
+      if (a.id <= baseline || a.type !== fleet.plan.action || a.resource_id === null) continue;
       if (Date.parse(a.started_at) < since - CLOCK_SKEW_MS) continue;
-      found[String(a.resource_id)] ??= a.id;
+      all.push(a.id);
+      if (wanted.has(a.resource_id)) found[String(a.resource_id)] ??= a.id;
     }
     if (actions.length < LIST_PAGE || Math.min(...actions.map((a) => a.id)) <= baseline) break;
   }
-  return found;
+  return { found, all };
 }
 
 /**

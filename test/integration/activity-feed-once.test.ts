@@ -71,8 +71,8 @@ describe('the activity feed, once', () => {
   it('starts after the newest action of its first look: older ones are never reported', async () => {
     const w = world();
     const feed = w.feed();
-    expect(await feed.read([action(5, { status: 'completed' }), action(4)])).toEqual({ reported: 0 });
-    expect(await feed.read([action(6), action(5, { status: 'completed' }), action(4, { status: 'errored' })])).toEqual({ reported: 1 });
+    expect(await feed.read([action(5, { status: 'completed' }), action(4)])).toMatchObject({ reported: 0 });
+    expect(await feed.read([action(6), action(5, { status: 'completed' }), action(4, { status: 'errored' })])).toMatchObject({ reported: 1 });
     expect(await w.posted()).toEqual([expect.stringContaining('(action 6)')]);
   });
 
@@ -120,22 +120,60 @@ describe('the activity feed, once', () => {
     // else powers off 122, and reboots 121.
     await w.own.sending('req-1', 'power_off', [121], t0);
     const listing = [action(21, { started_at: iso(t0 + 1000) }), action(22, { started_at: iso(t0 + 2000) }), action(23, { type: 'reboot', resource_id: 121, started_at: iso(t0 + 3000) })];
-    expect(await feed.read(listing)).toEqual({ reported: 2 });
+    expect(await feed.read(listing)).toMatchObject({ reported: 2 });
     expect(await w.posted()).toEqual([expect.stringContaining('(action 22)'), expect.stringContaining('(action 23)')]);
     // The POST answers: action 21 is the bot's, and the mark goes.
     await w.own.started('req-1', 'power_off', [121], [21]);
-    expect(await feed.read(listing)).toEqual({ reported: 0 });
+    expect(await feed.read(listing)).toMatchObject({ reported: 0 });
     // A bulk POST by tag covers its type on any Droplet until it answers; an action that started
     // well before the mark is not covered.
     await w.own.sending('fleet-1', 'power_off', [ANY_DROPLET], t0 + 10 * 60_000);
     const during = [action(31, { started_at: iso(t0 + 10 * 60_000 + 1000) }), action(32, { started_at: iso(t0 + 5 * 60_000) })];
-    expect(await feed.read(during)).toEqual({ reported: 1 });
+    expect(await feed.read(during)).toMatchObject({ reported: 1 });
     await w.own.settled('fleet-1', 'power_off', [ANY_DROPLET]);
-    expect(await feed.read(during)).toEqual({ reported: 1 });
+    expect(await feed.read(during)).toMatchObject({ reported: 1 });
     // A mark whose POST never left lapses after an hour: it holds nothing back after that.
     await w.own.sending('req-lost', 'power_off', [141], Date.now() - 2 * 3600_000);
-    expect(await feed.read([action(41, { resource_id: 141, started_at: iso(Date.now() - 3600_000) })])).toEqual({ reported: 1 });
+    expect(await feed.read([action(41, { resource_id: 141, started_at: iso(Date.now() - 3600_000) })])).toMatchObject({ reported: 1 });
     // (Sorted: lines go to one stream per day, and these started within the last hour or so.)
     expect((await w.posted()).map((l) => /\(action (\d+)\)/.exec(l)?.[1]).sort()).toEqual(['22', '23', '31', '32', '41']);
+  });
+
+  it('never moves past a gap the poller’s short listings leave: a later look pages back and reports what was in it', async () => {
+    const w = world();
+    const feed = w.feed();
+    await feed.read([action(100, { status: 'completed' })], {});
+    expect(await feed.newest()).toBe(100);
+    // The poller read only the newest page: 150..120. Action 101..119 are behind it.
+    const top = Array.from({ length: 31 }, (_, i) => action(150 - i, { status: 'completed' }));
+    await feed.read(top, {});
+    expect(await feed.newest()).toBe(100);
+    // The feed's own look pages back to 100, and finds 101 in the gap.
+    const all = [...top, ...Array.from({ length: 19 }, (_, i) => action(119 - i, { status: 'completed' }))];
+    await feed.read(all, {});
+    expect(await feed.newest()).toBe(150);
+    expect((await w.posted()).filter((l) => l.includes('(action 101)'))).toHaveLength(1);
+    // A look that could page back no further moves on over the gap, and says so.
+    expect(await feed.read([action(400, { status: 'completed' })], { final: true })).toMatchObject({ skipped: true });
+    expect(await feed.newest()).toBe(400);
+  });
+
+  it('remembers what it held back and reads it again, and says a failure even when it never wrote down the start', async () => {
+    const w = world();
+    await w.feed().read([]);
+    const feed = w.feed();
+    const t = Date.now() - 60_000;
+    await w.own.sending('req-9', 'reboot', [155], t);
+    await feed.read([action(55, { type: 'reboot', resource_id: 155, started_at: new Date(t + 1000).toISOString() })]);
+    expect(await feed.behind(1000)).toEqual([55]);
+    // The mark goes without the action being the bot's (its POST was refused): it is someone else's after all.
+    await w.own.settled('req-9', 'reboot', [155]);
+    expect(await feed.read([action(55, { type: 'reboot', resource_id: 155, started_at: new Date(t + 1000).toISOString() })])).toMatchObject({ reported: 1 });
+    expect(await feed.behind(1000)).toEqual([55]);
+    // Seen running and published, but the leader died before writing it down; then it failed.
+    await redis.del(`${w.prefix}:activity:v1:tok:seen`, `${w.prefix}:activity:v1:tok:open`);
+    await feed.read([action(55, { type: 'reboot', resource_id: 155, status: 'errored', started_at: new Date(t + 1000).toISOString(), completed_at: new Date(t + 9000).toISOString() })]);
+    const lines = (await w.posted()).filter((l) => l.includes('(action 55)'));
+    expect(lines).toEqual([expect.stringContaining('in progress.'), expect.stringMatching(/\*failed\* after 8 s\.$/)]);
   });
 });

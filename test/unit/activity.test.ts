@@ -15,7 +15,7 @@ const action = (extra: Partial<ListedAction> = {}): ListedAction => ({
   region_slug: 'nyc3',
   ...extra,
 });
-const view = (extra: Partial<FeedView> = {}): FeedView => ({ floor: 10, ours: new Set(), marks: [], seen: new Set(), open: new Set(), skewMs: 30_000, ...extra });
+const view = (extra: Partial<FeedView> = {}): FeedView => ({ floor: 10, ours: new Set(), marks: [], seen: new Set(), open: new Set(), waiting: new Set(), skewMs: 30_000, ...extra });
 const at = (iso: string) => Date.parse(iso);
 
 describe('judge', () => {
@@ -25,6 +25,9 @@ describe('judge', () => {
     expect(judge(action(), view({ seen: new Set([50]), open: new Set([50]) }))).toBe('none');
     expect(judge(action({ status: 'errored' }), view({ seen: new Set([50]), open: new Set([50]) }))).toBe('ended');
     expect(judge(action({ id: 10 }), view())).toBe('none');
+    // Followed or held back before the floor rose past it: still judged.
+    expect(judge(action({ id: 10, status: 'errored' }), view({ open: new Set([10]), seen: new Set([10]) }))).toBe('ended');
+    expect(judge(action({ id: 10 }), view({ waiting: new Set([10]) }))).toBe('new');
   });
 
   it('never reports the bot’s own', () => {
