@@ -11,6 +11,7 @@ import { OwnActions } from '../../src/store/own-actions.js';
 import { ActivityFeed } from '../../src/worker/activity-feed.js';
 import { SECRETS } from '../support/harness.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
+import { until } from '../support/until.js';
 
 let digitalocean: DigitalOceanSimulator;
 let redis: Redis;
@@ -37,15 +38,6 @@ function client(): DigitalOceanClient {
   return c;
 }
 
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('the activity feed’s calls', () => {
   it('lists nothing of its own while an action is in flight, and once per ACTIVITY_POLL_S, across processes, when none is', async () => {

@@ -13,6 +13,7 @@ import type { DigitalOceanError } from '../../src/digitalocean/errors.js';
 import { awaitEnd } from '../../src/worker/await-end.js';
 import { SECRETS } from '../support/harness.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/redis.js';
+import { until } from '../support/until.js';
 
 let digitalocean: DigitalOceanSimulator;
 let redis: Redis;
@@ -71,15 +72,6 @@ async function reboots(n: number): Promise<number[]> {
 let counter = 0;
 const randomName = () => `${Date.now().toString(36)}-${++counter}`;
 
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** As a job does: park on the action, then read its end once the poller saved it. */
 async function parkUntilEnded(m: Member, id: number, jobId = `job-${id}`): Promise<Action | DigitalOceanError> {

@@ -24,6 +24,7 @@ import {
   type HomeModel,
 } from '../renderers/home-view.js';
 import { openActionModal, type ModalDeps } from './modal/open.js';
+import { cachedList } from './cached-list.js';
 
 /** Requests waiting for a decision: their IDs, and each one's record. */
 export interface ApprovalReader {
@@ -110,15 +111,7 @@ export interface HomeTab {
 }
 
 export function registerHome(app: App, deps: HomeDeps): HomeTab {
-  let cache: { at: number; droplets: Promise<Droplet[]> } | undefined;
-  const droplets = () => {
-    if (!cache || Date.now() - cache.at > DROPLET_LIST_TTL_MS) {
-      const list = deps.catalog.droplets();
-      cache = { at: Date.now(), droplets: list };
-      list.catch(() => (cache = undefined));
-    }
-    return cache.droplets;
-  };
+  const droplets = cachedList(() => deps.catalog.droplets(), DROPLET_LIST_TTL_MS);
   // One publish at a time per person; the newest state asked for meanwhile is published next.
   const running = new Map<string, { next?: HomeState }>();
   const publish = async (client: App['client'], userId: string, state: HomeState): Promise<void> => {

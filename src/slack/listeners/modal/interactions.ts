@@ -21,6 +21,7 @@ import { failureText, requestIdFor } from '../failure-text.js';
 import { modalModel, type ModalDeps } from './open.js';
 import { recordInTime } from '../record-request.js';
 import { chatOps } from '../../chat-ops.js';
+import { cachedList } from '../cached-list.js';
 
 export interface ModalListenerDeps extends ModalDeps {
   submit: SubmitDeps;
@@ -69,15 +70,7 @@ export function registerModalListeners(app: App, deps: ModalListenerDeps): void 
   app.action<BlockAction>({ type: 'block_actions', action_id: ACTION_SELECT }, refresh);
   app.action<BlockAction>({ type: 'block_actions', action_id: DROPLET_SELECT }, refresh);
 
-  let cache: { at: number; droplets: Promise<Droplet[]> } | undefined;
-  const droplets = () => {
-    if (!cache || Date.now() - cache.at > DROPLET_LIST_TTL_MS) {
-      const list = deps.catalog.droplets();
-      cache = { at: Date.now(), droplets: list };
-      list.catch(() => (cache = undefined));
-    }
-    return cache.droplets;
-  };
+  const droplets = cachedList(() => deps.catalog.droplets(), DROPLET_LIST_TTL_MS);
   app.options<'block_suggestion'>({ type: 'block_suggestion', action_id: DROPLET_SELECT }, async ({ ack, body }) => {
     try {
       const view = (body as { view?: { private_metadata?: string; state?: { values?: unknown } } }).view;
