@@ -26,7 +26,6 @@ import { FleetScheduler } from './queue/fleet-queue.js';
 import { OutboxFleetReporter } from './slack/fleet-reporter.js';
 import { registerFleetButtons } from './slack/listeners/buttons/fleet.js';
 import { registerHome, type HomeTab } from './slack/listeners/home.js';
-import { PendingApprovals } from './store/pending-approvals.js';
 
 import type { BotOptions, Ops } from './bot-options.js';
 import type { ActionJob } from './domain/job.js';
@@ -140,11 +139,10 @@ export async function startWeb(opts: BotOptions & { ops: Ops }, stops: Array<() 
     approvalActions: () => approvals()?.actions ?? [],
     logger: logger.child({ component: 'modal' }),
   };
-  const pendingApprovals = new PendingApprovals(redis, config.redis.prefix);
   homeTab = registerHome(slack.app, {
     access,
     catalog,
-    approvals: { pendingIds: (max) => pendingApprovals.ids(max), get: (id) => approvalStore.get(id) },
+    approvals: approvalStore,
     modal: modalDeps,
     logger: logger.child({ component: 'home' }),
   });

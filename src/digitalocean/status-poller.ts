@@ -114,6 +114,11 @@ function learnFrom(action: Action, learned: Map<string, Learned>, changed: Set<s
   }
 }
 
+/** The oldest action on listing pages (IDs grow with time); none listed is below nothing. */
+function lowestId(actions: readonly Action[]): number {
+  return actions.length ? Math.min(...actions.map((a) => a.id)) : Number.POSITIVE_INFINITY;
+}
+
 function parseJson<T>(schema: z.ZodType<T>, text: string | null | undefined): T | undefined {
   if (!text) return undefined;
   try {
@@ -325,7 +330,7 @@ export class StatusPoller {
           if (a.region_slug) this.regions.set(a.id, a.region_slug);
         }
         // IDs grow with time: a page that reaches below the oldest watched ID covers them all.
-        const reached = Math.min(...actions.map((a) => a.id));
+        const reached = lowestId(actions);
         if (actions.length < LIST_PAGE || reached <= oldest) break;
         // A few old actions are cheaper read one by one than paged to.
         const left = ids.filter((i) => i < reached && due.has(i)).length;
@@ -407,7 +412,7 @@ export class StatusPoller {
       let listed = pages;
       // The pages read this round reach back to what the feed read last: nothing more to list.
       // Otherwise (idle, or the poller's listing stopped short) list back to it, a bounded number of pages.
-      if (listed.length === 0 || (!pagesComplete && Math.min(...listed.map((a) => a.id)) > through + 1)) {
+      if (listed.length === 0 || (!pagesComplete && lowestId(listed) > through + 1)) {
         listed = [];
         let reachedBack = false;
         let complete = false;
@@ -417,7 +422,7 @@ export class StatusPoller {
           this.opts.onRead?.('list', 1, true);
           listed = listed.concat(actions);
           complete = actions.length < LIST_PAGE;
-          if (complete || Math.min(...actions.map((a) => a.id)) <= through) {
+          if (complete || lowestId(actions) <= through) {
             reachedBack = true;
             break;
           }
@@ -425,7 +430,7 @@ export class StatusPoller {
         const read = await feed.read(listed, { final: !reachedBack, complete });
         if (read.skipped) this.opts.onError?.(new Error(`activity feed: more than ${FEED_MAX_PAGES * LIST_PAGE} actions since its last look; the older ones were not reported`));
       }
-      const below = listed.length ? Math.min(...listed.map((a) => a.id)) : Number.POSITIVE_INFINITY;
+      const below = lowestId(listed);
       const singles: Action[] = [];
       for (const id of await feed.behind(below)) {
         calls++;

@@ -156,6 +156,11 @@ export class ApprovalStore {
     await this.redis.hset(this.key(id), 'message', JSON.stringify({ channel, ts }));
   }
 
+  /** Up to `max` requests (and fleets) still waiting for a decision, the soonest deadline first. */
+  pendingIds(max: number): Promise<string[]> {
+    return this.pending.ids(max);
+  }
+
   async get(id: string): Promise<StoredApproval | undefined> {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return undefined;
     const h = await this.redis.hgetall(this.key(id));

@@ -14,7 +14,6 @@ const KEEP_MS = 30 * 24 * 3600_000;
 /** A mark older than this is left over (its POST never left, or its job is gone): ignored and dropped. */
 export const MARK_LAPSES_MS = 3600_000;
 
-
 export class OwnActions {
   private readonly keys: { ours: string; sending: string };
 

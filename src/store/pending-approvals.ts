@@ -24,16 +24,19 @@ export class PendingApprovals {
 
   /** Up to `max` IDs still waiting (on Redis's clock), the soonest deadline first. */
   async ids(max: number): Promise<string[]> {
-    const [s, us] = await this.redis.time();
-    const now = Number(s) * 1000 + Math.floor(Number(us) / 1000);
-    return this.redis.zrangebyscore(this.key, now, '+inf', 'LIMIT', 0, max);
+    return this.redis.zrangebyscore(this.key, await this.now(), '+inf', 'LIMIT', 0, max);
   }
 
   /** How many wait now (on Redis's clock); entries past their deadline are dropped. */
   async count(): Promise<number> {
-    const [s, us] = await this.redis.time();
-    const now = Number(s) * 1000 + Math.floor(Number(us) / 1000);
+    const now = await this.now();
     const [, [, n]] = (await this.redis.multi().zremrangebyscore(this.key, '-inf', now).zcard(this.key).exec()) as [unknown, [unknown, number]];
     return Number(n);
+  }
+
+  /** Redis's clock, in ms: deadlines are compared on one clock whichever process asks. */
+  private async now(): Promise<number> {
+    const [s, us] = await this.redis.time();
+    return Number(s) * 1000 + Math.floor(Number(us) / 1000);
   }
 }

@@ -79,6 +79,8 @@ export class ActivityFeed {
 
   /** Actions followed (running) or held back, older than `below` (not on the pages read): read one by one, a few at a time. */
   async behind(below: number, max = 10): Promise<number[]> {
+    // Once per look, not per listing read: the poller's busy rounds read listings every second or two.
+    await this.forgetStale();
     const [open, waiting] = await Promise.all([this.opts.redis.hkeys(this.keys.open), this.opts.redis.hkeys(this.keys.waiting)]);
     const ids = [...new Set([...open, ...waiting].map(Number))].filter((id) => id < below);
     return ids.sort((a, b) => b - a).slice(0, max);
@@ -167,7 +169,6 @@ export class ActivityFeed {
     }
     const done = (await write.exec()) ?? [];
     for (const [err] of done) if (err) throw err;
-    await this.forgetStale();
     return { reported: [...lines.values()].reduce((n, l) => n + l.length, 0), skipped };
   }
 

@@ -232,7 +232,7 @@ export function messageShortcutPayload(f: MessageShortcutFields): JsonObject {
     token: f.token ?? SANDBOX_VERIFICATION_TOKEN,
     action_ts: actionTs(),
     team: teamObject(f),
-    user: { id: f.user_id, username: f.user_name ?? userName(f.user_id), team_id: f.team_id ?? SANDBOX_TEAM.id, name: f.user_name ?? userName(f.user_id) },
+    user: userObject(f),
     channel: { id: f.channel_id, name: channelName(f.channel_id) },
     is_enterprise_install: false,
     enterprise: null,
