@@ -26,6 +26,8 @@ export interface BotOptions {
   watcher?: { pollMs?: number; leaseMs?: number; deadlineMs?: number; parkCheckMs?: number };
   /** The activity feed's idle cadence in ms, instead of ACTIVITY_POLL_S (tests make it faster). */
   activity?: { everyMs?: number };
+  /** How long the workers fold ends into one Home tab publish per person, in ms (tests make it shorter). */
+  home?: { refreshWindowMs?: number };
   pendingEventDelayMs?: number;
   /** How often a request waiting for its Droplet checks the line again. */
   lineCheckMs?: number;

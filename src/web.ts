@@ -26,6 +26,9 @@ import { FleetScheduler } from './queue/fleet-queue.js';
 import { OutboxFleetReporter } from './slack/fleet-reporter.js';
 import { registerFleetButtons } from './slack/listeners/buttons/fleet.js';
 import { registerHome, type HomeTab } from './slack/listeners/home.js';
+import { RecentRequests } from './store/recent-requests.js';
+import { HomeViewers } from './store/home-viewers.js';
+import { HomeRefresh, homeTrail } from './queue/home-refresh.js';
 
 import type { BotOptions, Ops } from './bot-options.js';
 import type { ActionJob } from './domain/job.js';
@@ -51,7 +54,10 @@ export async function startWeb(opts: BotOptions & { ops: Ops }, stops: Array<() 
   const outbox = new SlackOutbox(redis, config.redis.prefix, outboxQueue);
   const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget: tokenBudget(redis, config.redis.prefix, config.digitalocean), onAnswer: metrics.digitalOceanAnswer.bind(metrics) });
   const auditLog = new AuditLog(redis, config.redis.prefix);
-  const audit = auditSink(auditLog, logger, (action, outcome) => metrics.request(action, outcome));
+  const recent = new RecentRequests(redis, config.redis.prefix);
+  const viewers = new HomeViewers(redis, config.redis.prefix);
+  const homeRefresh = new HomeRefresh(redis, config.redis.prefix, viewers, opts.home?.refreshWindowMs, logger);
+  const audit = auditSink(auditLog, logger, (action, outcome) => metrics.request(action, outcome), homeTrail(recent, homeRefresh));
   const reporter = new OutboxReporter(outbox, config.notifyChannel);
   const redisUp = () => redis.status === 'ready';
   opts.ops.health.add(() => ({ ok: redisUp(), details: { redis: redisUp() ? 'up' : redis.status } }));
@@ -116,6 +122,7 @@ export async function startWeb(opts: BotOptions & { ops: Ops }, stops: Array<() 
   registerFleetButtons(slack.app, {
     logger: logger.child({ component: 'fleets' }),
     afterAck,
+    afterHomeClick: async (client, user, said) => homeTab?.republish(client, user, said),
     control: {
       fleets,
       access,
@@ -143,6 +150,9 @@ export async function startWeb(opts: BotOptions & { ops: Ops }, stops: Array<() 
     access,
     catalog,
     approvals: approvalStore,
+    fleets,
+    recent,
+    viewers,
     modal: modalDeps,
     logger: logger.child({ component: 'home' }),
   });
@@ -189,6 +199,7 @@ export async function startWeb(opts: BotOptions & { ops: Ops }, stops: Array<() 
     await producer.close();
     await fleetScheduler.close();
     await approvalExpiry.close();
+    await homeRefresh.close();
     await outboxQueue.close();
     await digitalocean.close();
     redis.disconnect();

@@ -44,6 +44,14 @@ import { roleMapSource } from './roles/role-map-source.js';
 import { noticeInvalidRoleMap } from './slack/role-map-notice.js';
 import { slackAccess } from './slack/user-groups.js';
 
+import { RecentRequests } from './store/recent-requests.js';
+import { HomeViewers } from './store/home-viewers.js';
+import { HomeRefresh, createHomeRefreshWorker, homeTrail } from './queue/home-refresh.js';
+import { DROPLET_LIST_TTL_MS, homeModel } from './slack/home-model.js';
+import { homeView } from './slack/renderers/home-view.js';
+import { DigitalOceanCatalog } from './digitalocean/catalog.js';
+import { cachedList } from './slack/cached-list.js';
+
 import type { BotOptions, Ops } from './bot-options.js';
 
 /** Starts the worker half; `stops` gets what closes it. */
@@ -121,7 +129,10 @@ export async function startWorker(opts: BotOptions & { ops: Ops }, stops: Array<
     onDelivered: (lagMs) => metrics.outboxDelivered(lagMs / 1000),
   });
   const workerLine = new DropletLine(redis, config.redis.prefix);
-  const workerAudit = auditSink(new AuditLog(redis, config.redis.prefix), logger, (action, outcome) => metrics.request(action, outcome));
+  const recent = new RecentRequests(redis, config.redis.prefix);
+  const viewers = new HomeViewers(redis, config.redis.prefix);
+  const homeRefresh = new HomeRefresh(redis, config.redis.prefix, viewers, opts.home?.refreshWindowMs, logger);
+  const workerAudit = auditSink(new AuditLog(redis, config.redis.prefix), logger, (action, outcome) => metrics.request(action, outcome), homeTrail(recent, homeRefresh));
   const reporter = new OutboxReporter(outbox, config.notifyChannel);
   // The sweep's and the expiry's own Slack calls. Bounded retries: a call that cannot reach Slack
   // must not hold up a shutdown for long.
@@ -244,7 +255,20 @@ export async function startWorker(opts: BotOptions & { ops: Ops }, stops: Array<
       else await expireApproval(expiryDeps, approvalId);
     },
   });
-  const workers = [worker.worker, fleetWorker, outboxWorker, expiryWorker];
+  // Each person's Home tab, published again when something of theirs ends.
+  const homeDroplets = cachedList(() => new DigitalOceanCatalog(digitalocean).droplets(), DROPLET_LIST_TTL_MS);
+  const homeWorker = createHomeRefreshWorker({
+    connection: redis,
+    prefix: config.redis.prefix,
+    logger: logger.child({ component: 'home' }),
+    publish: async (user) => {
+      const place = await viewers.placeOf(user);
+      if (!place) return;
+      const model = await homeModel({ access, droplets: homeDroplets, approvals: expiryDeps.store, fleets, recent }, user, place);
+      await slackClient.views.publish({ user_id: user, view: homeView(model) });
+    },
+  });
+  const workers = [worker.worker, fleetWorker, outboxWorker, expiryWorker, homeWorker];
   opts.ops.health.add(() => {
     const redisUp = redis.status === 'ready';
     const running = workers.every((w) => w.isRunning());
@@ -266,8 +290,9 @@ export async function startWorker(opts: BotOptions & { ops: Ops }, stops: Array<
     await sweeping;
     await sweeperBeat.stop(true);
     await sweeper.close();
-    await Promise.all([expiryWorker.close(), fleetWorker.close(), closeWorker(worker, opts.shutdownGraceMs ?? config.shutdownGraceMs, logger)]);
+    await Promise.all([expiryWorker.close(), fleetWorker.close(), homeWorker.close(), closeWorker(worker, opts.shutdownGraceMs ?? config.shutdownGraceMs, logger)]);
     await fleetScheduler.close();
+    await homeRefresh.close();
     // Status messages still waiting are delivered by whichever worker runs next.
     await watcher.stop();
     await parkedQueue.close();

@@ -27,6 +27,12 @@ export interface AuditEntry {
   /** channel/ts of the request's root message, to link back to the thread. */
   channel?: string;
   ts?: string;
+  /** Who asked, when `user` is someone else (the approver of an approval, the decider of a fleet). */
+  requester?: string;
+  /** The fleet this Droplet's part belongs to. */
+  fleetId?: string;
+  /** Set on a procedure's step entries: the step's ID (the procedure's own end has none). */
+  step?: string;
 }
 
 export interface StoredAuditEntry extends AuditEntry {

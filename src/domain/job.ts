@@ -62,6 +62,7 @@ export function jobAuditEntry(job: ActionJob, event: AuditEntry['event'], extra:
     event,
     requestId: job.requestId,
     user: job.requester,
+    requester: job.requester,
     action: job.action,
     dropletId: job.droplet.id,
     dropletName: job.droplet.name,

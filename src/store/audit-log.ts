@@ -71,8 +71,16 @@ const OUTCOME_OF: Partial<Record<AuditEntry['event'], RequestOutcome>> = {
   errored: 'errored',
 };
 
-/** An audit writer that logs instead of throwing: a lost audit line must not stop an action. */
-export function auditSink(log: Pick<AuditLog, 'append'> | undefined, logger: { error: (o: object, m: string) => void }, count?: (action: string, outcome: RequestOutcome) => void): AuditSink {
+/**
+ * An audit writer that logs instead of throwing: a lost audit line must not stop an action.
+ * `also` gets each entry after it is written (the Home tab's recent requests), just as quietly.
+ */
+export function auditSink(
+  log: Pick<AuditLog, 'append'> | undefined,
+  logger: { error: (o: object, m: string) => void },
+  count?: (action: string, outcome: RequestOutcome) => void,
+  also?: (entry: AuditEntry) => Promise<void>,
+): AuditSink {
   return async (entry) => {
     const outcome = OUTCOME_OF[entry.event];
     try {
@@ -85,6 +93,11 @@ export function auditSink(log: Pick<AuditLog, 'append'> | undefined, logger: { e
       await log.append(entry);
     } catch (err) {
       logger.error({ err: (err as Error).message, event: entry.event, requestId: entry.requestId }, 'could not write the audit trail');
+    }
+    try {
+      await also?.(entry);
+    } catch (err) {
+      logger.error({ err: (err as Error).message, event: entry.event, requestId: entry.requestId }, "could not note the request for its requester's Home tab");
     }
   };
 }

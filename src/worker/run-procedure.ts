@@ -81,7 +81,7 @@ export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: 
   };
   const report = (index: number) => deps.reporter.step?.(data, index) ?? Promise.resolve();
   const auditStep = (step: StepDecl, actionId: number, status: 'completed' | 'errored', message?: string) =>
-    deps.audit(jobAuditEntry({ ...data, action: stepAction(p, step)! }, status, { actionId, status, message: `step "${step.id}" of ${p.name}${message ? `: ${message}` : ''}` }));
+    deps.audit(jobAuditEntry({ ...data, action: stepAction(p, step)! }, status, { step: step.id, actionId, status, message: `step "${step.id}" of ${p.name}${message ? `: ${message}` : ''}` }));
   const fail = async (step: StepDecl, index: number, message: string) => {
     const withAction = data.actionId !== undefined ? actionEnded(p, data.actionId, data.postStartedAt, now()) : p;
     log.warn({ step: step.id, message }, 'procedure step failed');
@@ -179,7 +179,7 @@ export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: 
                 ? `not sent: the requester may no longer run ${action} on this Droplet from this channel${posted.afterLostPost ? "; an earlier POST's answer was lost and no action was found, so check the Droplet" : ''}`
                 : 'not sent: the request was closed';
           if (posted.kind === 'declined') {
-            await deps.audit(jobAuditEntry({ ...data, action }, 'post_failed', { status: `http ${posted.error.status}`, message }));
+            await deps.audit(jobAuditEntry({ ...data, action }, 'post_failed', { step: decl.id, status: `http ${posted.error.status}`, message }));
             // "Already powered off": the Droplet is where this step would take it (a slow shutdown finished meanwhile).
             if (decl.waitFor === 'off' || decl.waitFor === 'on') {
               const now_ = await read(() => deps.digitalocean.getDroplet(data.droplet.id), decl, index);
@@ -191,7 +191,7 @@ export async function runProcedure(job: Job<ActionJob>, first: ActionJob, deps: 
               }
             }
           }
-          if (posted.kind === 'refused') await deps.audit(jobAuditEntry({ ...data, action }, 'refused', { message: `at run time: ${posted.reason}` }));
+          if (posted.kind === 'refused') await deps.audit(jobAuditEntry({ ...data, action }, 'refused', { step: decl.id, message: `at run time: ${posted.reason}` }));
           await fail(decl, index, message);
           continue;
         }

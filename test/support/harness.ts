@@ -109,7 +109,7 @@ export interface HarnessOptions {
   digitalocean?: SimulatorOptions;
   /** Plain rules, or a source that reloads its file (as main.ts gives the bot). */
   roleMap?: RoleMap | RoleMapSource;
-  bot?: Partial<Pick<BotOptions, 'watcher' | 'pendingEventDelayMs' | 'web' | 'worker' | 'shutdownGraceMs' | 'intakeSweepMs' | 'httpLimits' | 'fleet' | 'procedure' | 'activity'>>;
+  bot?: Partial<Pick<BotOptions, 'watcher' | 'pendingEventDelayMs' | 'web' | 'worker' | 'shutdownGraceMs' | 'intakeSweepMs' | 'httpLimits' | 'fleet' | 'procedure' | 'activity' | 'home'>>;
   env?: Record<string, string>;
   /**
    * Socket Mode instead of HTTP: the bot gets SLACK_APP_TOKEN and no signing secret, connects to

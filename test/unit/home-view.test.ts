@@ -15,11 +15,31 @@ const droplet = fc.record({
   actions: fc.subarray([...ACTION_TYPES]),
 });
 
+const approval = fc.record({
+  kind: fc.constantFrom('request' as const, 'fleet' as const),
+  id: fc.string({ minLength: 1, maxLength: 300 }),
+  action: fc.constantFrom(...ACTION_TYPES),
+  target: fc.string({ maxLength: 2000 }),
+  requester: fc.constant('U1'),
+  expiresAt: fc.integer({ min: 0, max: 4e12 }),
+  channel: fc.constant('C1'),
+  rootTs: fc.constantFrom('', '1.2'),
+});
+const recentItem = fc.record({
+  kind: fc.constantFrom('request' as const, 'fleet' as const),
+  id: fc.string({ minLength: 1, maxLength: 300 }),
+  at: fc.integer({ min: 0, max: 4e12 }),
+  action: fc.constantFrom(...ACTION_TYPES),
+  target: fc.string({ maxLength: 2000 }),
+  state: fc.string({ maxLength: 5000 }),
+  phase: fc.constantFrom('waiting' as const, 'running' as const, 'done' as const, 'failed' as const),
+});
+
 describe('homeView', () => {
   it('never exceeds Block Kit’s limits', () => {
     fc.assert(
-      fc.property(fc.array(droplet, { maxLength: 60 }), fc.nat(100), fc.option(fc.string({ maxLength: 100 }), { nil: undefined }), (droplets, page, filter) => {
-        const view = homeView({ hasRights: true, droplets, total: droplets.length + page * HOME_PAGE_SIZE, page, ...(filter ? { filter } : {}) });
+      fc.property(fc.array(droplet, { maxLength: 60 }), fc.nat(100), fc.option(fc.string({ maxLength: 100 }), { nil: undefined }), fc.array(approval, { maxLength: 60 }), fc.array(recentItem, { maxLength: 30 }), fc.boolean(), (droplets, page, filter, approvals, recent, hasRights) => {
+        const view = homeView({ hasRights, droplets, total: droplets.length + page * HOME_PAGE_SIZE, page, approvals, recent, notice: 'n', ...(filter ? { filter } : {}) });
         expect(view.blocks.length).toBeLessThanOrEqual(MAX_VIEW_BLOCKS);
         for (const b of view.blocks as Array<{ type: string; text?: { text: string }; accessory?: { options: unknown[] } }>) {
           if (b.type === 'section') expect(b.text!.text.length).toBeLessThanOrEqual(3000);
@@ -33,7 +53,9 @@ describe('homeView', () => {
 
   it('bounds the worst case: a full page of long names with many long tags', () => {
     const worst = Array.from({ length: 60 }, (_, i) => ({ id: i + 1, name: '&'.repeat(255), status: 'active', size: 's', region: 'r', tags: Array.from({ length: 50 }, () => '<'.repeat(255)), actions: [...ACTION_TYPES] }));
-    const view = homeView({ hasRights: true, droplets: worst, total: 10_000, page: 3, filter: 'x'.repeat(100) });
+    const approvals = Array.from({ length: 50 }, (_, i) => ({ kind: 'fleet' as const, id: `f${i}`, action: 'reboot' as const, target: '<'.repeat(2000), requester: 'U1', expiresAt: 0, channel: 'C1', rootTs: '1.2' }));
+    const recent = Array.from({ length: 20 }, (_, i) => ({ kind: 'request' as const, id: `r${i}`, at: 0, action: 'reboot', target: '&'.repeat(255), dropletId: i, state: '>'.repeat(5000), phase: 'failed' as const, channel: 'C1', ts: '1.2' }));
+    const view = homeView({ hasRights: true, droplets: worst, total: 10_000, page: 3, filter: 'x'.repeat(100), approvals, recent, notice: 'n' });
     expect(view.blocks.length).toBeLessThanOrEqual(MAX_VIEW_BLOCKS);
     for (const b of view.blocks as Array<{ type: string; text?: { text: string } }>) if (b.type === 'section') expect(b.text!.text.length).toBeLessThanOrEqual(3000);
   });

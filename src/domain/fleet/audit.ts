@@ -19,6 +19,8 @@ export function fleetAuditEntry(
     event,
     requestId: childRequestId(fleet.plan.id, t.id, attempt),
     user: fleet.plan.requester,
+    requester: fleet.plan.requester,
+    fleetId: fleet.plan.id,
     action: fleet.plan.action,
     dropletId: t.id,
     dropletName: t.name,

@@ -4,105 +4,20 @@
 // meanwhile are folded into one more publish of the newest state.
 import type { App, BlockAction, ButtonAction, OverflowAction, PlainTextInputAction } from '@slack/bolt';
 import { ACTION_TYPES, type ActionType } from '../../domain/catalogue/index.js';
-import type { AccessResolver } from '../../domain/access.js';
-import { allowedHere, decide } from '../../domain/rights.js';
-import { mayDecide, type ApprovalSettings } from '../../domain/approval-rules.js';
-import type { StoredApproval } from '../../store/approvals.js';
 import type { Droplet } from '../../digitalocean/types.js';
 import type { Logger } from '../../log.js';
-import {
-  HOME_DROPLET_MENU,
-  HOME_FILTER_INPUT,
-  HOME_OTHER_ACTION,
-  HOME_PAGE,
-  HOME_PAGE_SIZE,
-  decodeHomeState,
-  homeView,
-  matchesFilter,
-  type HomeApproval,
-  type HomeDroplet,
-  type HomeModel,
-} from '../renderers/home-view.js';
+import type { HomeViewers } from '../../store/home-viewers.js';
+import { HOME_DROPLET_MENU, HOME_FILTER_INPUT, HOME_OTHER_ACTION, HOME_PAGE, decodeHomeState, homeView } from '../renderers/home-view.js';
+import { DROPLET_LIST_TTL_MS, homeModel, type HomeSources, type HomeState } from '../home-model.js';
 import { openActionModal, type ModalDeps } from './modal/open.js';
-import { cachedList } from './cached-list.js';
+import { cachedList } from '../cached-list.js';
 
-/** Requests waiting for a decision: their IDs, and each one's record. */
-export interface ApprovalReader {
-  pendingIds(max: number): Promise<string[]>;
-  get(id: string): Promise<StoredApproval | undefined>;
-}
-
-export interface HomeDeps {
-  access: Pick<AccessResolver, 'of' | 'roleMap'>;
+export interface HomeDeps extends Omit<HomeSources, 'droplets'> {
   catalog: { droplets(): Promise<Droplet[]> };
-  approvals?: ApprovalReader;
+  /** Where each person left their tab, so a worker can publish it again when something of theirs ends. */
+  viewers?: Pick<HomeViewers, 'remember'>;
   modal: ModalDeps;
   logger: Logger;
-}
-
-/** The Droplet list is read at most this often per process, however many people open the tab. */
-const DROPLET_LIST_TTL_MS = 10_000;
-
-type HomeState = { page: number; filter?: string; notice?: string };
-
-/** How many waiting requests are read to find the ones this person may decide. */
-const APPROVALS_READ = 50;
-
-/** The requests this person may approve now (not their own), soonest deadline first. */
-async function waitingFor(reader: ApprovalReader | undefined, settings: ApprovalSettings | undefined, userId: string, access: Awaited<ReturnType<AccessResolver['of']>>): Promise<HomeApproval[]> {
-  if (!reader || !settings) return [];
-  const out: HomeApproval[] = [];
-  for (const id of await reader.pendingIds(APPROVALS_READ)) {
-    const stored = await reader.get(id);
-    if (!stored || stored.state !== 'pending') continue;
-    const { job } = stored.approval;
-    if (job.requester === userId || !mayDecide(settings, access, { user: userId, requester: job.requester, action: job.action, decision: 'approve' }).ok) continue;
-    out.push({
-      id,
-      action: job.action,
-      dropletId: job.droplet.id,
-      dropletName: job.droplet.name,
-      requester: job.requester,
-      expiresAt: stored.approval.expiresAt,
-      channel: job.channel,
-      rootTs: job.rootTs,
-    });
-  }
-  return out;
-}
-
-/** Everything the tab shows this person, read live. */
-export async function homeModel(deps: Pick<HomeDeps, 'access' | 'approvals'> & { droplets: () => Promise<Droplet[]> }, userId: string, state: HomeState): Promise<HomeModel> {
-  const access = await deps.access.of(userId);
-  const map = deps.access.roleMap;
-  // Any channel: the form asks where to post, and checks that channel's guardrail then.
-  const allowed = allowedHere(map, access.grants, undefined);
-  if (allowed.length === 0) return { hasRights: false, droplets: [], total: 0, page: 0 };
-  const extra = {
-    ...(state.notice ? { notice: state.notice } : {}),
-    approvals: await waitingFor(deps.approvals, map.approvals, userId, access),
-  };
-  let all: Droplet[];
-  try {
-    all = await deps.droplets();
-  } catch {
-    return { ...extra, hasRights: true, droplets: [], total: 0, page: 0, ...(state.filter ? { filter: state.filter } : {}), problem: 'Could not read your Droplets from DigitalOcean just now. Open this tab again in a minute.' };
-  }
-  const mine: HomeDroplet[] = all
-    .map((d) => ({
-      id: d.id,
-      name: d.name,
-      status: d.status,
-      size: d.size_slug,
-      region: d.region?.slug ?? '',
-      tags: d.tags ?? [],
-      actions: allowed.filter((a) => decide(map, access.grants, a, { droplet: d }).allowed),
-    }))
-    .filter((d) => d.actions.length > 0 && matchesFilter(d, state.filter))
-    .sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
-  const pages = Math.max(1, Math.ceil(mine.length / HOME_PAGE_SIZE));
-  const page = Math.min(state.page, pages - 1);
-  return { ...extra, hasRights: true, droplets: mine.slice(page * HOME_PAGE_SIZE, (page + 1) * HOME_PAGE_SIZE), total: mine.length, page, ...(state.filter ? { filter: state.filter } : {}) };
 }
 
 export interface HomeTab {
@@ -124,8 +39,9 @@ export function registerHome(app: App, deps: HomeDeps): HomeTab {
     running.set(userId, mine);
     try {
       for (let current: HomeState | undefined = state; current; current = mine.next, delete mine.next) {
-        const model = await homeModel({ access: deps.access, approvals: deps.approvals, droplets }, userId, current);
+        const model = await homeModel({ ...deps, droplets }, userId, current);
         await client.views.publish({ user_id: userId, view: homeView(model) });
+        await deps.viewers?.remember(userId, { page: model.page, ...(model.filter ? { filter: model.filter } : {}) });
       }
     } catch (err) {
       deps.logger.warn({ err: (err as Error).message, user: userId }, 'could not publish the Home tab');

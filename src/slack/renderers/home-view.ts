@@ -6,6 +6,7 @@ import { displayName, type ActionType } from '../../domain/catalogue/index.js';
 import { escapeText } from '../../domain/chat-text.js';
 import { threadLink } from '../../store/audit-log.js';
 import { APPROVE_ACTION_ID, DENY_ACTION_ID } from './approval-messages.js';
+import { FLEET_APPROVE, FLEET_DENY } from './fleet-messages.js';
 
 export const HOME_FILTER_BLOCK = 'home_filter';
 export const HOME_FILTER_INPUT = 'home_filter_input';
@@ -33,17 +34,49 @@ export interface HomeDroplet {
   actions: readonly ActionType[];
 }
 
-/** A request waiting for this person's decision. */
+/** A request or fleet waiting for this person's decision. */
 export interface HomeApproval {
+  kind: 'request' | 'fleet';
+  /** The approval's ID, or the fleet's. */
   id: string;
   action: ActionType;
-  dropletId: number;
-  dropletName: string;
+  /** What it runs on, as text (escaped here): a Droplet's name, `12 Droplets tagged web`. */
+  target: string;
+  /** The Droplet's ID, for a request. */
+  dropletId?: number;
   requester: string;
   expiresAt: number;
   channel: string;
   rootTs: string;
 }
+
+/** One of the person's own recent requests or fleets. */
+export interface HomeRecent {
+  kind: 'request' | 'fleet';
+  id: string;
+  /** When it was asked, ms. */
+  at: number;
+  action: string;
+  /** What it runs on, as text (escaped here). */
+  target: string;
+  /** The Droplet's ID, for a request. */
+  dropletId?: number;
+  /** Where it is, in a few words (escaped here). */
+  state: string;
+  phase: 'waiting' | 'running' | 'done' | 'failed';
+  channel?: string;
+  ts?: string;
+}
+
+/** Recent requests shown at most (1 block each). */
+export const HOME_RECENT_SHOWN = 8;
+
+const PHASE_ICON: Record<HomeRecent['phase'], string> = {
+  waiting: ':hourglass_flowing_sand:',
+  running: ':arrows_counterclockwise:',
+  done: ':white_check_mark:',
+  failed: ':x:',
+};
 
 /** Approvals shown at most (2 blocks each); the rest are counted. */
 export const HOME_APPROVALS = 5;
@@ -51,6 +84,8 @@ export const HOME_APPROVALS = 5;
 export interface HomeModel {
   /** Requests waiting for this person's decision, oldest first. */
   approvals?: readonly HomeApproval[];
+  /** Their own requests and fleets, newest first. */
+  recent?: readonly HomeRecent[];
   /** A line at the top: what happened to the person's last click here. Already mrkdwn-safe. */
   notice?: string;
   /** Whether the person may run anything at all; without rights the tab explains how to get them. */
@@ -123,22 +158,39 @@ function approvalBlocks(approvals: readonly HomeApproval[]): types.KnownBlock[] 
   for (const a of approvals.slice(0, HOME_APPROVALS)) {
     const until = new Date(a.expiresAt).toISOString().slice(11, 16);
     const link = a.rootTs ? ` · <${threadLink(a.channel, a.rootTs)}|thread>` : '';
+    const fleet = a.kind === 'fleet';
     blocks.push({
       type: 'section',
       block_id: `approval:${a.id}`.slice(0, 255),
-      text: mrkdwn(`*${escapeText(displayName(a.action))}* on *${escapeText(a.dropletName.slice(0, 255))}* (${a.dropletId}), asked by <@${a.requester}>, until ${until} UTC${link}`),
+      text: mrkdwn(`*${escapeText(displayName(a.action))}*${fleet ? ' fleet' : ''} on *${escapeText(a.target.slice(0, 200))}*${a.dropletId !== undefined ? ` (${a.dropletId})` : ''}, asked by <@${a.requester}>, until ${until} UTC${link}`),
     });
     blocks.push({
       type: 'actions',
       block_id: `approval-buttons:${a.id}`.slice(0, 255),
       elements: [
-        { type: 'button', action_id: APPROVE_ACTION_ID, text: plain('Approve'), style: 'primary', value: a.id },
-        { type: 'button', action_id: DENY_ACTION_ID, text: plain('Deny'), style: 'danger', value: a.id },
+        { type: 'button', action_id: fleet ? FLEET_APPROVE : APPROVE_ACTION_ID, text: plain('Approve'), style: 'primary', value: a.id },
+        { type: 'button', action_id: fleet ? FLEET_DENY : DENY_ACTION_ID, text: plain('Deny'), style: 'danger', value: a.id },
       ],
     });
   }
   if (approvals.length > HOME_APPROVALS) blocks.push({ type: 'context', elements: [mrkdwn(`And ${approvals.length - HOME_APPROVALS} more, in their channels.`)] });
   blocks.push({ type: 'header', text: plain('Your Droplets') });
+  return blocks;
+}
+
+function recentBlocks(recent: readonly HomeRecent[]): types.KnownBlock[] {
+  if (recent.length === 0) return [];
+  const blocks: types.KnownBlock[] = [{ type: 'header', text: plain('Your recent requests') }];
+  for (const r of recent.slice(0, HOME_RECENT_SHOWN)) {
+    const when = new Date(r.at).toISOString().slice(11, 16);
+    const link = r.channel && r.ts ? ` · <${threadLink(r.channel, r.ts)}|thread>` : '';
+    const what = r.kind === 'fleet' ? escapeText(r.target.slice(0, 200)) : `${escapeText(displayName(r.action as ActionType))}${r.target ? ` on *${escapeText(r.target.slice(0, 200))}*` : ''}${r.dropletId !== undefined ? ` (${r.dropletId})` : ''}`;
+    blocks.push({
+      type: 'section',
+      block_id: `recent:${r.kind}:${r.id}`.slice(0, 255),
+      text: mrkdwn(`${PHASE_ICON[r.phase]} ${what} · ${escapeText(r.state.slice(0, 300))} · asked ${when} UTC${link}`),
+    });
+  }
   return blocks;
 }
 
@@ -151,6 +203,7 @@ export function homeView(m: HomeModel): types.HomeView {
         "You may not run any Droplet action yet, so there is nothing to list here. An admin gives you a role in the bot's role map (`roles.yml`, or the `ROLE_MAP_YAML` setting); this tab then shows the Droplets your roles reach, with the actions you may run on each.",
       ),
     });
+    blocks.push(...recentBlocks(m.recent ?? []));
     return { type: 'home', blocks };
   }
   if (m.notice) blocks.push({ type: 'section', text: mrkdwn(m.notice) });
@@ -185,5 +238,6 @@ export function homeView(m: HomeModel): types.HomeView {
     if (page < pages - 1) nav.push({ type: 'button', action_id: `${HOME_PAGE}:next`, text: plain('Next'), value: encodeHomeState(page + 1, m.filter) });
     if (nav.length) blocks.push({ type: 'actions', block_id: HOME_PAGE, elements: nav });
   }
+  blocks.push(...recentBlocks(m.recent ?? []));
   return { type: 'home', private_metadata: encodeHomeState(page, m.filter), blocks: blocks.slice(0, MAX_VIEW_BLOCKS) };
 }

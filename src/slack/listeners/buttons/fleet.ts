@@ -11,6 +11,8 @@ export interface FleetButtonDeps {
   control: FleetControlDeps;
   logger: Logger;
   afterAck: AfterAck;
+  /** A click from the Home tab: publish the clicker's tab again, with what became of it at the top. */
+  afterHomeClick?: (client: App['client'], userId: string, said: string) => Promise<void>;
 }
 
 const BUTTONS: Array<[string, FleetControl]> = [
@@ -43,8 +45,11 @@ export function registerFleetButtons(app: App, deps: FleetButtonDeps): void {
       // that dies right after acking has made it, and a worker's sweep carries it on. Only the
       // reply to the clicker comes after the ack.
       const changing = controlFleet(deps.control, { fleetId: action.value ?? '', user, control, nonce: `${control}:${body.trigger_id ?? action.action_ts}`, ...(channel ? { channel } : {}) });
+      const fromHome = (body.view as { type?: string } | undefined)?.type === 'home';
       const say = async (text: string, replacePlan: boolean) => {
-        if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: replacePlan, text });
+        // The Home tab has no thread to answer in: it is published again, saying what happened.
+        if (fromHome) await deps.afterHomeClick?.(client, user, text);
+        else if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: replacePlan, text });
         else if (channel) await client.chat.postEphemeral({ channel, user, text });
       };
       // Tracked from now on, so a shutdown waits for the change and its reply even if the ack fails.

@@ -21,7 +21,7 @@ import { failureText, requestIdFor } from '../failure-text.js';
 import { modalModel, type ModalDeps } from './open.js';
 import { recordInTime } from '../record-request.js';
 import { chatOps } from '../../chat-ops.js';
-import { cachedList } from '../cached-list.js';
+import { cachedList } from '../../cached-list.js';
 
 export interface ModalListenerDeps extends ModalDeps {
   submit: SubmitDeps;

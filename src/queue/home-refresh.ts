@@ -1,0 +1,71 @@
+// The Home tab is published again when something of its person's ends (a request, a Droplet of a
+// fleet), by a worker, whichever process wrote the end. Ends are folded per person into one
+// publish per window: the job ID names the person and the window, so a second end in the same
+// window adds nothing, and the job runs when the window closes, after every end in it.
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import type { HomeViewers } from '../store/home-viewers.js';
+import type { AuditEntry } from '../domain/audit.js';
+import { endsSomething } from '../domain/recent.js';
+
+export const HOME_REFRESH_QUEUE = 'home-refresh';
+/** At most one publish per person per this long, from the ends alone. */
+export const HOME_REFRESH_WINDOW_MS = 5000;
+
+export interface HomeRefreshData {
+  user: string;
+}
+
+export class HomeRefresh {
+  readonly queue: Queue<HomeRefreshData>;
+
+  constructor(
+    connection: Redis,
+    prefix: string,
+    private readonly viewers: Pick<HomeViewers, 'placeOf'>,
+    private readonly windowMs = HOME_REFRESH_WINDOW_MS,
+    logger?: Pick<Logger, 'warn'>,
+  ) {
+    this.queue = new Queue<HomeRefreshData>(HOME_REFRESH_QUEUE, {
+      connection,
+      prefix,
+      skipWaitingForReady: true,
+      defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } },
+    });
+    this.queue.on('error', (err) => logger?.warn({ err: err.message }, 'home refresh queue error'));
+  }
+
+  /** Publishes the person's tab at the end of this window, if they have opened it lately. */
+  async schedule(user: string, now = Date.now()): Promise<void> {
+    if (!(await this.viewers.placeOf(user))) return;
+    const window = Math.floor(now / this.windowMs) + 1;
+    await this.queue.add('refresh', { user }, { jobId: `${user}-${window}`, delay: window * this.windowMs - now });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
+
+export function createHomeRefreshWorker(opts: { connection: Redis; prefix: string; logger: Logger; publish: (user: string) => Promise<void> }): Worker<HomeRefreshData> {
+  const worker = new Worker<HomeRefreshData>(HOME_REFRESH_QUEUE, (job) => opts.publish(job.data.user), {
+    connection: opts.connection,
+    prefix: opts.prefix,
+    concurrency: 5,
+  });
+  worker.on('error', (err) => opts.logger.warn({ err: err.message }, 'home refresh worker error'));
+  worker.on('failed', (job, err) => opts.logger.warn({ user: job?.data.user, err: err.message }, 'could not publish the Home tab again'));
+  return worker;
+}
+
+/**
+ * What the audit trail hands on to the Home tab: each entry goes into its requester's recent
+ * list, and an end publishes their tab again.
+ */
+export function homeTrail(recent: { note(entry: AuditEntry): Promise<string | undefined> }, refresh: Pick<HomeRefresh, 'schedule'>): (entry: AuditEntry) => Promise<void> {
+  return async (entry) => {
+    const user = await recent.note(entry);
+    if (user && endsSomething(entry)) await refresh.schedule(user);
+  };
+}

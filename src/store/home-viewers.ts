@@ -1,0 +1,37 @@
+// Who has their Home tab in use, and where they left it (page and filter): the workers publish it
+// again when something of theirs ends, and only for people who opened it in the last week.
+import type { Redis } from 'ioredis';
+
+const TTL_SECONDS = 7 * 24 * 3600;
+
+export interface HomePlace {
+  page: number;
+  filter?: string;
+}
+
+export class HomeViewers {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private key(user: string): string {
+    return `${this.prefix}:home:${user}`;
+  }
+
+  async remember(user: string, place: HomePlace): Promise<void> {
+    await this.redis.set(this.key(user), JSON.stringify({ p: place.page, ...(place.filter ? { f: place.filter } : {}) }), 'EX', TTL_SECONDS);
+  }
+
+  /** Where they left it; undefined for someone who has not opened the tab lately. */
+  async placeOf(user: string): Promise<HomePlace | undefined> {
+    const raw = await this.redis.get(this.key(user));
+    if (raw === null) return undefined;
+    try {
+      const o = JSON.parse(raw) as { p?: unknown; f?: unknown };
+      return { page: typeof o.p === 'number' && Number.isInteger(o.p) && o.p >= 0 ? o.p : 0, ...(typeof o.f === 'string' && o.f ? { filter: o.f.slice(0, 100) } : {}) };
+    } catch {
+      return { page: 0 };
+    }
+  }
+}
