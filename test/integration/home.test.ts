@@ -92,31 +92,38 @@ describe('the Home tab', () => {
     expect(JSON.stringify(none.blocks)).toContain('None of your Droplets matches');
   });
 
-  it('opens the /droplet form filled in from a Droplet’s menu, asking where to post', async () => {
-    const view = await openHome(WEB_OP);
+  it('opens the /droplet form filled in from each choice of a Droplet’s menu, asking where to post', async () => {
+    await openHome(USERS.admin);
+    // The last test left a filter that matches nothing: clear it.
+    const view = await useHome(USERS.admin, { action_id: HOME_FILTER_INPUT, block_id: HOME_FILTER_BLOCK, type: 'plain_text_input', value: '' });
     const first = dropletBlocks(view)[0]!;
-    const reboot = menuValues(first)[0]!;
-    const dropletId = reboot.split(':')[1]!;
-    const known = new Set(h.slack.workspace.views.all().map((r) => r.view.id));
-    const res = await sendToBot(
-      h.eventsUrl,
-      SECRETS.signingSecret,
-      blockActionsBody({
-        user_id: WEB_OP,
-        view,
-        trigger_id: h.slack.workspace.views.issueTriggerId(WEB_OP),
-        actions: [{ action_id: HOME_DROPLET_MENU, block_id: String(first.block_id), type: 'overflow', selected_option: { text: { type: 'plain_text', text: 'reboot' }, value: reboot } }],
-      }),
-    );
-    expect(res.status).toBe(200);
-    const modal = await h.slack.waitFor(() => {
-      const top = h.slack.workspace.views.topFor(WEB_OP)?.view;
-      return top && !known.has(top.id) && top.blocks.some((b) => b.block_id === ACTION_BLOCK) ? top : undefined;
-    }, 5000);
-    const initial = (id: string) => ((modal.blocks.find((b) => b.block_id === id)?.element as JsonObject | undefined)?.initial_option as JsonObject | undefined)?.value;
-    expect(initial(ACTION_BLOCK)).toBe('reboot');
-    expect(initial(DROPLET_BLOCK)).toBe(dropletId);
-    expect(modal.blocks.some((b) => b.block_id === CHANNEL_BLOCK)).toBe(true);
+    const choices = menuValues(first);
+    // An admin's menu: the four common actions, and the form for the rest.
+    expect(choices.map((v) => v.split(':')[0])).toEqual(['reboot', 'power_cycle', 'shutdown', 'power_on', 'other']);
+    for (const choice of choices) {
+      const [verb, dropletId] = choice.split(':') as [string, string];
+      const known = new Set(h.slack.workspace.views.all().map((r) => r.view.id));
+      const res = await sendToBot(
+        h.eventsUrl,
+        SECRETS.signingSecret,
+        blockActionsBody({
+          user_id: USERS.admin,
+          view,
+          trigger_id: h.slack.workspace.views.issueTriggerId(USERS.admin),
+          actions: [{ action_id: HOME_DROPLET_MENU, block_id: String(first.block_id), type: 'overflow', selected_option: { text: { type: 'plain_text', text: verb }, value: choice } }],
+        }),
+      );
+      expect(res.status).toBe(200);
+      const modal = await h.slack.waitFor(() => {
+        const top = h.slack.workspace.views.topFor(USERS.admin)?.view;
+        return top && !known.has(top.id) && top.blocks.some((b) => b.block_id === ACTION_BLOCK) ? top : undefined;
+      }, 5000);
+      const initial = (id: string) => ((modal.blocks.find((b) => b.block_id === id)?.element as JsonObject | undefined)?.initial_option as JsonObject | undefined)?.value;
+      // "Other action…" leaves the action to choose; every other choice fills it in.
+      expect(initial(ACTION_BLOCK)).toBe(verb === 'other' ? undefined : verb);
+      expect(initial(DROPLET_BLOCK)).toBe(dropletId);
+      expect(modal.blocks.some((b) => b.block_id === CHANNEL_BLOCK)).toBe(true);
+    }
   });
 
   it('lists requests waiting for this person’s approval, and approves one from the tab', async () => {
