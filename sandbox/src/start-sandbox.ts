@@ -3,14 +3,13 @@
 // Redis (found or started), and the bot itself, unchanged: it gets tokens, URLs and a signing
 // secret through the same settings as in production and cannot tell it is not talking to Slack.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DestinationStream } from 'pino';
 import { Redis } from 'ioredis';
-import { parse } from 'yaml';
 import { createLogger, loadConfig, startBot, urlPassword, type BotOptions, type Config, type RunningBot } from 'droplet-bot';
 import { startDigitalOceanSimulator, type DigitalOceanSimulator } from './digitalocean/index.js';
 import { findOrStartRedis, type LocalRedis } from './playground/local-redis.js';
+import { readManifest } from './playground/manifest.js';
 import { PLAYGROUND_PEOPLE, sandboxRoleMap } from './playground/people.js';
 import { startPlayground, type Playground } from './playground/server.js';
 import { DEFAULT_BOT_SCOPES, SANDBOX_CHANNELS, Workspace } from './slack/index.js';
@@ -64,8 +63,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     stops.push(() => digitalocean.close());
 
     // A workspace that behaves like a real one: unknown IDs are errors, triggers are single-use
-    // and expire, and the bot has exactly the scopes manifest.yml asks for.
-    const workspace = new Workspace({ autoCreate: false, strictTriggers: true, botScopes: manifestScopes() });
+    // and expire, and the bot has exactly the scopes manifest.yml asks for (the simulator's
+    // defaults when there is no manifest at all, an unusual install).
+    const manifest = readManifest();
+    const workspace = new Workspace({ autoCreate: false, strictTriggers: true, botScopes: manifest?.botScopes ?? DEFAULT_BOT_SCOPES });
     const playground = await listen('PLAYGROUND_PORT', env.PLAYGROUND_PORT, DEFAULT_PLAYGROUND_PORT, (port) =>
       startPlayground({
         workspace,
@@ -75,6 +76,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
         channel: SANDBOX_CHANNELS.ops,
         banner: SANDBOX_BANNER,
         digitalocean,
+        // The page offers what the manifest declares: its shortcuts, and the Home tab.
+        app: { shortcuts: manifest?.shortcuts ?? [], homeTab: manifest?.homeTab ?? false },
         port,
       }),
     );
@@ -111,24 +114,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     await stopAll();
     throw err;
   }
-}
-
-/**
- * The bot scopes manifest.yml requests. It sits two folders above both sandbox/src and
- * sandbox/dist; the working directory is the second place to look.
- */
-function manifestScopes(): string[] {
-  for (const place of [new URL('../../manifest.yml', import.meta.url), resolve('manifest.yml')]) {
-    try {
-      const manifest = parse(readFileSync(place, 'utf8'));
-      const scopes: unknown = manifest?.oauth_config?.scopes?.bot;
-      if (Array.isArray(scopes) && scopes.every((s) => typeof s === 'string')) return scopes;
-    } catch {
-      // Not there: try the next place.
-    }
-  }
-  // No manifest at all (an unusual install): the simulator's defaults.
-  return DEFAULT_BOT_SCOPES;
 }
 
 async function listen<T>(name: string, raw: string | undefined, fallback: number, start: (port: number) => Promise<T>): Promise<T> {

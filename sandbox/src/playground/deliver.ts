@@ -10,7 +10,10 @@ export type Delivery =
 /** Slack gives up on an app after 3000 ms. */
 export const SLACK_TIMEOUT_MS = 3000;
 
-export async function deliver(eventsUrl: string, signingSecret: string, body: string, timeoutMs = SLACK_TIMEOUT_MS): Promise<Delivery> {
+/** Interactions and slash commands are forms; Events API callbacks (app_home_opened) are JSON. */
+export type BodyType = 'application/x-www-form-urlencoded' | 'application/json';
+
+export async function deliver(eventsUrl: string, signingSecret: string, body: string, timeoutMs = SLACK_TIMEOUT_MS, contentType: BodyType = 'application/x-www-form-urlencoded'): Promise<Delivery> {
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   let res: Response;
@@ -18,7 +21,7 @@ export async function deliver(eventsUrl: string, signingSecret: string, body: st
     res = await fetch(eventsUrl, {
       method: 'POST',
       // Exactly this content type: Bolt compares it by string equality.
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(signingSecret, body) },
+      headers: { 'content-type': contentType, ...signSlackRequest(signingSecret, body) },
       body,
       signal: AbortSignal.timeout(timeoutMs),
     });

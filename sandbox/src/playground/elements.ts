@@ -73,6 +73,8 @@ export function actionFor(found: FoundElement, choice: UserChoice): ActionInput 
     case 'plain_text_input':
     case 'number_input':
       return { ...base, value: choice.value ?? '' };
+    case 'conversations_select':
+      return { ...base, selected_conversation: choice.value ?? null };
     default:
       throw new ChoiceError(`the playground cannot operate a ${String(element.type)} element`);
   }

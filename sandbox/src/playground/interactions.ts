@@ -1,13 +1,17 @@
 // What a person does in the playground, turned into what Slack would send the app: a slash
-// command form, or a block_actions / view_submission / view_closed / block_suggestion payload,
-// built by payloads.ts, signed with the app's signing secret and POSTed to /slack/events. The
+// command form, a block_actions / view_submission / view_closed / block_suggestion / shortcut /
+// message_action payload, or an Events API app_home_opened callback (JSON, as the Events API
+// sends it), built by payloads.ts, signed with the app's signing secret and POSTed to /slack/events. The
 // bot's answer is then applied to the workspace as Slack applies it (ephemeral ack text, modal
 // errors, response_action), so the page only ever shows the workspace.
 import { z } from 'zod';
 import { SlackApiError } from '../slack/errors.js';
 import {
+  appHomeOpenedBody,
   blockActionsBody,
   blockSuggestionBody,
+  globalShortcutBody,
+  messageShortcutBody,
   slashCommandBody,
   viewClosedBody,
   viewSubmissionBody,
@@ -16,8 +20,9 @@ import {
 import { RESPONSE_URL_PATH } from '../slack/web-api-server.js';
 import type { Workspace } from '../slack/workspace.js';
 import type { JsonObject, SlackView, StoredMessage } from '../slack/workspace-types.js';
-import { deliver, type Delivery } from './deliver.js';
+import { deliver, type BodyType, type Delivery } from './deliver.js';
 import { actionFor, ChoiceError, findElement } from './elements.js';
+import type { PlaygroundApp } from './manifest.js';
 
 export interface InteractionDeps {
   workspace: Workspace;
@@ -27,6 +32,8 @@ export interface InteractionDeps {
   /** This server's own URL, for response URLs. */
   baseUrl: () => string;
   command?: string;
+  /** What the app's manifest declares: its shortcuts and whether it has a Home tab. None by default. */
+  app?: PlaygroundApp;
 }
 
 /** What the page gets back: success (with what the bot answered, when it matters) or Slack's error. */
@@ -55,6 +62,10 @@ export const requestSchemas = {
   close: z.object({ user_id: userId, view_id: z.string(), clear: z.boolean().optional() }),
   suggest: z.object({ user_id: userId, view_id: z.string(), block_id: z.string(), action_id: z.string(), value: z.string(), values: values.optional() }),
   dismiss: z.object({ user_id: userId, message_ts: z.string() }),
+  /** The person opens the app's Home tab. */
+  home: z.object({ user_id: userId }),
+  /** A global shortcut from the shortcuts menu, or a message shortcut (then with the message). */
+  shortcut: z.object({ user_id: userId, callback_id: z.string(), channel_id: z.string().optional(), message_ts: z.string().optional() }),
 };
 type Req<K extends keyof typeof requestSchemas> = z.output<(typeof requestSchemas)[K]>;
 
@@ -124,7 +135,10 @@ export class Interactions {
     try {
       if (where.type === 'view') {
         const record = this.ownView(where.view_id, req.user_id);
-        const view = req.values ? this.ws.views.setState(record.view.id, req.values).view : record.view;
+        // The Home tab keeps its own state (its filter input); a modal's is shown to the page.
+        const setState = (values: NonNullable<typeof req.values>) =>
+          record.view.type === 'home' ? this.ws.views.setHomeState(req.user_id, values) : this.ws.views.setState(record.view.id, values);
+        const view = req.values ? setState(req.values).view : record.view;
         located = { blocks: view.blocks, fields: this.base(req, { view, trigger_id: this.trigger(req.user_id, view.id) }) };
       } else if (where.type === 'ephemeral') {
         const eph = this.ws.getEphemeral(where.message_ts);
@@ -218,6 +232,41 @@ export class Interactions {
     return { ok: true };
   }
 
+  /**
+   * The person opens the app's Home tab: Slack sends app_home_opened (with the tab as the app last
+   * published it, if it did), and the page shows whatever the app publishes with views.publish.
+   */
+  async home(req: Req<'home'>): Promise<Outcome> {
+    if (!this.deps.app?.homeTab) return fail('home_tab_disabled', 'This app has no Home tab.');
+    const view = this.ws.views.homeFor(req.user_id)?.view;
+    const reply = await this.toBot(appHomeOpenedBody({ user_id: req.user_id, ...(view ? { view } : {}) }), 'application/json');
+    return reply.ok ? { ok: true, ms: reply.ms } : failedInteraction(reply);
+  }
+
+  /** A shortcut the manifest declares: global (no channel, no message) or on a message in a channel. */
+  async shortcut(req: Req<'shortcut'>): Promise<Outcome> {
+    const declared = this.deps.app?.shortcuts.find((s) => s.callback_id === req.callback_id);
+    if (!declared) return fail('shortcut_not_found', 'The app has no such shortcut.');
+    let body: string;
+    if (declared.type === 'global') {
+      body = globalShortcutBody({ ...this.who(req.user_id), callback_id: declared.callback_id, trigger_id: this.trigger(req.user_id) });
+    } else {
+      const message = req.channel_id !== undefined && req.message_ts !== undefined ? this.ws.getMessage(req.channel_id, req.message_ts) : undefined;
+      if (!message) return fail('message_not_found', 'That message is gone.');
+      const inThread = message.thread_ts !== undefined && message.thread_ts !== message.ts ? message.thread_ts : undefined;
+      body = messageShortcutBody({
+        ...this.who(req.user_id),
+        callback_id: declared.callback_id,
+        channel_id: message.channel,
+        message: wire(message),
+        response_url: this.responseUrl({ channel_id: message.channel, user_id: req.user_id, ...threaded(inThread) }),
+        trigger_id: this.trigger(req.user_id),
+      });
+    }
+    const reply = await this.toBot(body);
+    return reply.ok ? { ok: true, ms: reply.ms } : failedInteraction(reply);
+  }
+
   private ownView(view_id: string, user_id: string) {
     const record = this.ws.views.get(view_id);
     if (!record) throw new SlackApiError('view_not_found');
@@ -242,10 +291,10 @@ export class Interactions {
     return `${this.deps.baseUrl()}${RESPONSE_URL_PATH}${encodeURIComponent(record.id)}`;
   }
 
-  private async toBot(body: string): Promise<Delivery> {
+  private async toBot(body: string, type?: BodyType): Promise<Delivery> {
     const url = this.deps.eventsUrl();
     if (!url) return { ok: false, error: 'dispatch_failed', detail: 'the bot has not started yet', ms: 0 };
-    return deliver(url, this.deps.signingSecret, body);
+    return deliver(url, this.deps.signingSecret, body, undefined, type);
   }
 }
 

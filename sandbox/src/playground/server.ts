@@ -9,6 +9,7 @@ import { FaultInjector } from '../slack/fault-injection.js';
 import { createSlackRequestHandler, type ApiCall } from '../slack/web-api-server.js';
 import type { Workspace } from '../slack/workspace.js';
 import { Interactions, requestSchemas, type Outcome } from './interactions.js';
+import type { PlaygroundApp } from './manifest.js';
 import type { PlaygroundPerson } from './people.js';
 import { publicFile } from './static-files.js';
 
@@ -23,6 +24,8 @@ export interface PlaygroundOptions {
   /** Shown in the page header. */
   banner: string;
   digitalocean?: Pick<DigitalOceanSimulator, 'state'>;
+  /** What the app's manifest declares (shortcuts, Home tab); default: neither. */
+  app?: PlaygroundApp;
   /** Default 0: any free port. */
   port?: number;
 }
@@ -41,6 +44,7 @@ const LOOPBACK_HOSTS = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
 
 export async function startPlayground(opts: PlaygroundOptions): Promise<Playground> {
   const ws = opts.workspace;
+  const app: PlaygroundApp = opts.app ?? { shortcuts: [], homeTab: false };
   let url = '';
   let eventsUrl: string | undefined;
   const streams = new Set<ServerResponse>();
@@ -63,6 +67,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     signingSecret: opts.signingSecret,
     eventsUrl: () => eventsUrl,
     baseUrl: () => url,
+    app,
   });
 
   const snapshot = () => ({
@@ -71,6 +76,12 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     channel: opts.channel,
     banner: opts.banner,
     botReady: eventsUrl !== undefined,
+    app,
+    // Each person's Home tab as the app last published it; later ones come as home_published changes.
+    homes: opts.people.flatMap((p) => {
+      const home = ws.views.homeFor(p.id);
+      return home ? [{ user_id: p.id, view: home.view }] : [];
+    }),
   });
 
   const droplets = () =>

@@ -1,12 +1,14 @@
 // The playground page: a Slack workspace in one tab. It follows the workspace through the server's
-// event stream (a snapshot, then every change), draws the current channel, thread and modal for
-// the person chosen on the left, and sends what that person does to the server, which turns it
-// into genuine, signed Slack requests to the bot.
+// event stream (a snapshot, then every change), draws the current channel (or the app's Home tab),
+// thread and modal for the person chosen on the left, and sends what that person does to the
+// server, which turns it into genuine, signed Slack requests to the bot.
 import { confirmDialog } from './confirm.js';
 import { h } from './dom.js';
+import { HomeTab } from './home.js';
 import { avatar, messageView } from './message-view.js';
 import { ModalController } from './modal.js';
-import { apply, compareTs, key, load, names, state, topView } from './workspace.js';
+import { closeMenu, shortcutMenu, shortcutsOf } from './shortcuts.js';
+import { apply, compareTs, conversationsFor, key, load, names, state, topView } from './workspace.js';
 
 const $ = (id) => document.getElementById(id);
 const EXAMPLES = ['/droplet help', '/droplet reboot web-1', '/droplet resize web-1 size=s-2vcpu-4gb', '/droplet rebuild web-2 image=ubuntu-22-04-x64', '/droplet'];
@@ -30,8 +32,27 @@ const messageCtx = {
   act: (container, block, el, choice) => act(container, block, el, choice),
   openThread: (m) => openThread(m),
   dismiss: (ts) => post('dismiss', { user_id: state.me, message_ts: ts }),
+  get hasMessageShortcuts() {
+    return shortcutsOf(state.app, 'message').length > 0;
+  },
+  moreActions: (m, button) => {
+    // The message keeps its tools on screen while its menu is open.
+    const row = button.closest('.msg');
+    row?.classList.add('menu-open');
+    shortcutMenu(button, { label: 'More actions', shortcuts: shortcutsOf(state.app, 'message'), choose: (s) => runShortcut(s, m), onClose: () => row?.classList.remove('menu-open') });
+  },
 };
-const modal = new ModalController({ root: $('modal-root'), names, confirm, user: () => state.me, post });
+const modal = new ModalController({
+  root: $('modal-root'),
+  names,
+  confirm,
+  user: () => state.me,
+  post,
+  // Where the person is when a modal opens: a channel, or no conversation on the Home tab.
+  conversation: () => (state.showing === 'channel' && !state.channels.get(state.channel)?.is_im ? state.channel : undefined),
+  conversations: (filter) => conversationsFor(filter),
+});
+const home = new HomeTab({ root: $('home'), names, confirm, botName: () => state.bot.name, user: () => state.me, post, published: () => state.homes.get(state.me) });
 
 function connect() {
   const events = new EventSource('/play/events');
@@ -70,7 +91,7 @@ function render() {
     if (!state.loaded) return;
     renderStatus();
     renderSidebar();
-    renderChannel();
+    renderMain();
     renderThread();
     modal.show(topView());
   });
@@ -81,8 +102,23 @@ function renderStatus() {
   $('status').dataset.ready = String(state.botReady);
 }
 
+/** The channel, or the app's Home tab when the person opened it. */
+function renderMain() {
+  if (state.showing === 'home' && !state.app.homeTab) state.showing = 'channel';
+  const onHome = state.showing === 'home';
+  $('home').hidden = !onHome;
+  $('channel-pane').hidden = onHome;
+  $('shortcuts-button').hidden = shortcutsOf(state.app, 'global').length === 0;
+  if (onHome) home.show(state.homes.get(state.me));
+  else renderChannel();
+}
+
 function renderSidebar() {
   $('team-name').textContent = state.team.name;
+  $('apps-section').hidden = !state.app.homeTab;
+  $('apps').replaceChildren(
+    h('li', {}, h('button.channel-link.app-link', { type: 'button', 'aria-current': state.showing === 'home' ? 'true' : undefined, onclick: () => openHome() }, `⌂ ${state.bot.name}`, h('span.side-note', {}, ' Home'))),
+  );
   // Channels, then the current person's direct messages with the bot (it writes there when it
   // cannot post in a channel).
   const channels = [...state.channels.values()].filter((c) => !c.is_im || c.user === state.me);
@@ -93,7 +129,7 @@ function renderSidebar() {
         {},
         h(
           'button.channel-link',
-          { type: 'button', 'aria-current': c.id === state.channel ? 'true' : undefined, dataset: { channelId: c.id }, onclick: () => openChannel(c.id) },
+          { type: 'button', 'aria-current': c.id === state.channel && state.showing === 'channel' ? 'true' : undefined, dataset: { channelId: c.id }, onclick: () => openChannel(c.id) },
           c.is_im ? `✉ ${state.bot.name} (direct message)` : `# ${c.name}`,
           !c.is_im && !c.is_member && h('span.side-note', {}, ' bot not invited'),
         ),
@@ -190,13 +226,44 @@ function notice(text, thread_ts) {
 function switchUser(id) {
   state.me = id;
   localStorage.setItem('playground.user', id);
+  closeMenu();
   render();
+  // The new person is looking at their own Home tab now: Slack tells the app.
+  if (state.showing === 'home') home.open();
 }
 
 function openChannel(id) {
   state.channel = id;
+  state.showing = 'channel';
   state.thread = null;
   render();
+}
+
+function openHome() {
+  state.showing = 'home';
+  state.thread = null;
+  render();
+  home.open();
+}
+
+/** A shortcut chosen in a menu: global, or a message shortcut on `message`. */
+async function runShortcut(shortcut, message) {
+  const where = message ? { channel_id: message.channel, message_ts: message.ts } : {};
+  const result = await post('shortcut', { user_id: state.me, callback_id: shortcut.callback_id, ...where });
+  if (!result.ok) notice(result.message, message && message.thread_ts !== undefined && message.thread_ts !== message.ts ? message.thread_ts : undefined);
+}
+
+/** A link to a message of this workspace (a permalink, or a thread link the app wrote) opens it here. */
+function openPermalink(e) {
+  const a = e.target.closest?.('a[href]');
+  const match = a && /\/archives\/([CDG][A-Z0-9]+)\/p(\d{10})(\d{6})(?:[?#]|$)/.exec(a.getAttribute('href'));
+  if (!match || !state.channels.has(match[1])) return;
+  e.preventDefault();
+  const ts = `${match[2]}.${match[3]}`;
+  const message = state.messages.get(key(match[1], ts));
+  const root = message?.thread_ts && message.thread_ts !== ts ? message.thread_ts : ts;
+  openChannel(match[1]);
+  if (state.messages.has(key(match[1], root))) openThread({ channel: match[1], ts: root });
 }
 
 function openThread(m) {
@@ -238,6 +305,10 @@ function enterSends(action) {
 // ── start ───────────────────────────────────────────────────────────────
 
 const composer = $('composer-input');
+$('shortcuts-button').addEventListener('click', (e) =>
+  shortcutMenu(e.currentTarget, { label: 'Shortcuts', shortcuts: shortcutsOf(state.app, 'global'), choose: (s) => runShortcut(s) }),
+);
+document.addEventListener('click', openPermalink);
 composer.addEventListener('keydown', enterSends(() => send(composer)));
 $('composer').addEventListener('submit', (e) => {
   e.preventDefault();

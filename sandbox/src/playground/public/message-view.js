@@ -1,12 +1,14 @@
 // One message as Slack draws it: avatar, author, time, Block Kit or mrkdwn text, attachments,
-// the thread summary, and for ephemeral messages "Only visible to you".
+// the thread summary, for ephemeral messages "Only visible to you", and on hover its tools: reply
+// in thread, and "More actions" with the app's message shortcuts.
 import { renderBlocks } from './blocks.js';
 import { h, html } from './dom.js';
 import { mrkdwn } from './mrkdwn.js';
 
 /**
  * kind: 'message' | 'ephemeral' | 'notice' (Slack's own client-side notices).
- * ctx: { names, botName, confirm(c), act(container, block, el, choice), openThread(m), dismiss(ts) }
+ * ctx: { names, botName, confirm(c), act(container, block, el, choice), openThread(m), dismiss(ts),
+ *        hasMessageShortcuts, moreActions(m, button) }
  */
 export function messageView(m, kind, inThread, ctx) {
   const isBot = Boolean(m.bot_id) || kind === 'notice';
@@ -30,7 +32,15 @@ export function messageView(m, kind, inThread, ctx) {
       isRoot && !inThread && m.reply_count ? h('button.thread-link', { type: 'button', onclick: () => ctx.openThread(m) }, `${m.reply_count} ${m.reply_count === 1 ? 'reply' : 'replies'}`) : null,
       kind !== 'message' && h('div.ephemeral-note', {}, 'Only visible to you', kind === 'ephemeral' && h('button.link', { type: 'button', onclick: () => ctx.dismiss(m.ts) }, 'Dismiss')),
     ),
-    isRoot && !inThread && h('button.msg-reply', { type: 'button', title: 'Reply in thread', onclick: () => ctx.openThread(m) }, '💬'),
+    h(
+      'div.msg-tools',
+      {},
+      isRoot && !inThread && h('button.msg-reply', { type: 'button', title: 'Reply in thread', onclick: () => ctx.openThread(m) }, '💬'),
+      // Slack offers shortcuts on messages in a conversation, not on ephemeral ones.
+      kind === 'message' &&
+        ctx.hasMessageShortcuts &&
+        h('button.msg-more', { type: 'button', title: 'More actions', 'aria-label': 'More actions', 'aria-haspopup': 'menu', 'aria-expanded': 'false', onclick: (e) => ctx.moreActions(m, e.currentTarget) }, '⋮'),
+    ),
   );
 }
 

@@ -1,8 +1,11 @@
 // A modal's view.state.values, as Slack's client keeps them: the initial entry of each element,
 // what survives a views.update, and the checks the client makes before it submits anything.
 
-/** The state entry of an element before the person touches it, as Slack reports it. */
-export function initialEntry(el) {
+/**
+ * The state entry of an element before the person touches it, as Slack reports it. `context.conversation`
+ * is the conversation the person was in when the view opened (for default_to_current_conversation).
+ */
+export function initialEntry(el, context = {}) {
   switch (el.type) {
     case 'plain_text_input':
     case 'email_text_input':
@@ -18,6 +21,8 @@ export function initialEntry(el) {
       return { type: el.type, selected_options: el.initial_options ?? [] };
     case 'datepicker':
       return { type: el.type, selected_date: el.initial_date ?? null };
+    case 'conversations_select':
+      return { type: el.type, selected_conversation: el.initial_conversation ?? (el.default_to_current_conversation ? context.conversation : undefined) ?? null };
     default:
       return undefined;
   }
@@ -34,11 +39,11 @@ function statefulElements(view) {
 }
 
 /** state.values for `view`: what `previous` held for the same block/action/type, else initial values. */
-export function mergeValues(view, previous = {}) {
+export function mergeValues(view, previous = {}, context = {}) {
   const values = {};
   for (const { block, el } of statefulElements(view)) {
     const kept = previous[block.block_id]?.[el.action_id];
-    (values[block.block_id] ??= {})[el.action_id] = kept && kept.type === el.type ? kept : initialEntry(el);
+    (values[block.block_id] ??= {})[el.action_id] = kept && kept.type === el.type ? kept : initialEntry(el, context);
   }
   return values;
 }
@@ -50,6 +55,7 @@ export function isEmpty(entry) {
   if ('selected_option' in entry) return !entry.selected_option;
   if ('selected_options' in entry) return entry.selected_options.length === 0;
   if ('selected_date' in entry) return !entry.selected_date;
+  if ('selected_conversation' in entry) return !entry.selected_conversation;
   return true;
 }
 

@@ -2,7 +2,9 @@
 // person has typed or picked (view.state.values, built here as Slack's client builds it), keeps
 // those values across views.update when the block_id/action_id stay the same (as Slack does),
 // checks required fields and number limits before submitting (Slack's client does too), and
-// shows the errors of a `response_action: "errors"` answer under their inputs.
+// shows the errors of a `response_action: "errors"` answer under their inputs. A conversations_select
+// offers the workspace's channels, and starts on the one the person was in when the modal opened
+// when it says default_to_current_conversation (as Slack's client does).
 import { allOptions, choiceList, element, renderBlocks, selectBox, textHtml, textString } from './blocks.js';
 import { h, html } from './dom.js';
 import { clientErrors, isEmpty, mergeValues } from './modal-values.js';
@@ -11,10 +13,15 @@ import { typeahead } from './typeahead.js';
 const TEXT_INPUTS = new Set(['plain_text_input', 'email_text_input', 'url_text_input', 'number_input']);
 
 export class ModalController {
-  /** deps: { root, names, confirm, user() → id, post(path, body) → Promise<result> } */
+  /**
+   * deps: { root, names, confirm, user() → id, post(path, body) → Promise<result>,
+   *         conversation() → the channel id the person is looking at, or undefined,
+   *         conversations(filter) → [{ id, label }] a conversations_select offers }
+   */
   constructor(deps) {
     this.deps = deps;
     this.view = null;
+    this.context = {};
     this.values = {};
     this.errors = {};
     this.problem = '';
@@ -31,7 +38,9 @@ export class ModalController {
     }
     if (this.view && this.view.id === view.id && this.view.hash === view.hash) return;
     const sameView = this.view?.id === view.id;
-    this.values = mergeValues(view, sameView ? this.values : {});
+    // "The current conversation" is where the person was when this stack opened, not where they are now.
+    if (this.view?.root_view_id !== view.root_view_id) this.context = { conversation: this.deps.conversation?.() };
+    this.values = mergeValues(view, sameView ? this.values : {}, this.context);
     // New content from the app clears its errors, as Slack's views.update does.
     this.errors = {};
     this.problem = '';
@@ -120,6 +129,13 @@ export class ModalController {
       return select;
     }
     if (el.type === 'external_select') return this.typeahead(block, el, id, (option) => set({ selected_option: option }));
+    if (el.type === 'conversations_select') {
+      const chosen = entry?.selected_conversation;
+      const select = h('select.bk-select', { id }, h('option', { value: '', disabled: true, selected: !chosen }, textString(el.placeholder) || 'Select a conversation'));
+      for (const c of this.deps.conversations?.(el.filter) ?? []) select.append(h('option', { value: c.id, selected: c.id === chosen }, c.label));
+      select.addEventListener('change', () => set({ selected_conversation: select.value || null }));
+      return select;
+    }
     if (el.type === 'checkboxes' || el.type === 'radio_buttons') {
       return choiceList(el, block, entry, this.deps.names, (choice) => {
         const options = el.options ?? [];
@@ -207,5 +223,6 @@ function choiceFor(el, entry) {
   if ('selected_option' in entry) return el.type === 'external_select' ? { option: entry.selected_option } : { value: entry.selected_option?.value };
   if ('selected_options' in entry) return { selected: entry.selected_options.map((o) => o.value) };
   if ('selected_date' in entry) return { date: entry.selected_date ?? undefined };
+  if ('selected_conversation' in entry) return { value: entry.selected_conversation ?? undefined };
   return { value: entry.value ?? '' };
 }

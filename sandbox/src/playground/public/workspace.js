@@ -14,6 +14,12 @@ export const state = {
   ephemerals: new Map(),
   /** { view, user_id } in opening order */
   views: [],
+  /** user id → their Home tab, as the app last published it (views.publish) */
+  homes: new Map(),
+  /** What the app's manifest declares: { shortcuts: [{ name, type, callback_id, description }], homeTab } */
+  app: { shortcuts: [], homeTab: false },
+  /** What the main pane shows: 'channel', or 'home' (the app's Home tab). */
+  showing: 'channel',
   people: [],
   me: localStorage.getItem('playground.user') ?? '',
   channel: '',
@@ -47,6 +53,8 @@ export function load(snapshot) {
   state.messages = new Map(snapshot.messages.map((m) => [key(m.channel, m.ts), m]));
   state.ephemerals = new Map(snapshot.ephemerals.map((e) => [e.ts, e]));
   state.views = snapshot.views.map((r) => ({ view: r.view, user_id: r.user_id }));
+  state.homes = new Map((snapshot.homes ?? []).map((r) => [r.user_id, r.view]));
+  state.app = snapshot.app ?? { shortcuts: [], homeTab: false };
   state.people = snapshot.people;
   state.botReady = snapshot.botReady;
   if (!state.people.some((p) => p.id === state.me)) state.me = state.people[0]?.id ?? '';
@@ -85,6 +93,10 @@ export function apply(change) {
     case 'view_closed':
       state.views = state.views.filter((r) => r.view.id !== change.view_id);
       break;
+    case 'home_published':
+      state.homes.set(change.user_id, change.view);
+      // Another person's tab changes nothing on this screen.
+      return change.user_id === state.me;
     case 'channel_added':
       state.channels.set(change.channel.id, change.channel);
       break;
@@ -98,6 +110,18 @@ export function apply(change) {
       return false;
   }
   return true;
+}
+
+/**
+ * The conversations a conversations_select offers the current person: channels, and their own
+ * direct message with the bot, narrowed by the element's `filter.include` (public, private, im, mpim).
+ */
+export function conversationsFor(filter) {
+  const include = Array.isArray(filter?.include) && filter.include.length ? new Set(filter.include) : undefined;
+  const kind = (c) => (c.is_im ? 'im' : c.is_mpim ? 'mpim' : c.is_private ? 'private' : 'public');
+  return [...state.channels.values()]
+    .filter((c) => (!c.is_im || c.user === state.me) && (!include || include.has(kind(c))))
+    .map((c) => ({ id: c.id, label: c.is_im ? `${state.bot.name} (direct message)` : `# ${c.name}` }));
 }
 
 /** The modal the current person sees: the top of their most recently opened stack. */
