@@ -47,8 +47,8 @@ import { slackAccess } from './slack/user-groups.js';
 import { RecentRequests } from './store/recent-requests.js';
 import { HomeViewers } from './store/home-viewers.js';
 import { HomeRefresh, createHomeRefreshWorker, homeTrail } from './queue/home-refresh.js';
-import { DROPLET_LIST_TTL_MS, homeModel } from './slack/home-model.js';
-import { homeView } from './slack/renderers/home-view.js';
+import { DROPLET_LIST_TTL_MS } from './slack/home-model.js';
+import { publishHome } from './slack/home-publish.js';
 import { DigitalOceanCatalog } from './digitalocean/catalog.js';
 import { cachedList } from './slack/cached-list.js';
 
@@ -255,8 +255,18 @@ export async function startWorker(opts: BotOptions & { ops: Ops }, stops: Array<
       else await expireApproval(expiryDeps, approvalId);
     },
   });
-  // Each person's Home tab, published again when something of theirs ends.
-  const homeDroplets = cachedList(() => new DigitalOceanCatalog(digitalocean).droplets(), DROPLET_LIST_TTL_MS);
+  // Each person's Home tab, published again when something of theirs ends. Its own Slack client:
+  // a rate-limited publish fails (BullMQ tries again later) rather than pausing the calls the
+  // actions need; and the Droplet list is read from the status reads' share of the budget.
+  const homeClient = new webApi.WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    fetch,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 5000,
+    logger: boltLogger(logger),
+  });
+  const homeDroplets = cachedList(() => new DigitalOceanCatalog(statusClient).droplets(), DROPLET_LIST_TTL_MS);
   const homeWorker = createHomeRefreshWorker({
     connection: redis,
     prefix: config.redis.prefix,
@@ -264,8 +274,8 @@ export async function startWorker(opts: BotOptions & { ops: Ops }, stops: Array<
     publish: async (user) => {
       const place = await viewers.placeOf(user);
       if (!place) return;
-      const model = await homeModel({ access, droplets: homeDroplets, approvals: expiryDeps.store, fleets, recent }, user, place);
-      await slackClient.views.publish({ user_id: user, view: homeView(model) });
+      const state = { page: place.page, ...(place.filter ? { filter: place.filter } : {}) };
+      await publishHome(homeClient, { access, droplets: homeDroplets, approvals: expiryDeps.store, fleets, recent }, viewers, user, state, false);
     },
   });
   const workers = [worker.worker, fleetWorker, outboxWorker, expiryWorker, homeWorker];

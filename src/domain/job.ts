@@ -63,6 +63,8 @@ export function jobAuditEntry(job: ActionJob, event: AuditEntry['event'], extra:
     requestId: job.requestId,
     user: job.requester,
     requester: job.requester,
+    // A fleet's Droplet run as a job of its own belongs to the fleet in the requester's list.
+    ...(job.fleet ? { fleetId: job.fleet.id } : {}),
     action: job.action,
     dropletId: job.droplet.id,
     dropletName: job.droplet.name,

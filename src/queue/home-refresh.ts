@@ -21,7 +21,7 @@ export class HomeRefresh {
   readonly queue: Queue<HomeRefreshData>;
 
   constructor(
-    connection: Redis,
+    private readonly connection: Redis,
     prefix: string,
     private readonly viewers: Pick<HomeViewers, 'placeOf'>,
     private readonly windowMs = HOME_REFRESH_WINDOW_MS,
@@ -36,9 +36,15 @@ export class HomeRefresh {
     this.queue.on('error', (err) => logger?.warn({ err: err.message }, 'home refresh queue error'));
   }
 
-  /** Publishes the person's tab at the end of this window, if they have opened it lately. */
-  async schedule(user: string, now = Date.now()): Promise<void> {
+  /**
+   * Publishes the person's tab at the end of this window, if they have opened it lately. Windows
+   * are counted on Redis's clock, one clock for every process: an end is never folded into a
+   * window whose job may already have run.
+   */
+  async schedule(user: string): Promise<void> {
     if (!(await this.viewers.placeOf(user))) return;
+    const [sec, micro] = await this.connection.time();
+    const now = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
     const window = Math.floor(now / this.windowMs) + 1;
     await this.queue.add('refresh', { user }, { jobId: `${user}-${window}`, delay: window * this.windowMs - now });
   }

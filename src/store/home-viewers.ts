@@ -7,6 +7,8 @@ const TTL_SECONDS = 7 * 24 * 3600;
 export interface HomePlace {
   page: number;
   filter?: string;
+  /** The hash Slack gave the tab last published: the next publish replaces only that version. */
+  hash?: string;
 }
 
 export class HomeViewers {
@@ -19,8 +21,12 @@ export class HomeViewers {
     return `${this.prefix}:home:${user}`;
   }
 
-  async remember(user: string, place: HomePlace): Promise<void> {
-    await this.redis.set(this.key(user), JSON.stringify({ p: place.page, ...(place.filter ? { f: place.filter } : {}) }), 'EX', TTL_SECONDS);
+  /** After a publish. `opened` (the person used the tab) starts the week again; a worker's publish keeps it. */
+  async remember(user: string, place: HomePlace, opened: boolean): Promise<void> {
+    const value = JSON.stringify({ p: place.page, ...(place.filter ? { f: place.filter } : {}), ...(place.hash ? { h: place.hash } : {}) });
+    if (opened) await this.redis.set(this.key(user), value, 'EX', TTL_SECONDS);
+    // Only while it is there: a tab not used for a week stays forgotten.
+    else await this.redis.set(this.key(user), value, 'KEEPTTL', 'XX');
   }
 
   /** Where they left it; undefined for someone who has not opened the tab lately. */
@@ -28,8 +34,12 @@ export class HomeViewers {
     const raw = await this.redis.get(this.key(user));
     if (raw === null) return undefined;
     try {
-      const o = JSON.parse(raw) as { p?: unknown; f?: unknown };
-      return { page: typeof o.p === 'number' && Number.isInteger(o.p) && o.p >= 0 ? o.p : 0, ...(typeof o.f === 'string' && o.f ? { filter: o.f.slice(0, 100) } : {}) };
+      const o = JSON.parse(raw) as { p?: unknown; f?: unknown; h?: unknown };
+      return {
+        page: typeof o.p === 'number' && Number.isInteger(o.p) && o.p >= 0 ? o.p : 0,
+        ...(typeof o.f === 'string' && o.f ? { filter: o.f.slice(0, 100) } : {}),
+        ...(typeof o.h === 'string' && o.h ? { hash: o.h } : {}),
+      };
     } catch {
       return { page: 0 };
     }

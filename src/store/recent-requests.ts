@@ -9,31 +9,33 @@ import { cardOf, recentKey, type RecentCard } from '../domain/recent.js';
 export const RECENT_KEPT = 20;
 const TTL_SECONDS = 30 * 24 * 3600;
 
-// KEYS: index, cards. ARGV: ref, now (ms), card JSON, its rank, how many to keep, ttl. A card is
-// not replaced by one less far along; the index keeps when each was first seen.
+// KEYS: index, cards. ARGV: ref, card JSON, its rank, how many to keep, ttl. A card is
+// not replaced by one less far along; the index keeps when each was first seen, on Redis's clock.
 const NOTE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local old = redis.call('HGET', KEYS[2], ARGV[1])
 local keep = false
 if old then
   local ok, c = pcall(cjson.decode, old)
-  if ok and type(c) == 'table' and (tonumber(c.rank) or 0) > tonumber(ARGV[4]) then keep = true end
+  if ok and type(c) == 'table' and (tonumber(c.rank) or 0) > tonumber(ARGV[3]) then keep = true end
 end
-if not keep then redis.call('HSET', KEYS[2], ARGV[1], ARGV[3]) end
+if not keep then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
   -- Newest first, even within one ms: a new one always scores above the newest so far.
-  local score = tonumber(ARGV[2])
+  local score = now
   local top = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   if top[2] and tonumber(top[2]) >= score then score = tonumber(top[2]) + 1 end
   redis.call('ZADD', KEYS[1], score, ARGV[1])
 end
-local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[5])
+local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[4])
 if over > 0 then
   local gone = redis.call('ZRANGE', KEYS[1], 0, over - 1)
   redis.call('ZREMRANGEBYRANK', KEYS[1], 0, over - 1)
   redis.call('HDEL', KEYS[2], unpack(gone))
 end
-redis.call('EXPIRE', KEYS[1], ARGV[6])
-redis.call('EXPIRE', KEYS[2], ARGV[6])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
 return 1`;
 
 export interface StoredRecent extends RecentCard {
@@ -56,7 +58,7 @@ export class RecentRequests {
     const key = recentKey(entry);
     if (!key) return undefined;
     const card = cardOf(entry);
-    await this.redis.eval(NOTE, 2, ...this.keys(key.user), key.ref, String(Date.now()), JSON.stringify(card), String(card.rank), String(RECENT_KEPT), String(TTL_SECONDS));
+    await this.redis.eval(NOTE, 2, ...this.keys(key.user), key.ref, JSON.stringify(card), String(card.rank), String(RECENT_KEPT), String(TTL_SECONDS));
     return key.user;
   }
 

@@ -49,15 +49,16 @@ describe('the Home tab, live', () => {
     await h.command('reboot live-web-1', OP);
     const root = await h.slack.waitFor(() => h.roots().find((m) => m.text?.startsWith('reboot on live-web-1: in-progress')), 10_000);
     // Opened while it runs: in progress, with a link to its thread.
-    const running = recent(await openHome(OP));
-    expect(running).toHaveLength(1);
-    expect(running[0]).toMatch(new RegExp(`^:arrows_counterclockwise: reboot on \\*live-web-1\\* \\(${d.id}\\) · in progress \\(action \\d+\\) · asked \\d\\d:\\d\\d UTC · <https://slack.com/archives/${CHANNEL}/p${root.ts.replace('.', '')}\\|thread>$`));
+    const running = await openHome(OP);
+    expect(recent(running)).toHaveLength(1);
+    expect(recent(running)[0]).toMatch(new RegExp(`^:arrows_counterclockwise: reboot on \\*live-web-1\\* \\(${d.id}\\) · in progress \\(action \\d+\\) · asked \\d\\d:\\d\\d UTC · <https://slack.com/archives/${CHANNEL}/p${root.ts.replace('.', '')}\\|thread>$`));
     const opened = publishes(OP);
     // Nobody touches the tab again: the worker publishes it when the reboot ends.
     const ended = await homeWhen(OP, (t) => t.includes(':white_check_mark: reboot on *live-web-1*'));
     expect(recent(ended)[0]).toContain('· completed ·');
     expect(publishes(OP)).toBeGreaterThan(opened);
-    expect(h.slack.callsTo('views.publish').filter((c) => c.args.user_id === OP).length).toBe(publishes(OP));
+    // No app_home_opened or click from OP since: the worker published it on its own.
+    expect(h.slack.workspace.views.homeFor(OP)!.view.hash).not.toBe(running.hash);
     expect(ended.blocks.length).toBeLessThanOrEqual(MAX_VIEW_BLOCKS);
   });
 
@@ -106,5 +107,18 @@ describe('the Home tab, live', () => {
     // One action per Droplet, whatever the clicks and refreshes: one POST by tag, or one each.
     const posts = h.digitalocean.requests.filter((r) => r.method === 'POST' && (r.path.includes(`tag_name=${tag}`) || droplets.some((d) => r.path === `/v2/droplets/${d.id}/actions`)));
     expect(posts.length === 1 || posts.length === 3).toBe(true);
+  });
+
+  it('lists a fleet run one job per Droplet once, as the fleet, not each Droplet', async () => {
+    for (const i of [1, 2]) h.digitalocean.addDroplet({ name: `live-glob-${i}` });
+    await openHome(USERS.operator);
+    const res = await h.command('reboot live-glob-*', USERS.operator);
+    const said = await h.slack.waitFor(() => h.responses(res.responseUrl)[0]);
+    const plan = (h.slack.workspace.ephemerals({ user: USERS.operator }).find((e) => e.text === said.text) ?? { ...said, ts: '0' }) as unknown as StoredMessage;
+    await clickButton(h, plan, FLEET_RUN, USERS.operator);
+    const done = await homeWhen(USERS.operator, (t) => t.includes('reboot on 2 Droplets, named live-glob-* · finished: 2/2 completed'), 30_000);
+    const lines = recent(done);
+    expect(lines.filter((l) => l.includes('live-glob'))).toHaveLength(1);
+    expect(lines.some((l) => l.includes('*live-glob-1*') || l.includes('*live-glob-2*'))).toBe(false);
   });
 });

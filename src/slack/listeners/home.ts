@@ -7,15 +7,16 @@ import { ACTION_TYPES, type ActionType } from '../../domain/catalogue/index.js';
 import type { Droplet } from '../../digitalocean/types.js';
 import type { Logger } from '../../log.js';
 import type { HomeViewers } from '../../store/home-viewers.js';
-import { HOME_DROPLET_MENU, HOME_FILTER_INPUT, HOME_OTHER_ACTION, HOME_PAGE, decodeHomeState, homeView } from '../renderers/home-view.js';
-import { DROPLET_LIST_TTL_MS, homeModel, type HomeSources, type HomeState } from '../home-model.js';
+import { HOME_DROPLET_MENU, HOME_FILTER_INPUT, HOME_OTHER_ACTION, HOME_PAGE, decodeHomeState } from '../renderers/home-view.js';
+import { DROPLET_LIST_TTL_MS, type HomeSources, type HomeState } from '../home-model.js';
+import { publishHome } from '../home-publish.js';
 import { openActionModal, type ModalDeps } from './modal/open.js';
 import { cachedList } from '../cached-list.js';
 
 export interface HomeDeps extends Omit<HomeSources, 'droplets'> {
   catalog: { droplets(): Promise<Droplet[]> };
   /** Where each person left their tab, so a worker can publish it again when something of theirs ends. */
-  viewers?: Pick<HomeViewers, 'remember'>;
+  viewers?: Pick<HomeViewers, 'remember' | 'placeOf'>;
   modal: ModalDeps;
   logger: Logger;
 }
@@ -39,9 +40,7 @@ export function registerHome(app: App, deps: HomeDeps): HomeTab {
     running.set(userId, mine);
     try {
       for (let current: HomeState | undefined = state; current; current = mine.next, delete mine.next) {
-        const model = await homeModel({ ...deps, droplets }, userId, current);
-        await client.views.publish({ user_id: userId, view: homeView(model) });
-        await deps.viewers?.remember(userId, { page: model.page, ...(model.filter ? { filter: model.filter } : {}) });
+        await publishHome(client, { ...deps, droplets }, deps.viewers, userId, current, true);
       }
     } catch (err) {
       deps.logger.warn({ err: (err as Error).message, user: userId }, 'could not publish the Home tab');

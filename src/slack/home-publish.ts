@@ -1,0 +1,33 @@
+// One publish of a person's Home tab, from a receiver or a worker. Publishes can cross (a receiver
+// still reading DigitalOcean while a worker publishes a newer state), so each replaces only the
+// version it read after: it sends the hash Slack gave the last publish, and on hash_conflict reads
+// everything again. The last try goes unguarded, so a hash that was lost cannot stop the tab.
+import type { HomeViewers } from '../store/home-viewers.js';
+import { homeModel, type HomeSources, type HomeState } from './home-model.js';
+import { homeView, type HomeModel } from './renderers/home-view.js';
+
+export interface PublishClient {
+  views: { publish(args: { user_id: string; view: ReturnType<typeof homeView>; hash?: string }): Promise<{ view?: { hash?: string } }> };
+}
+
+const TRIES = 3;
+
+function conflict(err: unknown): boolean {
+  return (err as { data?: { error?: string } }).data?.error === 'hash_conflict';
+}
+
+/** `opened`: the person opened or used the tab (a worker's refresh is not). */
+export async function publishHome(client: PublishClient, src: HomeSources, viewers: Pick<HomeViewers, 'placeOf' | 'remember'> | undefined, user: string, state: HomeState, opened: boolean): Promise<HomeModel> {
+  for (let attempt = 1; ; attempt++) {
+    const hash = attempt < TRIES ? (await viewers?.placeOf(user))?.hash : undefined;
+    const model = await homeModel(src, user, state);
+    try {
+      const answer = await client.views.publish({ user_id: user, view: homeView(model), ...(hash ? { hash } : {}) });
+      const place = { page: model.page, ...(model.filter ? { filter: model.filter } : {}), ...(answer.view?.hash ? { hash: answer.view.hash } : {}) };
+      await viewers?.remember(user, place, opened);
+      return model;
+    } catch (err) {
+      if (!conflict(err) || attempt >= TRIES) throw err;
+    }
+  }
+}
