@@ -255,17 +255,10 @@ export async function startWorker(opts: BotOptions & { ops: Ops }, stops: Array<
       else await expireApproval(expiryDeps, approvalId);
     },
   });
-  // Each person's Home tab, published again when something of theirs ends. Its own Slack client:
-  // a rate-limited publish fails (BullMQ tries again later) rather than pausing the calls the
-  // actions need; and the Droplet list is read from the status reads' share of the budget.
-  const homeClient = new webApi.WebClient(config.slack.botToken, {
-    slackApiUrl: config.slack.apiUrl,
-    fetch,
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    timeout: 5000,
-    logger: boltLogger(logger),
-  });
+  // Each person's Home tab, published again when something of theirs ends. Through the outbox's
+  // Slack client: a rate-limited publish fails at once (BullMQ tries again later) rather than
+  // pausing the calls the actions need; and the Droplet list is read from the status reads' share
+  // of the budget.
   const homeDroplets = cachedList(() => new DigitalOceanCatalog(statusClient).droplets(), DROPLET_LIST_TTL_MS);
   const homeWorker = createHomeRefreshWorker({
     connection: redis,
@@ -275,7 +268,7 @@ export async function startWorker(opts: BotOptions & { ops: Ops }, stops: Array<
       const place = await viewers.placeOf(user);
       if (!place) return;
       const state = { page: place.page, ...(place.filter ? { filter: place.filter } : {}) };
-      await publishHome(homeClient, { access, droplets: homeDroplets, approvals: expiryDeps.store, fleets, recent }, viewers, user, state, false);
+      await publishHome(outboxClient, { access, droplets: homeDroplets, approvals: expiryDeps.store, fleets, recent }, viewers, user, state, false);
     },
   });
   const workers = [worker.worker, fleetWorker, outboxWorker, expiryWorker, homeWorker];
