@@ -11,6 +11,8 @@ export const SECRETS = {
 };
 export const BENCH_USER = 'U0BENCH001';
 export const BENCH_CHANNEL = 'C0BENCH001';
+/** More people with the same role, for scenarios where many open something at once. */
+export const BENCH_PEOPLE = Array.from({ length: 19 }, (_, i) => `U0BENCHP${String(i + 1).padStart(2, '0')}`);
 
 /** The node flags production runs with: those of `npm start` (and so of the image, whose CMD it is). */
 export const PRODUCTION_NODE_FLAGS = (() => {
@@ -20,7 +22,7 @@ export const PRODUCTION_NODE_FLAGS = (() => {
 })();
 
 const roleMap = join(WORK, 'roles.yml');
-writeFileSync(roleMap, `roles:\n  admin: [droplet:update, droplet:create, droplet:admin, image:create]\nmembers:\n  ${BENCH_USER}: [admin]\n`);
+writeFileSync(roleMap, `roles:\n  admin: [droplet:update, droplet:create, droplet:admin, image:create]\nmembers:\n${[BENCH_USER, ...BENCH_PEOPLE].map((u) => `  ${u}: [admin]\n`).join('')}`);
 
 export interface BotProcess extends Child {
   /** The receiver's port (web and all modes). */

@@ -18,12 +18,13 @@ export function commandBody(text: string, responseUrl: string): string {
   return slashCommandBody({ text, user_id: BENCH_USER, channel_id: BENCH_CHANNEL, response_url: responseUrl });
 }
 
-export async function fire(eventsUrl: string, bodies: string[], concurrency: number): Promise<LoadResult> {
+/** Slash commands and interactions are forms; Events API callbacks (app_home_opened) are JSON. */
+export async function fire(eventsUrl: string, bodies: string[], concurrency: number, contentType = 'application/x-www-form-urlencoded'): Promise<LoadResult> {
   const url = new URL(eventsUrl);
   const pool = new Pool(url.origin, { connections: concurrency, pipelining: 1 });
   const signed = bodies.map((body) => ({
     body,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(SECRETS.signingSecret, body) } as Record<string, string>,
+    headers: { 'content-type': contentType, ...signSlackRequest(SECRETS.signingSecret, body) } as Record<string, string>,
   }));
   const latencies: number[] = [];
   let failures = 0;

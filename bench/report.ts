@@ -17,6 +17,8 @@ import { PROCEDURE } from './scenarios/procedure.js';
 import type { DoctlResult } from './scenarios/doctl-baseline.js';
 import { DOCTL } from './scenarios/doctl-baseline.js';
 import type { RecoveryResult } from './scenarios/recovery.js';
+import type { HomeResult } from './scenarios/home.js';
+import { HOME } from './scenarios/home.js';
 import { RECOVERY } from './scenarios/recovery.js';
 
 export interface Results {
@@ -29,6 +31,7 @@ export interface Results {
   shutdown?: ShutdownResult;
   fleet?: FleetResult;
   procedure?: ProcedureResult;
+  home?: HomeResult;
 }
 
 export interface Machine {
@@ -153,6 +156,23 @@ export function rows(r: Results): Row[] {
     });
     out.push({ what: 'next step sent after the previous one ended', target: '-', result: p.gapsMs.map(s).join(', '), margin: '', met: '-' });
     out.push({ what: 'resize "completed" after the Droplet was on again', target: '-', result: `${s(p.lagMs)}; ${p.slackCalls} Slack calls in all`, margin: '', met: '-' });
+  }
+  if (r.home) {
+    const hm = r.home;
+    out.push({
+      what: `Home tab: ${HOME.people} people open it at once (${HOME.droplets} Droplets)`,
+      target: '-',
+      result: `${hm.publishes} views.publish, ${hm.listPages} Droplet list pages read; published ${s(hm.firstMs)} to ${s(hm.lastMs)} after the opens`,
+      margin: '',
+      met: '-',
+    });
+    out.push({
+      what: `Home tab published again for ${HOME.reboots} of one person's reboots ending together`,
+      target: '<= 3',
+      result: `${hm.refreshes} publishes, the last ${s(hm.refreshLagMs)} after the last end`,
+      margin: '',
+      met: met(hm.refreshes >= 1 && hm.refreshes <= 3),
+    });
   }
   if (r.rate) {
     out.push({
@@ -313,6 +333,13 @@ simulator taking ${PROCEDURE.shutdownMs / 1000} s to shut down, ${PROCEDURE.resi
 the bot's default pacing (one process, both halves). The gaps run from when DigitalOcean ended one
 step's action (its POST's arrival plus its duration) to the next step's POST; the last figure runs
 from the power-on's end to "completed" on the root message.
+
+**Home tab.** One process with both halves, on an account of ${HOME.droplets} Droplets. ${HOME.people} people with the
+same role send \`app_home_opened\` at once (signed JSON callbacks, as the Events API sends them);
+the figures count every \`views.publish\` and every page of \`GET /v2/droplets\` DigitalOcean
+received, and time each person's first publish from the first callback sent. Then one of them
+runs ${HOME.reboots} reboots of ${HOME.rebootMs / 1000} s that end together; the count is every publish of that
+person's tab the workers made for those ends, without anyone opening it again.
 
 **Rate budget.** The simulator limits the token to ${RATE.perMinute} requests a minute (a sliding
 minute, like DigitalOcean's) and the bot's budget is set to match

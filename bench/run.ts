@@ -1,6 +1,6 @@
 // `npm run bench`: measures the bot against its efficiency targets on loopback simulators,
 // prints a table and writes BENCHMARKS.md. Every figure in that file comes from this run.
-//   node dist/bench/bench/run.js [ack|polling|doctl|fleet|procedure|recovery|rate|shutdown ...]   (a subset prints, but writes nothing)
+//   node dist/bench/bench/run.js [ack|polling|doctl|fleet|procedure|home|recovery|rate|shutdown ...]   (a subset prints, but writes nothing)
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
@@ -14,8 +14,9 @@ import { FLEET, measureFleet } from './scenarios/fleet.js';
 import { measureProcedure } from './scenarios/procedure.js';
 import { measureDoctlBaseline } from './scenarios/doctl-baseline.js';
 import { measureRecovery } from './scenarios/recovery.js';
+import { HOME, measureHome } from './scenarios/home.js';
 
-const all = ['ack', 'polling', 'doctl', 'fleet', 'procedure', 'recovery', 'rate', 'shutdown'] as const;
+const all = ['ack', 'polling', 'doctl', 'fleet', 'procedure', 'home', 'recovery', 'rate', 'shutdown'] as const;
 const asked = process.argv.slice(2);
 const parts = asked.length ? all.filter((p) => asked.includes(p)) : [...all];
 
@@ -50,6 +51,10 @@ try {
   if (parts.includes('procedure')) {
     console.log('procedure: resize of a running Droplet (shutdown, resize, power on) ...');
     results.procedure = await measureProcedure(redis.url, prefix('procedure'));
+  }
+  if (parts.includes('home')) {
+    console.log(`home tab: ${HOME.people} people open it at once on ${HOME.droplets} Droplets, then ${HOME.reboots} reboots end together ...`);
+    results.home = await measureHome(redis.url, prefix('home'));
   }
   if (parts.includes('recovery')) {
     console.log('recovery: kill -9 of a worker mid-action, then a new worker ...');

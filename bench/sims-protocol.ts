@@ -24,6 +24,8 @@ export interface SlackCall {
   at: number;
   threadTs?: string;
   text?: string;
+  /** views.publish: whose Home tab. */
+  user?: string;
 }
 
 export interface ActionView {

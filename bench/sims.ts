@@ -52,6 +52,7 @@ function slackCalls(): SlackCall[] {
     at: c.at,
     threadTs: typeof c.args.thread_ts === 'string' ? c.args.thread_ts : undefined,
     text: typeof c.args.text === 'string' ? c.args.text : undefined,
+    user: typeof c.args.user_id === 'string' ? c.args.user_id : undefined,
   }));
 }
 

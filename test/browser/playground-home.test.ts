@@ -142,6 +142,10 @@ describe('playground: the Home tab of the seeded account', () => {
 
   it('lets an approver approve a waiting request from the tab, and the action runs', async () => {
     const { page, errors } = await openPlayground(browser, sandbox.playgroundUrl);
+    // Alice's own request first, so her tab also has one under her recent requests.
+    await actAs(page, PEOPLE.approver);
+    await type(page, '/droplet reboot web-1');
+    await rootMessage(page, 'web-1').last().locator('.bk-context', { hasText: 'completed' }).waitFor({ timeout: 20_000 });
     await actAs(page, PEOPLE.requester);
     await type(page, '/droplet rebuild web-2 image=ubuntu-22-04-x64');
     const root = rootMessage(page, 'rebuild');
@@ -157,6 +161,10 @@ describe('playground: the Home tab of the seeded account', () => {
     const waiting = home.locator('[data-block-id^="approval:"]');
     expect(await home.locator('.bk-header', { hasText: 'Waiting for your approval' }).count()).toBe(1);
     expect(await waiting.textContent()).toContain(`rebuild on web-2 (${droplet('web-2').id}), asked by @Bob Builder`);
+    const mine = home.locator('[data-block-id^="recent:"]');
+    expect(await mine.count()).toBe(1);
+    expect(await mine.textContent()).toContain(`reboot on web-1 (${droplet('web-1').id}) · completed · asked`);
+    expect(await mine.getByRole('link', { name: 'thread' }).count()).toBe(1);
     await screenshot(page, 'home-tab');
 
     // Its thread link opens the request's thread in the playground.
