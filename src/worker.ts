@@ -263,6 +263,7 @@ export async function startWorker(opts: BotOptions & { ops: Ops }, stops: Array<
   const homeWorker = createHomeRefreshWorker({
     connection: redis,
     prefix: config.redis.prefix,
+    refresh: homeRefresh,
     logger: logger.child({ component: 'home' }),
     publish: async (user) => {
       const place = await viewers.placeOf(user);

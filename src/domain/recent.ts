@@ -72,3 +72,9 @@ export function cardOf(e: AuditEntry): RecentCard {
 export function endsSomething(e: AuditEntry): boolean {
   return ENDS.has(e.event) || (e.fleetId !== undefined && e.event === 'approved');
 }
+
+/** Whether an entry changes which requests and fleets wait for someone's approval. */
+export function changesApprovals(e: AuditEntry): boolean {
+  if (e.event === 'requested') return (e.message ?? '').includes('awaiting approval');
+  return e.event === 'approved' || e.event === 'denied' || e.event === 'expired' || e.event === 'withdrawn';
+}

@@ -1,20 +1,23 @@
 // The Home tab is published again when something of its person's ends (a request, a Droplet of a
 // fleet), by a worker, whichever process wrote the end. Ends are folded per person into one
 // publish per window: the job ID names the person and the window, so a second end in the same
-// window adds nothing, and the job runs when the window closes, after every end in it.
+// window adds nothing, and the job runs when the window closes, after every end in it. When the
+// approvals waiting change, one job per window reaches everyone who opened the tab lately, each
+// in their own job; a tab that would show the same is not published (see slack/home-publish.ts).
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { HomeViewers } from '../store/home-viewers.js';
 import type { AuditEntry } from '../domain/audit.js';
-import { endsSomething } from '../domain/recent.js';
+import { changesApprovals, endsSomething } from '../domain/recent.js';
 
 export const HOME_REFRESH_QUEUE = 'home-refresh';
 /** At most one publish per person per this long, from the ends alone. */
 export const HOME_REFRESH_WINDOW_MS = 5000;
 
 export interface HomeRefreshData {
-  user: string;
+  /** Whose tab; absent for the job that reaches everyone's. */
+  user?: string;
 }
 
 export class HomeRefresh {
@@ -23,7 +26,7 @@ export class HomeRefresh {
   constructor(
     private readonly connection: Redis,
     prefix: string,
-    private readonly viewers: Pick<HomeViewers, 'placeOf'>,
+    private readonly viewers: Pick<HomeViewers, 'placeOf' | 'recent'>,
     private readonly windowMs = HOME_REFRESH_WINDOW_MS,
     logger?: Pick<Logger, 'warn'>,
   ) {
@@ -43,10 +46,25 @@ export class HomeRefresh {
    */
   async schedule(user: string): Promise<void> {
     if (!(await this.viewers.placeOf(user))) return;
+    await this.add(user);
+  }
+
+  /** Everyone who opened the tab lately, at the end of this window (the approvals waiting changed). */
+  async scheduleEveryone(): Promise<void> {
+    await this.add(undefined);
+  }
+
+  /** The job that reaches everyone: one job per person, each folded into their own window. */
+  async fanOut(): Promise<void> {
+    for (const user of await this.viewers.recent()) await this.add(user);
+  }
+
+  private async add(user: string | undefined): Promise<void> {
     const [sec, micro] = await this.connection.time();
     const now = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
     const window = Math.floor(now / this.windowMs) + 1;
-    await this.queue.add('refresh', { user }, { jobId: `${user}-${window}`, delay: window * this.windowMs - now });
+    // '*' is not in any Slack user ID.
+    await this.queue.add('refresh', user ? { user } : {}, { jobId: `${user ?? '*'}-${window}`, delay: window * this.windowMs - now });
   }
 
   async close(): Promise<void> {
@@ -54,8 +72,8 @@ export class HomeRefresh {
   }
 }
 
-export function createHomeRefreshWorker(opts: { connection: Redis; prefix: string; logger: Logger; publish: (user: string) => Promise<void> }): Worker<HomeRefreshData> {
-  const worker = new Worker<HomeRefreshData>(HOME_REFRESH_QUEUE, (job) => opts.publish(job.data.user), {
+export function createHomeRefreshWorker(opts: { connection: Redis; prefix: string; logger: Logger; refresh: Pick<HomeRefresh, 'fanOut'>; publish: (user: string) => Promise<void> }): Worker<HomeRefreshData> {
+  const worker = new Worker<HomeRefreshData>(HOME_REFRESH_QUEUE, (job) => (job.data.user ? opts.publish(job.data.user) : opts.refresh.fanOut()), {
     connection: opts.connection,
     prefix: opts.prefix,
     concurrency: 5,
@@ -69,9 +87,10 @@ export function createHomeRefreshWorker(opts: { connection: Redis; prefix: strin
  * What the audit trail hands on to the Home tab: each entry goes into its requester's recent
  * list, and an end publishes their tab again.
  */
-export function homeTrail(recent: { note(entry: AuditEntry): Promise<string | undefined> }, refresh: Pick<HomeRefresh, 'schedule'>): (entry: AuditEntry) => Promise<void> {
+export function homeTrail(recent: { note(entry: AuditEntry): Promise<string | undefined> }, refresh: Pick<HomeRefresh, 'schedule' | 'scheduleEveryone'>): (entry: AuditEntry) => Promise<void> {
   return async (entry) => {
     const user = await recent.note(entry);
     if (user && endsSomething(entry)) await refresh.schedule(user);
+    if (changesApprovals(entry)) await refresh.scheduleEveryone();
   };
 }

@@ -2,6 +2,8 @@
 // still reading DigitalOcean while a worker publishes a newer state), so each replaces only the
 // version it read after: it sends the hash Slack gave the last publish, and on hash_conflict reads
 // everything again. The last try goes unguarded, so a hash that was lost cannot stop the tab.
+// A worker's publish that would show exactly what the tab shows already is not made.
+import { createHash } from 'node:crypto';
 import type { HomeViewers } from '../store/home-viewers.js';
 import { homeModel, type HomeSources, type HomeState } from './home-model.js';
 import { homeView, type HomeModel } from './renderers/home-view.js';
@@ -19,11 +21,16 @@ function conflict(err: unknown): boolean {
 /** `opened`: the person opened or used the tab (a worker's refresh is not). */
 export async function publishHome(client: PublishClient, src: HomeSources, viewers: Pick<HomeViewers, 'placeOf' | 'remember'> | undefined, user: string, state: HomeState, opened: boolean): Promise<HomeModel> {
   for (let attempt = 1; ; attempt++) {
-    const hash = attempt < TRIES ? (await viewers?.placeOf(user))?.hash : undefined;
+    const before = await viewers?.placeOf(user);
+    const hash = attempt < TRIES ? before?.hash : undefined;
     const model = await homeModel(src, user, state);
+    const view = homeView(model);
+    const digest = createHash('sha256').update(JSON.stringify(view)).digest('base64url');
+    // The person did not ask, and nothing they would see changed.
+    if (!opened && before?.digest === digest) return model;
     try {
-      const answer = await client.views.publish({ user_id: user, view: homeView(model), ...(hash ? { hash } : {}) });
-      const place = { page: model.page, ...(model.filter ? { filter: model.filter } : {}), ...(answer.view?.hash ? { hash: answer.view.hash } : {}) };
+      const answer = await client.views.publish({ user_id: user, view, ...(hash ? { hash } : {}) });
+      const place = { page: model.page, ...(model.filter ? { filter: model.filter } : {}), ...(answer.view?.hash ? { hash: answer.view.hash } : {}), digest };
       await viewers?.remember(user, place, opened);
       return model;
     } catch (err) {

@@ -8,7 +8,8 @@ import { roleMapSchema } from '../../src/domain/policy.js';
 import { FLEET_APPROVE, FLEET_RUN } from '../../src/slack/renderers/fleet-messages.js';
 import { MAX_VIEW_BLOCKS } from '../../src/slack/renderers/home-view.js';
 import { CHANNEL, SECRETS, USERS, startHarness, type Harness } from '../support/harness.js';
-import { clickButton } from '../support/interactions.js';
+import { buttonIn, clickButton } from '../support/interactions.js';
+import { DENY_ACTION_ID } from '../../src/slack/renderers/approval-messages.js';
 
 const OP = 'U0HOMEOP1';
 let h: Harness;
@@ -120,5 +121,21 @@ describe('the Home tab, live', () => {
     const lines = recent(done);
     expect(lines.filter((l) => l.includes('live-glob'))).toHaveLength(1);
     expect(lines.some((l) => l.includes('*live-glob-1*') || l.includes('*live-glob-2*'))).toBe(false);
+  });
+
+  it('shows an approver with the tab open a new request waiting, and takes it away once it is decided, without a click on the tab', async () => {
+    const d = h.digitalocean.addDroplet({ name: 'live-web-9' });
+    await openHome(USERS.admin);
+    const line = `*power-off* on *live-web-9* (${d.id}), asked by <@${OP}>`;
+    await h.command('power-off live-web-9', OP);
+    // Published by a worker when the request started waiting.
+    const shown = await homeWhen(USERS.admin, (t) => t.includes(line));
+    expect(shown.blocks.some((b) => String(b.block_id).startsWith('approval-buttons:'))).toBe(true);
+    // The requester withdraws it in the channel: the admin's tab no longer offers it.
+    const root = await h.slack.waitFor(() => h.roots().find((m) => m.text?.startsWith('power-off on live-web-9: awaiting approval')), 10_000);
+    const request = await h.slack.waitFor(() => (h.thread(root.ts) as unknown as StoredMessage[]).find((m) => buttonIn(m, DENY_ACTION_ID)), 10_000);
+    await clickButton(h, structuredClone(request), DENY_ACTION_ID, OP);
+    await homeWhen(USERS.admin, (t) => !t.includes(line));
+    expect(h.posts(d.id)).toHaveLength(0);
   });
 });

@@ -83,4 +83,30 @@ describe('publishing the Home tab', () => {
     await viewers.remember('U0GONE0001', { page: 0, hash: 'h' }, false);
     expect(await viewers.placeOf('U0GONE0001')).toBeUndefined();
   });
+
+  it('a worker’s publish that would show the same is not made; one the person asked for always is', async () => {
+    const client = new webApi.WebClient(TOKEN, { slackApiUrl: `${slack.url}/api/`, retryConfig: { retries: 0 } });
+    const viewers = new HomeViewers(redis, prefix);
+    const calls = () => slack.calls.filter((c) => c.method === 'views.publish' && c.args.user_id === USER).length;
+    const same = sources(async () => [droplet('same')]);
+    await publishHome(client, same, viewers, USER, { page: 0 }, true);
+    const n = calls();
+    await publishHome(client, same, viewers, USER, { page: 0 }, false);
+    expect(calls()).toBe(n);
+    await publishHome(client, same, viewers, USER, { page: 0 }, true);
+    expect(calls()).toBe(n + 1);
+    await publishHome(client, sources(async () => [droplet('changed')]), viewers, USER, { page: 0 }, false);
+    expect(calls()).toBe(n + 2);
+    expect(shown()).toContain('*changed*');
+  });
+
+  it('knows who opened the tab lately; a worker’s publish adds nobody', async () => {
+    const viewers = new HomeViewers(redis, prefix);
+    await viewers.remember('U0FIRST001', { page: 0 }, true);
+    await viewers.remember('U0SECOND01', { page: 0 }, true);
+    await viewers.remember('U0WORKER01', { page: 0 }, false);
+    const recent = await viewers.recent();
+    expect(recent).toEqual(expect.arrayContaining(['U0FIRST001', 'U0SECOND01']));
+    expect(recent).not.toContain('U0WORKER01');
+  });
 });
