@@ -57,7 +57,7 @@ export async function startWeb(opts: BotOptions & { ops: Ops }, stops: Array<() 
   const recent = new RecentRequests(redis, config.redis.prefix);
   const viewers = new HomeViewers(redis, config.redis.prefix);
   const homeRefresh = new HomeRefresh(redis, config.redis.prefix, viewers, opts.home?.refreshWindowMs, logger);
-  const audit = auditSink(auditLog, logger, (action, outcome) => metrics.request(action, outcome), homeTrail(recent, homeRefresh));
+  const audit = auditSink(auditLog, logger, (action, outcome) => metrics.request(action, outcome), homeTrail(recent, homeRefresh, logger));
   const reporter = new OutboxReporter(outbox, config.notifyChannel);
   const redisUp = () => redis.status === 'ready';
   opts.ops.health.add(() => ({ ok: redisUp(), details: { redis: redisUp() ? 'up' : redis.status } }));

@@ -132,7 +132,7 @@ export async function startWorker(opts: BotOptions & { ops: Ops }, stops: Array<
   const recent = new RecentRequests(redis, config.redis.prefix);
   const viewers = new HomeViewers(redis, config.redis.prefix);
   const homeRefresh = new HomeRefresh(redis, config.redis.prefix, viewers, opts.home?.refreshWindowMs, logger);
-  const workerAudit = auditSink(new AuditLog(redis, config.redis.prefix), logger, (action, outcome) => metrics.request(action, outcome), homeTrail(recent, homeRefresh));
+  const workerAudit = auditSink(new AuditLog(redis, config.redis.prefix), logger, (action, outcome) => metrics.request(action, outcome), homeTrail(recent, homeRefresh, logger));
   const reporter = new OutboxReporter(outbox, config.notifyChannel);
   // The sweep's and the expiry's own Slack calls. Bounded retries: a call that cannot reach Slack
   // must not hold up a shutdown for long.

@@ -4,6 +4,7 @@
 // window adds nothing, and the job runs when the window closes, after every end in it. When the
 // approvals waiting change, one job per window reaches everyone who opened the tab lately, each
 // in their own job; a tab that would show the same is not published (see slack/home-publish.ts).
+import { MANUAL_RATE_LIMIT } from './manual-rate-limit.js';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
@@ -34,7 +35,7 @@ export class HomeRefresh {
       connection,
       prefix,
       skipWaitingForReady: true,
-      defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } },
+      defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: { age: 24 * 3600, count: 1000 } },
     });
     this.queue.on('error', (err) => logger?.warn({ err: err.message }, 'home refresh queue error'));
   }
@@ -72,12 +73,30 @@ export class HomeRefresh {
   }
 }
 
+/** Slack's answer to a rate-limited call (the client fails it at once rather than waiting). */
+function retryAfterMs(err: unknown): number | undefined {
+  const e = err as { code?: string; retryAfter?: number };
+  return e.code === 'slack_webapi_rate_limited_error' ? Math.max(1, e.retryAfter ?? 1) * 1000 : undefined;
+}
+
 export function createHomeRefreshWorker(opts: { connection: Redis; prefix: string; logger: Logger; refresh: Pick<HomeRefresh, 'fanOut'>; publish: (user: string) => Promise<void> }): Worker<HomeRefreshData> {
-  const worker = new Worker<HomeRefreshData>(HOME_REFRESH_QUEUE, (job) => (job.data.user ? opts.publish(job.data.user) : opts.refresh.fanOut()), {
-    connection: opts.connection,
-    prefix: opts.prefix,
-    concurrency: 5,
-  });
+  const worker: Worker<HomeRefreshData> = new Worker<HomeRefreshData>(
+    HOME_REFRESH_QUEUE,
+    async (job) => {
+      try {
+        await (job.data.user ? opts.publish(job.data.user) : opts.refresh.fanOut());
+      } catch (err) {
+        // Rate-limited: every publish waits as long as Slack asks, and this one is tried again
+        // then without spending an attempt.
+        const wait = retryAfterMs(err);
+        if (wait === undefined) throw err;
+        opts.logger.warn({ retryAfterMs: wait }, 'Slack rate limit; pausing Home tab publishes');
+        await worker.rateLimit(wait);
+        throw Worker.RateLimitError();
+      }
+    },
+    { connection: opts.connection, prefix: opts.prefix, concurrency: 5, limiter: MANUAL_RATE_LIMIT },
+  );
   worker.on('error', (err) => opts.logger.warn({ err: err.message }, 'home refresh worker error'));
   worker.on('failed', (job, err) => opts.logger.warn({ user: job?.data.user, err: err.message }, 'could not publish the Home tab again'));
   return worker;
@@ -85,12 +104,34 @@ export function createHomeRefreshWorker(opts: { connection: Redis; prefix: strin
 
 /**
  * What the audit trail hands on to the Home tab: each entry goes into its requester's recent
- * list, and an end publishes their tab again.
+ * list, an end publishes their tab again, and a change in the approvals waiting reaches everyone's.
+ * A fleet writes one entry per Droplet: what the first of them did for the fleet is not done again.
  */
-export function homeTrail(recent: { note(entry: AuditEntry): Promise<string | undefined> }, refresh: Pick<HomeRefresh, 'schedule' | 'scheduleEveryone'>): (entry: AuditEntry) => Promise<void> {
+export function homeTrail(recent: { note(entry: AuditEntry): Promise<string | undefined> }, refresh: Pick<HomeRefresh, 'schedule' | 'scheduleEveryone'>, logger?: Pick<Logger, 'warn'>): (entry: AuditEntry) => Promise<void> {
+  const done = new Map<string, number>();
+  /** True the first time `key` is seen in a minute (a fleet's entries for one step come together). */
+  const first = (key: string): boolean => {
+    const now = Date.now();
+    if (done.size > 10_000) done.clear();
+    const at = done.get(key);
+    if (at !== undefined && now - at < 60_000) return false;
+    done.set(key, now);
+    return true;
+  };
   return async (entry) => {
+    const fleet = entry.fleetId;
+    const approvals = changesApprovals(entry) && (!fleet || first(`approvals:${fleet}:${entry.event}`));
+    try {
+      if (approvals) await refresh.scheduleEveryone();
+    } catch (err) {
+      logger?.warn({ err: (err as Error).message }, 'could not schedule the Home tabs for a change in the approvals');
+    }
+    // A fleet's line is the same for each of its Droplets' entries of one kind, and a decision is
+    // the fleet's; but each Droplet's own end may be the fleet's last.
+    const decision = entry.event === 'approved' || entry.event === 'denied' || entry.event === 'expired';
+    const dropletEnd = endsSomething(entry) && !decision;
+    if (fleet && !dropletEnd && !first(`note:${fleet}:${entry.event}:${entry.ts ?? ''}`)) return;
     const user = await recent.note(entry);
     if (user && endsSomething(entry)) await refresh.schedule(user);
-    if (changesApprovals(entry)) await refresh.scheduleEveryone();
   };
 }

@@ -5,6 +5,7 @@
 // Each request has a list of entries (in order) and a hash of the ones already delivered. A
 // sync job delivers what is pending, in order, under a per-request lock, so two workers never
 // post the same thread out of order or twice.
+import { MANUAL_RATE_LIMIT } from './manual-rate-limit.js';
 import { randomUUID } from 'node:crypto';
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -131,6 +132,8 @@ export function createOutboxWorker(opts: OutboxWorkerOptions): Worker<OutboxTarg
     connection: opts.connection,
     prefix: opts.prefix,
     concurrency: opts.concurrency ?? 10,
+    // A 429 pauses this queue in every process (see manual-rate-limit.ts).
+    limiter: MANUAL_RATE_LIMIT,
     lockDuration: opts.lockMs ?? 30_000,
     stalledInterval: Math.max(1000, Math.floor((opts.lockMs ?? 30_000) / 2)),
     settings: { backoffStrategy: (attemptsMade: number) => outboxBackoff(attemptsMade) },

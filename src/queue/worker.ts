@@ -1,5 +1,6 @@
 // The BullMQ workers of the worker half: action jobs, and the Slack outbox that reports on
 // them. Any number of these, in any number of processes, can share one Redis.
+import { MANUAL_RATE_LIMIT } from './manual-rate-limit.js';
 import { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ACTION_QUEUE } from './action-job.js';
@@ -47,6 +48,8 @@ export function createActionWorker(opts: ActionWorkerOptions): ActionWorker {
       connection: opts.connection,
       prefix: opts.prefix,
       concurrency: opts.concurrency,
+      // A 429 pauses this queue in every process (see manual-rate-limit.ts).
+      limiter: MANUAL_RATE_LIMIT,
       // Actions are followed inside the job for minutes; BullMQ renews the lock while it runs.
       lockDuration: opts.lockMs,
       stalledInterval: Math.max(1000, Math.floor(opts.lockMs / 2)),

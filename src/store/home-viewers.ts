@@ -17,6 +17,36 @@ export interface HomePlace {
   digest?: string;
 }
 
+// KEYS: record, viewers. ARGV: value with digest, value without, the hash the publish read ('' for
+// none), '1' when the person opened the tab, ttl, score, user.
+const REMEMBER = `
+local cur = redis.call('GET', KEYS[1])
+local h = ''
+if cur then
+  local ok, o = pcall(cjson.decode, cur)
+  if ok and type(o) == 'table' and type(o.h) == 'string' then h = o.h end
+end
+local v = ARGV[2]
+if h == ARGV[3] then v = ARGV[1] end
+if ARGV[4] == '1' then
+  redis.call('SET', KEYS[1], v, 'EX', ARGV[5])
+  redis.call('ZADD', KEYS[2], ARGV[6], ARGV[7])
+  redis.call('EXPIRE', KEYS[2], ARGV[5])
+elseif cur then
+  redis.call('SET', KEYS[1], v, 'KEEPTTL')
+end
+return 1`;
+
+// KEYS: record. Drops the digest, keeps the rest and the expiry.
+const FORGET_DIGEST = `
+local cur = redis.call('GET', KEYS[1])
+if not cur then return 0 end
+local ok, o = pcall(cjson.decode, cur)
+if not ok or type(o) ~= 'table' or o.d == nil then return 0 end
+o.d = nil
+redis.call('SET', KEYS[1], cjson.encode(o), 'KEEPTTL')
+return 1`;
+
 export class HomeViewers {
   constructor(
     private readonly redis: Redis,
@@ -32,15 +62,32 @@ export class HomeViewers {
     return `${this.prefix}:home-viewers`;
   }
 
-  /** After a publish. `opened` (the person used the tab) starts the week again; a worker's publish keeps it. */
-  async remember(user: string, place: HomePlace, opened: boolean): Promise<void> {
-    const value = JSON.stringify({ p: place.page, ...(place.filter ? { f: place.filter } : {}), ...(place.hash ? { h: place.hash } : {}), ...(place.digest ? { d: place.digest } : {}) });
-    if (opened) {
-      const [sec, micro] = await this.redis.time();
-      await this.redis.multi().set(this.key(user), value, 'EX', TTL_SECONDS).zadd(this.setKey, Number(sec) * 1000 + Math.floor(Number(micro) / 1000), user).expire(this.setKey, TTL_SECONDS).exec();
-    }
-    // Only while it is there: a tab not used for a week stays forgotten.
-    else await this.redis.set(this.key(user), value, 'KEEPTTL', 'XX');
+  /**
+   * After a publish. `opened` (the person used the tab) starts the week again; a worker's publish
+   * keeps it. `read` is the hash the publish replaced: if another publish's record came in since,
+   * which of the two Slack shows is unknown, so the digest is not kept and the next publish is made.
+   */
+  async remember(user: string, place: HomePlace, opened: boolean, read: string | undefined): Promise<void> {
+    const base = { p: place.page, ...(place.filter ? { f: place.filter } : {}), ...(place.hash ? { h: place.hash } : {}) };
+    const [sec, micro] = opened ? await this.redis.time() : ['0', '0'];
+    await this.redis.eval(
+      REMEMBER,
+      2,
+      this.key(user),
+      this.setKey,
+      JSON.stringify({ ...base, ...(place.digest ? { d: place.digest } : {}) }),
+      JSON.stringify(base),
+      read ?? '',
+      opened ? '1' : '0',
+      String(TTL_SECONDS),
+      String(Number(sec) * 1000 + Math.floor(Number(micro) / 1000)),
+      user,
+    );
+  }
+
+  /** Before a publish: until its answer is recorded, what Slack shows is not known. */
+  async forgetDigest(user: string): Promise<void> {
+    await this.redis.eval(FORGET_DIGEST, 1, this.key(user));
   }
 
   /** The people who opened the tab in the last week, most recent first, at most VIEWERS_MAX. */

@@ -134,6 +134,11 @@ describe('Slack failures lose nothing', () => {
     expect(thread.filter((t) => t.includes('*in-progress*'))).toHaveLength(1);
     expect(thread.filter((t) => t.includes('*completed*'))).toHaveLength(1);
     expect(thread.findIndex((t) => t.includes('*in-progress*'))).toBeLessThan(thread.findIndex((t) => t.includes('*completed*')));
+    // Each 429 paused the outbox for the second Slack asked: no post came sooner after it.
+    const posts = h.slack.callsTo('chat.postMessage');
+    const limited = posts.filter((c) => c.error === 'ratelimited');
+    expect(limited).toHaveLength(3);
+    for (const c of limited) expect(posts.find((n) => n.at > c.at)!.at - c.at).toBeGreaterThanOrEqual(900);
   }, 40_000);
 });
 

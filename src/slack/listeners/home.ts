@@ -16,7 +16,7 @@ import { cachedList } from '../cached-list.js';
 export interface HomeDeps extends Omit<HomeSources, 'droplets'> {
   catalog: { droplets(): Promise<Droplet[]> };
   /** Where each person left their tab, so a worker can publish it again when something of theirs ends. */
-  viewers?: Pick<HomeViewers, 'remember' | 'placeOf'>;
+  viewers?: Pick<HomeViewers, 'remember' | 'placeOf' | 'forgetDigest'>;
   modal: ModalDeps;
   logger: Logger;
 }
