@@ -34,7 +34,6 @@ const APPROVALS_READ = 50;
 /** The Droplet list is read at most this often per process, however many people open the tab. */
 export const DROPLET_LIST_TTL_MS = 10_000;
 
-
 type Access = Awaited<ReturnType<AccessResolver['of']>>;
 
 /** The requests and fleets this person may approve now (not their own), soonest deadline first. */
@@ -61,12 +60,16 @@ async function waitingFor(src: HomeSources, settings: ApprovalSettings | undefin
   return out;
 }
 
-/** `12 Droplets tagged web`, `3 Droplets named web-*`, `2 listed Droplets`. */
+/** How a fleet chose its Droplets: `tagged web`, `named web-*`, `listed`. */
+function selectorPhrase(f: StoredFleet): string {
+  const s = f.plan.selector;
+  return s.kind === 'tag' ? `tagged ${s.tag}` : s.kind === 'glob' ? `named ${s.pattern}` : 'listed';
+}
+
+/** `12 Droplets tagged web`, `3 Droplets named web-*`, `2 Droplets listed`. */
 function fleetTarget(f: StoredFleet): string {
   const n = f.plan.targets.length;
-  const droplets = `${n} Droplet${n === 1 ? '' : 's'}`;
-  const s = f.plan.selector;
-  return s.kind === 'tag' ? `${droplets} tagged ${s.tag}` : s.kind === 'glob' ? `${droplets} named ${s.pattern}` : `${droplets} listed`;
+  return `${n} Droplet${n === 1 ? '' : 's'} ${selectorPhrase(f)}`;
 }
 
 /** Where a request is, in a few words, from the newest the audit trail says of it. */
@@ -101,7 +104,8 @@ export function requestState(c: RecentCard): Pick<HomeRecent, 'state' | 'phase'>
 /** A fleet's live state from its record. */
 function fleetState(f: StoredFleet | undefined): Pick<HomeRecent, 'state' | 'phase'> {
   if (!f) return { state: 'no longer on record', phase: 'done' };
-  const progress = describeProgress(progressOf(f.states.values()));
+  const counts = progressOf(f.states.values());
+  const progress = describeProgress(counts);
   switch (f.status) {
     case 'awaiting':
       return { state: 'waiting for approval', phase: 'waiting' };
@@ -114,7 +118,7 @@ function fleetState(f: StoredFleet | undefined): Pick<HomeRecent, 'state' | 'pha
     case 'paused':
       return { state: `paused: ${progress}`, phase: 'failed' };
     case 'finished':
-      return { state: `finished: ${progress}`, phase: progressOf(f.states.values()).errored ? 'failed' : 'done' };
+      return { state: `finished: ${progress}`, phase: counts.errored ? 'failed' : 'done' };
     case 'aborted':
       return { state: `aborted: ${progress}`, phase: 'failed' };
     case 'cancelled':
@@ -132,7 +136,7 @@ async function recentFor(src: HomeSources, userId: string): Promise<HomeRecent[]
     const where = { ...(c.channel ? { channel: c.channel } : {}), ...(c.ts ? { ts: c.ts } : {}) };
     if (c.kind === 'fleet') {
       const f = await src.fleets?.read(c.id).catch(() => undefined);
-      out.push({ kind: 'fleet', id: c.id, at: c.at, action: c.action, target: f ? `${fleetLabel(f.plan)}, ${fleetTarget(f).replace(/^\d+ Droplets? /, '')}` : `a fleet (${c.id})`, ...fleetState(f), ...where, ...(f?.rootTs ? { ts: f.rootTs } : {}) });
+      out.push({ kind: 'fleet', id: c.id, at: c.at, action: c.action, target: f ? `${fleetLabel(f.plan)}, ${selectorPhrase(f)}` : `a fleet (${c.id})`, ...fleetState(f), ...where, ...(f?.rootTs ? { ts: f.rootTs } : {}) });
     } else {
       out.push({ kind: 'request', id: c.id, at: c.at, action: c.action, target: c.dropletName ?? '', ...(c.dropletId !== undefined ? { dropletId: c.dropletId } : {}), ...requestState(c), ...where });
     }
