@@ -21,6 +21,11 @@ export interface HomeDeps extends Omit<HomeSources, 'droplets'> {
   logger: Logger;
 }
 
+/** Whether a click came from someone's Home tab (which has no thread to answer in). */
+export function fromHomeTab(body: { view?: unknown }): boolean {
+  return (body.view as { type?: string } | undefined)?.type === 'home';
+}
+
 export interface HomeTab {
   /** Publishes the person's tab again (after a decision made from it), with `notice` at the top. */
   republish(client: App['client'], userId: string, notice?: string): Promise<void>;

@@ -5,6 +5,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { decideApproval, type DecideDeps } from '../../../requests/approval-decisions.js';
 import type { Logger } from '../../../log.js';
 import { APPROVE_ACTION_ID, DENY_ACTION_ID } from '../../renderers/approval-messages.js';
+import { fromHomeTab } from '../home.js';
 import type { AfterAck } from '../../after-ack.js';
 
 export interface ApprovalActionDeps {
@@ -31,7 +32,7 @@ export function registerApprovalActions(app: App, deps: ApprovalActionDeps): voi
         else if (channel) await client.chat.postEphemeral({ channel, user, text });
       };
       const messageTs = body.message?.ts ?? body.container?.message_ts;
-      const fromHome = (body.view as { type?: string } | undefined)?.type === 'home';
+      const fromHome = fromHomeTab(body);
       await deps.afterAck(async () => {
       let refused: string | undefined;
       try {

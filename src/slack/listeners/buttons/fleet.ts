@@ -5,6 +5,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from '../../../log.js';
 import { controlFleet, type FleetControl, type FleetControlDeps } from '../../../requests/fleet-controls.js';
 import { FLEET_ABORT, FLEET_APPROVE, FLEET_CANCEL, FLEET_DENY, FLEET_RESUME, FLEET_RETRY, FLEET_RUN, FLEET_STOP } from '../../renderers/fleet-messages.js';
+import { fromHomeTab } from '../home.js';
 import type { AfterAck } from '../../after-ack.js';
 
 export interface FleetButtonDeps {
@@ -45,7 +46,7 @@ export function registerFleetButtons(app: App, deps: FleetButtonDeps): void {
       // that dies right after acking has made it, and a worker's sweep carries it on. Only the
       // reply to the clicker comes after the ack.
       const changing = controlFleet(deps.control, { fleetId: action.value ?? '', user, control, nonce: `${control}:${body.trigger_id ?? action.action_ts}`, ...(channel ? { channel } : {}) });
-      const fromHome = (body.view as { type?: string } | undefined)?.type === 'home';
+      const fromHome = fromHomeTab(body);
       const say = async (text: string, replacePlan: boolean) => {
         // The Home tab has no thread to answer in: it is published again, saying what happened.
         if (fromHome) await deps.afterHomeClick?.(client, user, text);
