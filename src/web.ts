@@ -26,9 +26,7 @@ import { FleetScheduler } from './queue/fleet-queue.js';
 import { OutboxFleetReporter } from './slack/fleet-reporter.js';
 import { registerFleetButtons } from './slack/listeners/buttons/fleet.js';
 import { registerHome, type HomeTab } from './slack/listeners/home.js';
-import { RecentRequests } from './store/recent-requests.js';
-import { HomeViewers } from './store/home-viewers.js';
-import { HomeRefresh, homeTrail } from './queue/home-refresh.js';
+import { homeUpkeep } from './queue/home-refresh.js';
 
 import type { BotOptions, Ops } from './bot-options.js';
 import type { ActionJob } from './domain/job.js';
@@ -54,10 +52,8 @@ export async function startWeb(opts: BotOptions & { ops: Ops }, stops: Array<() 
   const outbox = new SlackOutbox(redis, config.redis.prefix, outboxQueue);
   const digitalocean = new DigitalOceanClient({ apiUrl: config.digitalocean.apiUrl, token: config.digitalocean.token, budget: tokenBudget(redis, config.redis.prefix, config.digitalocean), onAnswer: metrics.digitalOceanAnswer.bind(metrics) });
   const auditLog = new AuditLog(redis, config.redis.prefix);
-  const recent = new RecentRequests(redis, config.redis.prefix);
-  const viewers = new HomeViewers(redis, config.redis.prefix);
-  const homeRefresh = new HomeRefresh(redis, config.redis.prefix, viewers, opts.home?.refreshWindowMs, logger);
-  const audit = auditSink(auditLog, logger, (action, outcome) => metrics.request(action, outcome), homeTrail(recent, homeRefresh, logger));
+  const { recent, viewers, refresh: homeRefresh, trail: homeAudit } = homeUpkeep(redis, config.redis.prefix, opts.home?.refreshWindowMs, logger);
+  const audit = auditSink(auditLog, logger, (action, outcome) => metrics.request(action, outcome), homeAudit);
   const reporter = new OutboxReporter(outbox, config.notifyChannel);
   const redisUp = () => redis.status === 'ready';
   opts.ops.health.add(() => ({ ok: redisUp(), details: { redis: redisUp() ? 'up' : redis.status } }));

@@ -44,9 +44,7 @@ import { roleMapSource } from './roles/role-map-source.js';
 import { noticeInvalidRoleMap } from './slack/role-map-notice.js';
 import { slackAccess } from './slack/user-groups.js';
 
-import { RecentRequests } from './store/recent-requests.js';
-import { HomeViewers } from './store/home-viewers.js';
-import { HomeRefresh, createHomeRefreshWorker, homeTrail } from './queue/home-refresh.js';
+import { createHomeRefreshWorker, homeUpkeep } from './queue/home-refresh.js';
 import { DROPLET_LIST_TTL_MS } from './slack/home-model.js';
 import { publishHome } from './slack/home-publish.js';
 import { DigitalOceanCatalog } from './digitalocean/catalog.js';
@@ -129,10 +127,8 @@ export async function startWorker(opts: BotOptions & { ops: Ops }, stops: Array<
     onDelivered: (lagMs) => metrics.outboxDelivered(lagMs / 1000),
   });
   const workerLine = new DropletLine(redis, config.redis.prefix);
-  const recent = new RecentRequests(redis, config.redis.prefix);
-  const viewers = new HomeViewers(redis, config.redis.prefix);
-  const homeRefresh = new HomeRefresh(redis, config.redis.prefix, viewers, opts.home?.refreshWindowMs, logger);
-  const workerAudit = auditSink(new AuditLog(redis, config.redis.prefix), logger, (action, outcome) => metrics.request(action, outcome), homeTrail(recent, homeRefresh, logger));
+  const { recent, viewers, refresh: homeRefresh, trail: homeAudit } = homeUpkeep(redis, config.redis.prefix, opts.home?.refreshWindowMs, logger);
+  const workerAudit = auditSink(new AuditLog(redis, config.redis.prefix), logger, (action, outcome) => metrics.request(action, outcome), homeAudit);
   const reporter = new OutboxReporter(outbox, config.notifyChannel);
   // The sweep's and the expiry's own Slack calls. Bounded retries: a call that cannot reach Slack
   // must not hold up a shutdown for long.

@@ -4,11 +4,13 @@
 // window adds nothing, and the job runs when the window closes, after every end in it. When the
 // approvals waiting change, one job per window reaches everyone who opened the tab lately, each
 // in their own job; a tab that would show the same is not published (see slack/home-publish.ts).
+import { redisNow } from '../store/redis.js';
 import { MANUAL_RATE_LIMIT } from './manual-rate-limit.js';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import type { HomeViewers } from '../store/home-viewers.js';
+import { HomeViewers } from '../store/home-viewers.js';
+import { RecentRequests } from '../store/recent-requests.js';
 import type { AuditEntry } from '../domain/audit.js';
 import { changesApprovals, endsSomething } from '../domain/recent.js';
 
@@ -61,8 +63,7 @@ export class HomeRefresh {
   }
 
   private async add(user: string | undefined): Promise<void> {
-    const [sec, micro] = await this.connection.time();
-    const now = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
+    const now = await redisNow(this.connection);
     const window = Math.floor(now / this.windowMs) + 1;
     // '*' is not in any Slack user ID.
     await this.queue.add('refresh', user ? { user } : {}, { jobId: `${user ?? '*'}-${window}`, delay: window * this.windowMs - now });
@@ -134,4 +135,15 @@ export function homeTrail(recent: { note(entry: AuditEntry): Promise<string | un
     const user = await recent.note(entry);
     if (user && endsSomething(entry)) await refresh.schedule(user);
   };
+}
+
+/**
+ * What both halves need for the Home tab: each person's recent requests, who has the tab open,
+ * the refresh queue, and the audit hook that feeds them.
+ */
+export function homeUpkeep(redis: Redis, prefix: string, windowMs: number | undefined, logger: Pick<Logger, 'warn'>) {
+  const recent = new RecentRequests(redis, prefix);
+  const viewers = new HomeViewers(redis, prefix);
+  const refresh = new HomeRefresh(redis, prefix, viewers, windowMs, logger);
+  return { recent, viewers, refresh, trail: homeTrail(recent, refresh, logger) };
 }

@@ -1,6 +1,7 @@
 // Pending approval requests in Redis, one hash per request under the bot's key prefix. Buttons
 // carry only the opaque ID; everything else is read back from here. The decision is one Lua
 // script, so two Approve clicks, or an Approve racing the expiry job, have exactly one winner.
+import { redisNow } from './redis.js';
 import { PendingApprovals } from './pending-approvals.js';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -124,8 +125,7 @@ export class ApprovalStore {
 
   /** Redis's clock in ms: deadlines are set and checked on it, never on a process's own. */
   async time(): Promise<number> {
-    const [seconds, micros] = await this.redis.time();
-    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    return redisNow(this.redis);
   }
 
   /**

@@ -1,6 +1,7 @@
 // Fleet runs in Redis: one hash per fleet with the frozen plan, its status, and one field per
 // Droplet. Status changes and each Droplet's result are single Lua steps that check what they
 // change from, so a late result, a double click or a second coordinator run changes nothing.
+import { redisNow } from './redis.js';
 import { PendingApprovals } from './pending-approvals.js';
 import type { Redis } from 'ioredis';
 import { fleetPlanSchema, targetStateSchema, FLEET_STATUSES, type FleetPlan, type FleetStatus, type TargetPhase, type TargetState } from '../domain/fleet/run.js';
@@ -245,8 +246,7 @@ export class FleetStore {
 
   /** Redis's clock in ms: approval deadlines are set and checked on it. */
   async time(): Promise<number> {
-    const [s, us] = await this.redis.time();
-    return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+    return redisNow(this.redis);
   }
 
   /** Retry failed, in one step: the number of Droplets set to run again, or why not. */

@@ -2,6 +2,7 @@
 // again when something of theirs ends, or when the approvals waiting change, and only for people
 // who opened it in the last week. Each person's record also keeps the hash Slack gave the last
 // publish and a digest of what it showed, so a publish that would show the same is not made.
+import { redisNow } from './redis.js';
 import type { Redis } from 'ioredis';
 
 const TTL_SECONDS = 7 * 24 * 3600;
@@ -69,7 +70,7 @@ export class HomeViewers {
    */
   async remember(user: string, place: HomePlace, opened: boolean, read: string | undefined): Promise<void> {
     const base = { p: place.page, ...(place.filter ? { f: place.filter } : {}), ...(place.hash ? { h: place.hash } : {}) };
-    const [sec, micro] = opened ? await this.redis.time() : ['0', '0'];
+    const now = opened ? await redisNow(this.redis) : 0;
     await this.redis.eval(
       REMEMBER,
       2,
@@ -80,7 +81,7 @@ export class HomeViewers {
       read ?? '',
       opened ? '1' : '0',
       String(TTL_SECONDS),
-      String(Number(sec) * 1000 + Math.floor(Number(micro) / 1000)),
+      String(now),
       user,
     );
   }
@@ -92,8 +93,7 @@ export class HomeViewers {
 
   /** The people who opened the tab in the last week, most recent first, at most VIEWERS_MAX. */
   async recent(): Promise<string[]> {
-    const [sec] = await this.redis.time();
-    const since = (Number(sec) - TTL_SECONDS) * 1000;
+    const since = (await redisNow(this.redis)) - TTL_SECONDS * 1000;
     const [, [, users]] = (await this.redis.multi().zremrangebyscore(this.setKey, '-inf', `(${since}`).zrevrange(this.setKey, 0, VIEWERS_MAX - 1).exec()) as [unknown, [unknown, string[]]];
     return users;
   }

@@ -2,6 +2,7 @@
 // one sorted set scored by their deadline. Kept alongside the decisions (which stay atomic on
 // their own records): an entry is added when a request starts waiting, removed when it is
 // decided, and counts for nothing once its deadline has passed, whatever happened to it.
+import { redisNow } from './redis.js';
 import type { Redis } from 'ioredis';
 
 export class PendingApprovals {
@@ -36,7 +37,6 @@ export class PendingApprovals {
 
   /** Redis's clock, in ms: deadlines are compared on one clock whichever process asks. */
   private async now(): Promise<number> {
-    const [s, us] = await this.redis.time();
-    return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+    return redisNow(this.redis);
   }
 }

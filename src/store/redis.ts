@@ -13,6 +13,12 @@ export function connect(url: string, role: 'producer' | 'worker', extra: RedisOp
   });
 }
 
+/** Redis's clock in ms: one clock for every process, whatever each host's own says. */
+export async function redisNow(redis: Pick<Redis, 'time'>): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
 /** Resolves once the connection is ready; BullMQ must not start on a producer connection before that. */
 export async function whenReady(redis: Redis, onWait?: () => void): Promise<void> {
   if (redis.status === 'ready') return;
