@@ -181,3 +181,18 @@ function richText(block, names) {
   };
   return (block.elements ?? []).map((section) => (section.elements ?? []).map(inline).join('')).join('<br>');
 }
+
+/** The element types typed in as text. */
+export const TEXT_INPUTS = new Set(['plain_text_input', 'email_text_input', 'url_text_input', 'number_input']);
+
+/** An input block around its control, as in a modal or a Home tab: label, optional mark, hint, error. */
+export function inputFrame(block, el, id, control, names, error) {
+  return h(
+    'div.bk-input',
+    { dataset: { blockId: block.block_id, actionId: el.action_id ?? '', elementType: el.type ?? '' }, class: error ? 'has-error' : '' },
+    h('label.bk-label', { for: id }, textString(block.label), block.optional && h('span.bk-optional', {}, ' (optional)')),
+    control,
+    block.hint && html('div.bk-hint', textHtml(block.hint, names)),
+    error && h('div.bk-error', { role: 'alert' }, error),
+  );
+}

@@ -3,12 +3,10 @@
 // views.publish, and is drawn again whenever the app publishes anew (the server's home_published
 // change). Buttons and menus in it, and Enter in an input with dispatch_action, reach the app as
 // block_actions from a view of type home, with the tab's state.values.
-import { renderBlocks, textHtml, textString } from './blocks.js';
-import { h, html } from './dom.js';
+import { TEXT_INPUTS, inputFrame, renderBlocks, textString } from './blocks.js';
+import { h } from './dom.js';
 import { avatar } from './message-view.js';
 import { mergeValues } from './modal-values.js';
-
-const TEXT_INPUTS = new Set(['plain_text_input', 'email_text_input', 'url_text_input', 'number_input']);
 
 export class HomeTab {
   /**
@@ -90,13 +88,7 @@ export class HomeTab {
         this.action(block, el, { value: field.value });
       }
     });
-    return h(
-      'div.bk-input',
-      { dataset: { blockId: block.block_id, actionId: el.action_id ?? '', elementType: el.type } },
-      h('label.bk-label', { for: id }, textString(block.label), block.optional && h('span.bk-optional', {}, ' (optional)')),
-      field,
-      block.hint && html('div.bk-hint', textHtml(block.hint, this.deps.names)),
-    );
+    return inputFrame(block, el, id, field, this.deps.names);
   }
 
   async action(block, el, choice) {

@@ -5,12 +5,10 @@
 // shows the errors of a `response_action: "errors"` answer under their inputs. A conversations_select
 // offers the workspace's channels, and starts on the one the person was in when the modal opened
 // when it says default_to_current_conversation (as Slack's client does).
-import { allOptions, choiceList, element, renderBlocks, selectBox, textHtml, textString } from './blocks.js';
+import { TEXT_INPUTS, allOptions, choiceList, element, inputFrame, renderBlocks, selectBox, textHtml, textString } from './blocks.js';
 import { h, html } from './dom.js';
 import { clientErrors, isEmpty, mergeValues } from './modal-values.js';
 import { typeahead } from './typeahead.js';
-
-const TEXT_INPUTS = new Set(['plain_text_input', 'email_text_input', 'url_text_input', 'number_input']);
 
 export class ModalController {
   /**
@@ -85,15 +83,7 @@ export class ModalController {
   input(block) {
     const el = block.element ?? {};
     const id = `in-${block.block_id}-${el.action_id}`.replace(/[^\w-]/g, '_');
-    const error = this.errors[block.block_id];
-    return h(
-      'div.bk-input',
-      { dataset: { blockId: block.block_id, actionId: el.action_id ?? '', elementType: el.type ?? '' }, class: error ? 'has-error' : '' },
-      h('label.bk-label', { for: id }, textString(block.label), block.optional && h('span.bk-optional', {}, ' (optional)')),
-      this.control(block, el, id),
-      block.hint && html('div.bk-hint', textHtml(block.hint, this.deps.names)),
-      error && h('div.bk-error', { role: 'alert' }, error),
-    );
+    return inputFrame(block, el, id, this.control(block, el, id), this.deps.names, this.errors[block.block_id]);
   }
 
   control(block, el, id) {
